@@ -1,0 +1,294 @@
+#include "laser/model/causal_lm.h"
+
+#include <torch/version.h>
+
+#include <cmath>
+#include <limits>
+
+#include "laser/core/error.h"
+#include "laser/core/strings.h"
+
+namespace laser::model {
+
+// ---------------------------------------------------------------- RMSNorm
+RMSNormImpl::RMSNormImpl(int64_t d, double e) : eps(e) { weight = register_parameter("weight", torch::ones({d})); }
+
+torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
+  auto h = x.to(torch::kFloat32);
+  h = h * torch::rsqrt(h.pow(2).mean(-1, true) + eps);
+  return weight * h.to(x.scalar_type());
+}
+
+// ---------------------------------------------------------------- rotary embeddings
+static torch::Tensor rotate_half(const torch::Tensor& x) {
+  int64_t h = x.size(-1) / 2;
+  return torch::cat({-x.narrow(-1, h, h), x.narrow(-1, 0, h)}, -1);
+}
+
+static torch::Tensor rope_inv_freq(const ModelConfig& c) {
+  int64_t d = c.get_head_dim();
+  auto idx = torch::arange(0, d, 2, torch::kFloat64) / static_cast<double>(d);
+  auto inv = 1.0 / torch::pow(c.rope_theta, idx);
+  const auto& rs = c.rope_scaling;
+  if (rs.type == "linear") {
+    inv = inv / rs.factor;
+  } else if (rs.type == "llama3") {
+    double old_len = static_cast<double>(rs.original_max_position_embeddings);
+    double low_wl = old_len / rs.low_freq_factor, high_wl = old_len / rs.high_freq_factor;
+    auto wl = 2 * M_PI / inv;
+    auto scaled = torch::where(wl > low_wl, inv / rs.factor, inv);
+    auto smooth = (old_len / wl - rs.low_freq_factor) / (rs.high_freq_factor - rs.low_freq_factor);
+    auto smoothed = (1 - smooth) * scaled / rs.factor + smooth * scaled;
+    auto medium = torch::logical_not(wl < high_wl).logical_and(torch::logical_not(wl > low_wl));
+    inv = torch::where(medium, smoothed, scaled);
+  }
+  return inv.to(torch::kFloat32);
+}
+
+// ---------------------------------------------------------------- attention
+AttentionImpl::AttentionImpl(const ModelConfig& c)
+    : heads(c.num_attention_heads), kv_heads(c.num_key_value_heads), head_dim(c.get_head_dim()) {
+  bool qkvb = c.qkv_bias || c.attention_bias;
+  q_proj = register_module("q_proj", Linear(c.hidden_size, heads * head_dim, qkvb));
+  k_proj = register_module("k_proj", Linear(c.hidden_size, kv_heads * head_dim, qkvb));
+  v_proj = register_module("v_proj", Linear(c.hidden_size, kv_heads * head_dim, qkvb));
+  o_proj = register_module("o_proj", Linear(heads * head_dim, c.hidden_size, c.attention_bias));
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                                     const torch::Tensor& allowed, torch::Tensor* cache_k, torch::Tensor* cache_v) {
+  int64_t B = x.size(0), T = x.size(1);
+  auto q = q_proj->forward(x).view({B, T, heads, head_dim}).transpose(1, 2);
+  auto k = k_proj->forward(x).view({B, T, kv_heads, head_dim}).transpose(1, 2);
+  auto v = v_proj->forward(x).view({B, T, kv_heads, head_dim}).transpose(1, 2);
+  q = q * cos + rotate_half(q) * sin;
+  k = k * cos + rotate_half(k) * sin;
+  if (cache_k) {
+    if (cache_k->defined()) {
+      k = torch::cat({*cache_k, k}, 2);
+      v = torch::cat({*cache_v, v}, 2);
+    }
+    *cache_k = k;
+    *cache_v = v;
+  }
+  if (kv_heads != heads) {
+    int64_t rep = heads / kv_heads;
+    k = k.repeat_interleave(rep, 1);
+    v = v.repeat_interleave(rep, 1);
+  }
+  torch::Tensor out;
+#if TORCH_VERSION_MAJOR >= 2
+  out = at::scaled_dot_product_attention(q, k, v, allowed);
+#else
+  auto scores = torch::matmul(q, k.transpose(-2, -1)).to(torch::kFloat32) / std::sqrt(static_cast<double>(head_dim));
+  scores = scores.masked_fill(allowed.logical_not(), -1e30);
+  auto p = torch::softmax(scores, -1).to(q.scalar_type());
+  out = torch::matmul(p, v);
+#endif
+  out = out.transpose(1, 2).reshape({B, T, heads * head_dim});
+  return o_proj->forward(out);
+}
+
+MLPImpl::MLPImpl(const ModelConfig& c) {
+  gate_proj = register_module("gate_proj", Linear(c.hidden_size, c.intermediate_size, c.mlp_bias));
+  up_proj = register_module("up_proj", Linear(c.hidden_size, c.intermediate_size, c.mlp_bias));
+  down_proj = register_module("down_proj", Linear(c.intermediate_size, c.hidden_size, c.mlp_bias));
+}
+
+torch::Tensor MLPImpl::forward(const torch::Tensor& x) {
+  return down_proj->forward(torch::silu(gate_proj->forward(x)) * up_proj->forward(x));
+}
+
+DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) {
+  self_attn = register_module("self_attn", Attention(c));
+  mlp = register_module("mlp", MLP(c));
+  input_layernorm = register_module("input_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps));
+  post_attention_layernorm = register_module("post_attention_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps));
+}
+
+torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                                        const torch::Tensor& allowed, torch::Tensor* ck, torch::Tensor* cv) {
+  auto h = x + self_attn->forward(input_layernorm->forward(x), cos, sin, allowed, ck, cv);
+  return h + mlp->forward(post_attention_layernorm->forward(h));
+}
+
+BackboneImpl::BackboneImpl(const ModelConfig& c) {
+  embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocab_size, c.hidden_size));
+  layers = register_module("layers", torch::nn::ModuleList());
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(DecoderLayer(c));
+  norm = register_module("norm", RMSNorm(c.hidden_size, c.rms_norm_eps));
+}
+
+// ---------------------------------------------------------------- pooling
+Pooling parse_pooling(const std::string& s, const std::string& where) {
+  Pooling p;
+  if (s == "mean-input") return p;
+  if (s == "last-input") { p.how = PoolHow::Last; return p; }
+  if (s == "mean-hidden") { p.what = PoolWhat::FinalHidden; return p; }
+  if (s == "last-hidden") { p.what = PoolWhat::FinalHidden; p.how = PoolHow::Last; return p; }
+  throw Error("unknown pooling '" + s + "'", where, "use mean-input, last-input, mean-hidden or last-hidden");
+}
+
+std::string pooling_name(const Pooling& p) {
+  return std::string(p.how == PoolHow::Mean ? "mean" : "last") + (p.what == PoolWhat::InputEmbedding ? "-input" : "-hidden");
+}
+
+// ---------------------------------------------------------------- causal LM
+CausalLMImpl::CausalLMImpl(const ModelConfig& c) : cfg_(c) {
+  model = register_module("model", Backbone(c));
+  if (c.is_classifier()) score = register_module("score", Linear(c.hidden_size, c.num_labels, false));
+  else if (!c.tie_word_embeddings) lm_head = register_module("lm_head", Linear(c.hidden_size, c.vocab_size, false));
+  rope_inv_freq_ = register_buffer("rope_inv_freq", rope_inv_freq(c));
+}
+
+torch::Device CausalLMImpl::device() const { return model->embed_tokens->weight.device(); }
+torch::Dtype CausalLMImpl::dtype() const { return model->embed_tokens->weight.scalar_type(); }
+
+torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids_in, const torch::Tensor& mask_in, KVCache* cache) {
+  LASER_CHECK(ids_in.dim() == 2, "CausalLM::hidden_states", "ids must be (B,T), got " + std::to_string(ids_in.dim()) + " dims",
+              "add a batch dimension");
+  auto dev = device();
+  auto ids = ids_in.to(dev, torch::kLong);
+  int64_t B = ids.size(0), T = ids.size(1);
+  int64_t past = cache ? cache->length() : 0;
+  torch::Tensor mask = mask_in.defined() ? mask_in.to(dev, torch::kLong) : torch::ones({B, past + T}, torch::TensorOptions().dtype(torch::kLong).device(dev));
+  LASER_CHECK(mask.size(0) == B && mask.size(1) == past + T, "CausalLM::hidden_states",
+              "mask must be (B, past+T) = (" + std::to_string(B) + ", " + std::to_string(past + T) + "), got (" +
+                  std::to_string(mask.size(0)) + ", " + std::to_string(mask.size(1)) + ")",
+              "pass the attention mask of the whole sequence so far");
+  int64_t V = cfg_.vocab_size;
+  LASER_CHECK(ids.numel() == 0 || (ids.min().item<int64_t>() >= 0 && ids.max().item<int64_t>() < V), "CausalLM::hidden_states",
+              "token id outside the vocabulary (" + std::to_string(V) + ")", "the tokenizer does not match the model");
+  // Positions count real tokens only, so a left-padded row gets the positions it gets alone.
+  auto pos_all = (mask.cumsum(1) - 1).clamp_min(0);
+  auto pos = pos_all.narrow(1, past, T).to(torch::kFloat32);         // (B,T)
+  auto freqs = pos.unsqueeze(-1) * rope_inv_freq_.to(dev).view({1, 1, -1});  // (B,T,D/2)
+  auto emb = torch::cat({freqs, freqs}, -1).unsqueeze(1);           // (B,1,T,D)
+  auto dt = dtype();
+  auto cos = emb.cos().to(dt), sin = emb.sin().to(dt);
+  // allowed[b,0,i,j]: key j is a real token and not in the future of query i; each query may
+  // always see itself, so no row is fully masked (pad queries produce finite garbage, unused).
+  auto opts = torch::TensorOptions().dtype(torch::kLong).device(dev);
+  auto qpos = torch::arange(past, past + T, opts).view({T, 1});
+  auto kpos = torch::arange(0, past + T, opts).view({1, past + T});
+  auto causal = (kpos <= qpos).view({1, 1, T, past + T});
+  auto real = mask.to(torch::kBool).view({B, 1, 1, past + T});
+  auto self = (kpos == qpos).view({1, 1, T, past + T});
+  auto allowed = (causal.logical_and(real)).logical_or(self);
+
+  auto x = model->embed_tokens->forward(ids);
+  if (cache && cache->k.empty()) {
+    cache->k.resize(cfg_.num_hidden_layers);
+    cache->v.resize(cfg_.num_hidden_layers);
+  }
+  for (int64_t i = 0; i < cfg_.num_hidden_layers; ++i) {
+    auto layer = model->layers[i]->as<DecoderLayerImpl>();
+    x = layer->forward(x, cos, sin, allowed, cache ? &cache->k[i] : nullptr, cache ? &cache->v[i] : nullptr);
+  }
+  return model->norm->forward(x);
+}
+
+torch::Tensor CausalLMImpl::lm_logits(const torch::Tensor& hidden) {
+  LASER_CHECK(!cfg_.is_classifier(), "CausalLM::lm_logits", "this model is a sequence classifier", "use classify()");
+  if (lm_head) return lm_head->forward(hidden).to(torch::kFloat32);
+  return torch::matmul(hidden, model->embed_tokens->weight.t()).to(torch::kFloat32);
+}
+
+torch::Tensor CausalLMImpl::forward(const torch::Tensor& ids, const torch::Tensor& mask, KVCache* cache) {
+  return lm_logits(hidden_states(ids, mask, cache));
+}
+
+static torch::Tensor last_real_index(const torch::Tensor& mask) {
+  // (B,T) -> (B): the largest j with mask[b,j] == 1 (0 for an all-pad row).
+  int64_t T = mask.size(1);
+  auto ar = torch::arange(T, mask.options().dtype(torch::kLong)).view({1, T});
+  return (mask.to(torch::kLong) * (ar + 1)).argmax(1);
+}
+
+torch::Tensor CausalLMImpl::classify(const torch::Tensor& ids, const torch::Tensor& mask_in) {
+  LASER_CHECK(cfg_.is_classifier(), "CausalLM::classify", "this model has no score head", "load a *ForSequenceClassification model");
+  auto mask = mask_in.defined() ? mask_in.to(device(), torch::kLong) : torch::ones_like(ids, torch::TensorOptions().dtype(torch::kLong).device(device()));
+  auto h = hidden_states(ids, mask);
+  auto idx = last_real_index(mask);
+  auto picked = h.index({torch::arange(h.size(0), idx.options()), idx});  // (B,d)
+  return score->forward(picked).to(torch::kFloat32);
+}
+
+torch::Tensor CausalLMImpl::embed(const torch::Tensor& ids_in, const torch::Tensor& mask_in, const Pooling& p) {
+  torch::NoGradGuard ng;
+  auto ids = ids_in.to(device(), torch::kLong);
+  auto mask = mask_in.defined() ? mask_in.to(device(), torch::kLong) : torch::ones_like(ids);
+  torch::Tensor h = p.what == PoolWhat::InputEmbedding ? model->embed_tokens->forward(ids) : hidden_states(ids, mask);
+  h = h.to(torch::kFloat32);
+  if (p.how == PoolHow::Last) {
+    auto idx = last_real_index(mask);
+    return h.index({torch::arange(h.size(0), idx.options()), idx});
+  }
+  auto m = mask.to(torch::kFloat32).unsqueeze(-1);
+  return (h * m).sum(1) / m.sum(1).clamp_min(1.0);
+}
+
+std::vector<std::pair<std::string, Linear>> CausalLMImpl::linears() {
+  std::vector<std::pair<std::string, Linear>> out;
+  for (auto& item : named_modules("", false)) {
+    if (auto lin = std::dynamic_pointer_cast<LinearImpl>(item.value())) out.emplace_back(item.key(), Linear(lin));
+  }
+  return out;
+}
+
+std::vector<std::string> CausalLMImpl::add_lora(const LoraSpec& spec, const std::vector<std::string>& targets) {
+  std::vector<std::string> done;
+  for (auto& [name, lin] : linears()) {
+    for (auto& t : targets)
+      if (name == t || ends_with(name, "." + t)) {
+        lin->add_lora(spec);
+        done.push_back(name);
+        break;
+      }
+  }
+  LASER_CHECK(!done.empty(), "lora.targets", "no linear layer matches the LoRA targets '" + join(targets, ",") + "'",
+              "use module names such as q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj");
+  return done;
+}
+
+void CausalLMImpl::set_lora_enabled(bool on) {
+  for (auto& [n, l] : linears()) l->set_lora_enabled(on);
+}
+
+bool CausalLMImpl::has_lora() const {
+  for (auto& p : named_parameters(true))
+    if (p.key().find("lora_") != std::string::npos) return true;
+  return false;
+}
+
+void CausalLMImpl::merge_lora() {
+  for (auto& [n, l] : linears()) l->merge_lora();
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> CausalLMImpl::hf_state() {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (auto& p : named_parameters(true)) {
+    if (p.key().find("lora_") != std::string::npos) continue;
+    out.emplace_back(p.key(), p.value());
+  }
+  return out;
+}
+
+void init_weights(CausalLM& m, uint64_t seed) {
+  torch::NoGradGuard ng;
+  auto gen = at::detail::createCPUGenerator(seed);
+  double std = m->config().initializer_range;
+  for (auto& p : m->named_parameters(true)) {
+    const auto& name = p.key();
+    auto& t = p.value();
+    if (name.find("lora_") != std::string::npos) continue;
+    if (ends_with(name, "norm.weight")) t.fill_(1.0);
+    else if (ends_with(name, ".bias")) t.zero_();
+    else {
+      auto r = at::normal(0.0, std, t.sizes(), gen, torch::TensorOptions().dtype(torch::kFloat32));
+      t.copy_(r);
+    }
+  }
+}
+
+}  // namespace laser::model

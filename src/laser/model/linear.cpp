@@ -1,0 +1,54 @@
+#include "laser/model/linear.h"
+
+#include <cmath>
+
+#include "laser/core/error.h"
+
+namespace laser::model {
+
+LinearImpl::LinearImpl(int64_t in, int64_t out, bool with_bias) {
+  weight = register_parameter("weight", torch::empty({out, in}));
+  if (with_bias) bias = register_parameter("bias", torch::zeros({out}));
+}
+
+torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
+  auto y = torch::nn::functional::linear(x, weight, bias.defined() ? bias : torch::Tensor());
+  if (lora_A.defined() && lora_enabled_) {
+    auto h = x;
+    if (spec_.dropout > 0 && is_training()) h = torch::dropout(h, spec_.dropout, true);
+    y = y + torch::matmul(torch::matmul(h, lora_A.t()), lora_B.t()) * scaling_;
+  }
+  return y;
+}
+
+void LinearImpl::add_lora(const LoraSpec& spec) {
+  LASER_CHECK(spec.r > 0, "lora.r", "LoRA rank must be positive", "set lora.r to 8, 16, ...");
+  LASER_CHECK(spec.dropout >= 0 && spec.dropout < 1, "lora.dropout", "LoRA dropout must be in [0, 1)", "use 0.1");
+  LASER_CHECK(!lora_A.defined(), "lora", "this layer already has LoRA adapters", "merge or remove them first");
+  spec_ = spec;
+  scaling_ = spec.alpha / static_cast<double>(spec.r);
+  auto opts = weight.options();
+  int64_t in = weight.size(1), out = weight.size(0);
+  torch::NoGradGuard ng;
+  // PEFT: kaiming_uniform_(a=sqrt(5)) on A -> bound = 1/sqrt(in)
+  double bound = 1.0 / std::sqrt(static_cast<double>(in));
+  auto a = torch::empty({spec.r, in}, opts.dtype(torch::kFloat32)).uniform_(-bound, bound).to(opts);
+  lora_A = register_parameter("lora_A", a);
+  lora_B = register_parameter("lora_B", torch::zeros({out, spec.r}, opts));
+}
+
+void LinearImpl::merge_lora() {
+  if (!lora_A.defined()) return;
+  {
+    torch::NoGradGuard ng;
+    auto delta = torch::matmul(lora_B.to(torch::kFloat32), lora_A.to(torch::kFloat32)) * scaling_;
+    weight.add_(delta.to(weight.dtype()));
+  }
+  // Drop the adapter parameters (re-registering is not possible in libtorch; remove by name).
+  parameters_.erase("lora_A");
+  parameters_.erase("lora_B");
+  lora_A = torch::Tensor();
+  lora_B = torch::Tensor();
+}
+
+}  // namespace laser::model
