@@ -1,0 +1,62 @@
+#include "laser/gen/logprobs.h"
+
+#include <algorithm>
+
+#include "laser/core/error.h"
+
+namespace laser::gen {
+
+std::vector<std::vector<float>> response_logprobs(model::CausalLM& m, const std::vector<std::vector<int32_t>>& prompts,
+                                                  const std::vector<std::vector<int32_t>>& responses, int batch_size) {
+  LASER_CHECK(prompts.size() == responses.size(), "response_logprobs",
+              std::to_string(prompts.size()) + " prompts but " + std::to_string(responses.size()) + " responses",
+              "give one response per prompt");
+  LASER_CHECK(batch_size > 0, "response_logprobs", "batch_size must be positive", "use 16");
+  torch::NoGradGuard ng;
+  std::vector<std::vector<float>> out(prompts.size());
+  // Sort by length so that batches hold similar lengths (less padding).
+  std::vector<size_t> order(prompts.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return prompts[a].size() + responses[a].size() < prompts[b].size() + responses[b].size();
+  });
+  for (size_t s = 0; s < order.size(); s += batch_size) {
+    size_t e = std::min(order.size(), s + batch_size);
+    int64_t T = 0;
+    for (size_t k = s; k < e; ++k) {
+      size_t i = order[k];
+      LASER_CHECK(!prompts[i].empty(), "response_logprobs item " + std::to_string(i), "empty prompt",
+                  "a prompt needs at least one token (BOS)");
+      T = std::max<int64_t>(T, static_cast<int64_t>(prompts[i].size() + responses[i].size()));
+    }
+    int64_t B = static_cast<int64_t>(e - s);
+    // ids (B,T) left-padded with 0, mask (B,T)
+    auto ids = torch::zeros({B, T}, torch::kLong);
+    auto mask = torch::zeros({B, T}, torch::kLong);
+    auto ia = ids.accessor<int64_t, 2>();
+    auto ma = mask.accessor<int64_t, 2>();
+    for (int64_t b = 0; b < B; ++b) {
+      size_t i = order[s + b];
+      int64_t L = static_cast<int64_t>(prompts[i].size() + responses[i].size()), off = T - L;
+      for (size_t t = 0; t < prompts[i].size(); ++t) ia[b][off + t] = prompts[i][t];
+      for (size_t t = 0; t < responses[i].size(); ++t) ia[b][off + prompts[i].size() + t] = responses[i][t];
+      for (int64_t t = off; t < T; ++t) ma[b][t] = 1;
+    }
+    auto logits = m->forward(ids, mask);                        // (B,T,V) f32
+    auto lp = torch::log_softmax(logits.narrow(1, 0, T - 1), -1);  // predicts tokens 1..T-1
+    auto tgt = ids.narrow(1, 1, T - 1).to(lp.device());
+    auto tok_lp = lp.gather(-1, tgt.unsqueeze(-1)).squeeze(-1).to(torch::kCPU).contiguous();  // (B,T-1)
+    auto ta = tok_lp.accessor<float, 2>();
+    for (int64_t b = 0; b < B; ++b) {
+      size_t i = order[s + b];
+      int64_t R = static_cast<int64_t>(responses[i].size());
+      std::vector<float>& v = out[i];
+      v.resize(R);
+      // response token r sits at position T-R+r and is predicted at column T-R+r-1
+      for (int64_t r = 0; r < R; ++r) v[r] = ta[b][T - R + r - 1];
+    }
+  }
+  return out;
+}
+
+}  // namespace laser::gen
