@@ -30,6 +30,7 @@ const std::vector<ConfigKey>& config_schema() {
       {"data.template", "string", "\"reasoning\"", "prompt template: reasoning (METHOD.md), mmlu, instruction, world, or a string with {question}"},
       {"data.world_skills", "strings", "[\"add\", \"mul\", \"cmp\"]", "world: skills to generate"},
       {"data.world_size", "int", "600", "world: examples generated"},
+      {"data.world_max", "int", "9", "world: largest operand (9 = one-digit facts a tiny model learns quickly)"},
       {"data.batch_size", "int", "16", "prompts per step (authors: 16)"},
       {"generation.n", "int", "30", "responses sampled per prompt (authors: 30)"},
       {"generation.temperature", "float", "0.8", "sampling temperature (authors: 0.8)"},
