@@ -58,5 +58,5 @@ TEST(Csv, StrayQuoteIsAnError) {
 }
 
 TEST(Csv, ReadCsvMissingFileThrows) {
-  EXPECT_THROW(read_csv(testing::scratch("does-not-exist.csv")), Error);
+  EXPECT_THROW(read_csv(test_util::scratch("does-not-exist.csv")), Error);
 }

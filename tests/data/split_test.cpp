@@ -92,7 +92,8 @@ TEST(Sampling, SampleLimitShuffleFilter) {
   Dataset s1 = sample(d, 10, 3), s2 = sample(d, 10, 3);
   EXPECT_EQ(ids(s1), ids(s2));
   EXPECT_EQ(s1.size(), 10u);
-  EXPECT_EQ(std::set<std::string>(ids(s1).begin(), ids(s1).end()).size(), 10u);
+  const auto v1 = ids(s1);
+  EXPECT_EQ(std::set<std::string>(v1.begin(), v1.end()).size(), 10u);
   EXPECT_EQ(sample(d, 100, 3).size(), 40u);
   EXPECT_EQ(ids(limit(d, 3)), (std::vector<std::string>{"e0", "e1", "e2"}));
   EXPECT_EQ(limit(d, 0).size(), 40u);

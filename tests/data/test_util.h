@@ -9,7 +9,7 @@
 
 #include "laser/io/file_util.h"
 
-namespace laser::data::testing {
+namespace laser::data::test_util {
 
 // shared/ext/datasets, or "" when absent (tests then GTEST_SKIP).
 inline std::string datasets_dir() {
@@ -20,7 +20,7 @@ inline std::string datasets_dir() {
 }
 
 #define LASER_REQUIRE_DATASETS(dir)                                                      \
-  const std::string dir = ::laser::data::testing::datasets_dir();                        \
+  const std::string dir = ::laser::data::test_util::datasets_dir();                        \
   if (dir.empty()) GTEST_SKIP() << "shared/ext/datasets not found (set LASER_SHARED_EXT)"
 
 inline std::string scratch(const std::string& name) {
@@ -39,4 +39,4 @@ inline std::string write_text(const std::string& name, const std::string& text) 
   return p;
 }
 
-}  // namespace laser::data::testing
+}  // namespace laser::data::test_util

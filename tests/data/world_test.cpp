@@ -183,7 +183,7 @@ TEST(World, WritersProduceSftAndEvalFiles) {
   Dataset d = generate_world(o);
   WarmStartOptions w;
   w.accuracy = 1.0;
-  std::string sft = testing::scratch("world_sft.jsonl"), ev = testing::scratch("world_eval.jsonl");
+  std::string sft = test_util::scratch("world_sft.jsonl"), ev = test_util::scratch("world_eval.jsonl");
   write_sft_jsonl(sft, make_warm_start_set(d, w));
   write_eval_jsonl(ev, d);
   auto lines = io::read_jsonl(sft);
