@@ -1,3 +1,5 @@
+// Tests of the CSV parser: quoting, embedded newlines and quotes, and file:line errors.
+// Written here, not golden vectors (the real MMLU files are checked in loaders_test.cpp).
 #include <gtest/gtest.h>
 
 #include "data/test_util.h"

@@ -1,3 +1,5 @@
+// Tests of every loader on the real files under shared/ext/datasets (counts and known rows) and
+// of malformed inputs (each error names file:line). Skips when shared/ext is absent.
 #include <gtest/gtest.h>
 
 #include "data/test_util.h"

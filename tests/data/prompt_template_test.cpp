@@ -1,3 +1,5 @@
+// Tests of prompt templates: METHOD.md reasoning template verbatim, choices, user placeholders,
+// and clear errors for unknown placeholders and presets.
 #include <gtest/gtest.h>
 
 #include "laser/core/error.h"

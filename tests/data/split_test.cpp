@@ -1,3 +1,5 @@
+// Tests of seeded splits (deterministic, disjoint, sized, stratified) and sampling helpers.
+// Toy datasets built here.
 #include <gtest/gtest.h>
 
 #include <set>

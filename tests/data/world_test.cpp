@@ -1,3 +1,5 @@
+// Tests of the built-in world: determinism per seed, balanced skills, gold answers recomputed
+// here from the question text, wrong responses always wrong, warm-start accuracy, writers.
 #include <gtest/gtest.h>
 
 #include <fstream>

@@ -1,4 +1,5 @@
-// RFC 4180 CSV parser with file:line errors. Not a writer and not a dialect sniffer.
+// RFC 4180 CSV parser that tracks the line each record starts on, for file:line errors.
+// Not a writer and not a dialect sniffer (comma separator and double quotes only).
 #include "laser/data/csv.h"
 
 #include "laser/core/error.h"

@@ -1,4 +1,5 @@
-// Example/Dataset serialization and small helpers. Not a loader of task formats (loaders.cpp).
+// Example/Dataset serialization (one JSON object per example) and small helpers.
+// Not a loader of task formats (loaders.cpp) and not a prompt renderer (prompt_template.cpp).
 #include "laser/data/example.h"
 
 #include "laser/core/error.h"

@@ -1,4 +1,5 @@
-// Prompt template parsing and rendering. Follows METHOD.md step 3 for the reasoning prompt.
+// Prompt template parsing and rendering; the reasoning preset is METHOD.md step 3 verbatim.
+// Not a chat template and not answer extraction.
 #include "laser/data/prompt_template.h"
 
 #include "laser/core/error.h"

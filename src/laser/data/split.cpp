@@ -1,4 +1,5 @@
-// Seeded splits and sampling. Not stratified by anything but Example::category.
+// Seeded splits and sampling over a Dataset (Fisher-Yates on laser::Rng; stratification by
+// Example::category only). Not a batcher.
 #include "laser/data/split.h"
 
 #include <algorithm>
