@@ -175,6 +175,21 @@ TEST(Nq, LostInTheMiddleGz) {
   EXPECT_EQ(e.context.rfind("Document [1](Title: List of Nobel laureates in Physics) The first Nobel Prize", 0), 0u);
 }
 
+TEST(Nq, KeyValueRetrievalGz) {
+  LASER_REQUIRE_DATASETS(dir);
+  Dataset d = load_nq(dir + "/lost-in-the-middle/kv-retrieval-75_keys.jsonl.gz");
+  ASSERT_EQ(d.size(), 500u);
+  const Example& e = d.examples[0];
+  EXPECT_EQ(e.category, "kv");
+  EXPECT_EQ(e.answer, "bb3ba2a5-7de8-434b-a86e-a88bb9fa7289");
+  EXPECT_NE(e.question.find("2a8d601d-1d69-4e64-9f90-8ad825a74195"), std::string::npos);
+  EXPECT_EQ(e.context.rfind("{\n\"a54e2eed-e625-4570-9f74-3624e77d6684\": \"d1ff29be-4e2a-4208-a182-0cea716be3d4\",\n", 0), 0u);
+  // The gold pair is in the context.
+  EXPECT_NE(e.context.find("\"2a8d601d-1d69-4e64-9f90-8ad825a74195\": \"bb3ba2a5-7de8-434b-a86e-a88bb9fa7289\""), std::string::npos);
+  auto v = nlohmann::json::parse(e.context);
+  EXPECT_EQ(v.size(), 75u);
+}
+
 TEST(Generic, CsvWithFieldMapping) {
   LASER_REQUIRE_DATASETS(dir);
   LoadOptions o;

@@ -428,7 +428,7 @@ Dataset load_longbench(const std::string& path, const LoadOptions& opt) {
   return d;
 }
 
-// ---------------------------------------------------------------- NQ-Open (lost in the middle)
+// ---------------------------------------------------------------- NQ-Open and KV retrieval (lost in the middle)
 Dataset load_nq(const std::string& path, const LoadOptions& opt) {
   require_file(path, "NQ");
   Dataset d;
@@ -436,6 +436,27 @@ Dataset load_nq(const std::string& path, const LoadOptions& opt) {
   d.name = dataset_name(opt, stem);
   io::for_each_jsonl(path, [&](const json& j, const std::string& where) {
     Example e;
+    if (j.is_object() && j.contains("ordered_kv_records")) {
+      // lost-in-the-middle key-value retrieval: the records as one JSON object, the key as question.
+      e.task = "kv";
+      e.category = "kv";
+      e.id = "kv-" + std::to_string(d.examples.size());
+      const json& recs = j["ordered_kv_records"];
+      if (!recs.is_array()) throw Error("'ordered_kv_records' must be an array of [key, value]", where, "kv-retrieval format");
+      std::string ctx = "{";
+      for (size_t k = 0; k < recs.size(); ++k) {
+        if (!recs[k].is_array() || recs[k].size() != 2 || !recs[k][0].is_string() || !recs[k][1].is_string())
+          throw Error("'ordered_kv_records' entry " + std::to_string(k) + " is not [key, value]", where, "kv-retrieval format");
+        ctx += (k ? ",\n" : "\n") + json(recs[k][0]).dump() + ": " + json(recs[k][1]).dump();
+      }
+      e.context = ctx + "\n}";
+      const std::string key = io::json_str(j, "key", where);
+      e.question = "What is the value of the key \"" + key + "\" in the JSON object above?";
+      e.answer = io::json_str(j, "value", where);
+      e.meta["key"] = key;
+      d.examples.push_back(std::move(e));
+      return;
+    }
     e.task = "nq";
     e.category = "nq";
     e.id = "nq-" + std::to_string(d.examples.size());

@@ -42,6 +42,8 @@ Dataset load_mmlu(const std::string& path, const LoadOptions& opt = {});
 Dataset load_instructions(const std::string& path, const LoadOptions& opt = {});
 // `path` is one item's .md file or a folder searched recursively for them.
 Dataset load_longbench(const std::string& path, const LoadOptions& opt = {});
+// NQ-Open with passages (question, answers, ctxs) or key-value retrieval (ordered_kv_records, key,
+// value), one record per line, .gz read through gzip.
 Dataset load_nq(const std::string& path, const LoadOptions& opt = {});
 // .jsonl / .jsonl.gz / .json (array, or object holding an "examples" or "data" array) / .csv (header row).
 Dataset load_generic(const std::string& path, const LoadOptions& opt = {});
