@@ -62,6 +62,10 @@ TEST(Split, CountsAndPartialFractions) {
   Splits f = split_dataset(numbered(100), split_fractions(0.2, 0.1, 0.1), 1);
   EXPECT_EQ(f.train.size(), 20u);
   EXPECT_THROW(split_dataset(numbered(10), split_counts(5, 5, 1), 1), Error);
+  Splits rest = split_dataset(numbered(30), split_counts(SplitSpec::kRest, 4, 6), 1);
+  EXPECT_EQ(rest.train.size(), 20u);
+  EXPECT_EQ(rest.dev.size(), 4u);
+  EXPECT_THROW(split_dataset(numbered(5), split_counts(SplitSpec::kRest, 4, 6), 1), Error);
   EXPECT_THROW(split_dataset(numbered(10), split_fractions(0.8, 0.2, 0.1), 1), Error);
   EXPECT_THROW(split_dataset(numbered(10), split_fractions(-0.1, 0.2, 0.1), 1), Error);
 }

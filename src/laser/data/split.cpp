@@ -89,6 +89,7 @@ Splits split_dataset(const Dataset& d, const SplitSpec& spec, uint64_t seed) {
     n_train = spec.n_train;
     n_dev = spec.n_dev;
     n_test = spec.n_test;
+    if (n_train == SplitSpec::kRest) n_train = n >= n_dev + n_test ? n - n_dev - n_test : n + 1;  // n + 1: too many
     if (n_train + n_dev + n_test > n)
       throw Error("split sizes " + std::to_string(n_train) + "+" + std::to_string(n_dev) + "+" + std::to_string(n_test) +
                       " exceed the " + std::to_string(n) + " examples",

@@ -15,7 +15,9 @@ struct SplitSpec {
   // Fractions of the dataset (each in [0,1], sum <= 1). When they sum to 1, train takes whatever
   // rounding leaves over after test and dev.
   double train = 0.8, dev = 0.1, test = 0.1;
-  // Exact sizes instead, when use_counts is set (their sum must not exceed the dataset size).
+  // Exact sizes instead, when use_counts is set (their sum must not exceed the dataset size);
+  // n_train = kRest takes every example left after test and dev.
+  static constexpr size_t kRest = static_cast<size_t>(-1);
   bool use_counts = false;
   size_t n_train = 0, n_dev = 0, n_test = 0;
   // Balance categories: every part gets each category in (about) its overall share.
