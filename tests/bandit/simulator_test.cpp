@@ -53,7 +53,9 @@ TEST(Simulator, LinUCBBeatsNonContextualOnLinearProblem) {
   SimSpec s;
   s.problem = "linear";
   s.rounds = 1500;
-  auto res = simulate_all(s, {"linucb", "linear_ts", "ucb1", "uniform"});
+  BanditConfig base;
+  base.alpha = 1.0;
+  auto res = simulate_all(s, {"linucb", "linear_ts", "ucb1", "uniform"}, base);
   EXPECT_LT(res[0].cumulative_regret, res[2].cumulative_regret);
   EXPECT_LT(res[1].cumulative_regret, res[3].cumulative_regret);
   EXPECT_LT(res[0].cumulative_regret, res[3].cumulative_regret / 3);

@@ -100,11 +100,16 @@ std::unique_ptr<Bandit> Bandit::load(const nlohmann::json& j, const std::string&
                 "algorithm does not match its config", "the state file was edited or corrupted");
     int arms = field("num_arms").get<int>();
     int dim = field("dim").get<int>();
-    auto b = make_bandit(cfg, arms, dim);
+    std::unique_ptr<Bandit> b;
+    try {
+      b = make_bandit(cfg, arms, dim);
+      b->rng_.set_state(field("rng").get<std::string>());
+    } catch (const Error& e) {
+      throw Error(e.what_msg(), where + ": " + e.where(), e.hint());
+    }
     int64_t updates = field("updates").get<int64_t>();
     LASER_CHECK(updates >= 0, where + ": updates", "negative update count", "the state file is corrupted");
     b->updates_ = updates;
-    b->rng_.set_state(field("rng").get<std::string>());
     b->load_state(field("state"), where + ": state");
     return b;
   } catch (const nlohmann::json::exception& e) {
