@@ -146,13 +146,11 @@ std::string b64_encode(const unsigned char* p, size_t n) {
 }
 
 std::vector<unsigned char> b64_decode(const std::string& s, const std::string& where) {
-  static int table[256];
-  static bool init = false;
-  if (!init) {
-    for (int& t : table) t = -1;
-    for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(kB64[i])] = i;
-    init = true;
-  }
+  static const std::vector<int> table = [] {
+    std::vector<int> t(256, -1);
+    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(kB64[i])] = i;
+    return t;
+  }();
   LASER_CHECK(s.size() % 4 == 0, where, "base64 data has a length that is not a multiple of 4", "the state file is corrupted");
   std::vector<unsigned char> out;
   out.reserve(s.size() / 4 * 3);

@@ -31,6 +31,7 @@ struct Decision {
   std::vector<double> scores;
 };
 
+// Not thread-safe: one bandit per thread (or a lock around select/update).
 class Bandit {
  public:
   virtual ~Bandit() = default;
