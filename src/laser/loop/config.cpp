@@ -45,7 +45,7 @@ const std::vector<ConfigKey>& config_schema() {
       {"strategy.normalizer", "string", "\"percentile\"", "bandit reward normalizer: percentile (20th/80th, paper), zscore, none"},
       {"strategy.context_dim", "int", "0", "random projection of contexts to this many dimensions; 0 = off"},
       {"strategy.online_lr", "float", "0.5", "online-ensemble: learning rate of the multiplicative weight update"},
-      {"bandit.algorithm", "string", "\"linucb\"", "linucb, lints, epsilon-greedy, ucb1, exp3, softmax, round-robin, random, fixed"},
+      {"bandit.algorithm", "string", "\"linucb\"", "linucb, linear_ts, epsilon_greedy, ucb1, exp3, softmax, round_robin, uniform, fixed"},
       {"bandit.alpha", "float", "0.1", "LinUCB exploration (authors: 0.1)"},
       {"bandit.ridge", "float", "1.0", "ridge lambda: A starts at lambda * I"},
       {"bandit.epsilon", "float", "0.1", "epsilon-greedy exploration probability"},

@@ -1,0 +1,109 @@
+#include <gtest/gtest.h>
+
+#include "laser/core/error.h"
+#include "laser/loop/strategy.h"
+
+using namespace laser::loop;
+
+static const std::vector<std::string> kRms = {"spec-add", "spec-mul", "generalist"};
+
+static Eigen::MatrixXd contexts(int B, int d, int seed) {
+  Eigen::MatrixXd m(B, d);
+  for (int i = 0; i < B; ++i)
+    for (int j = 0; j < d; ++j) m(i, j) = ((i * 31 + j * 7 + seed * 13) % 17) / 17.0 - 0.5;
+  return m;
+}
+
+TEST(Strategy, NamesAreValidatedWithSuggestions) {
+  try {
+    validate_strategy_name("fixed:spec-ad", kRms, "strategy.name");
+    FAIL();
+  } catch (const laser::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("fixed:spec-add"), std::string::npos) << e.what();
+  }
+  try {
+    validate_strategy_name("sequental", kRms, "strategy.name");
+    FAIL();
+  } catch (const laser::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("sequential"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(validate_strategy_name("score-ensemble", kRms, "x"));
+}
+
+TEST(Strategy, FixedSequentialRandomArePerBatchWithExactProbabilities) {
+  StrategyOptions o;
+  o.name = "fixed:generalist";
+  Strategy fixed(o, kRms, 4, 1);
+  auto c = fixed.choose(contexts(5, 4, 0));
+  for (int b = 0; b < 5; ++b) {
+    EXPECT_EQ(c.arm[b], 2);
+    EXPECT_DOUBLE_EQ(c.prob[b], 1.0);
+  }
+  o.name = "sequential";
+  Strategy seq(o, kRms, 4, 1);
+  for (int step = 0; step < 6; ++step) {
+    auto s = seq.choose(contexts(3, 4, step));
+    for (int b = 0; b < 3; ++b) EXPECT_EQ(s.arm[b], s.arm[0]);  // one arm per batch
+    EXPECT_EQ(s.arm[0], step % 3);
+    seq.feedback(contexts(3, 4, step), s, {0.1, 0.2, 0.3});
+  }
+  o.name = "random";
+  Strategy rnd(o, kRms, 4, 1);
+  std::vector<int> counts(3, 0);
+  for (int step = 0; step < 300; ++step) {
+    auto s = rnd.choose(contexts(2, 4, step));
+    EXPECT_NEAR(s.prob[0], 1.0 / 3, 1e-12);
+    EXPECT_EQ(s.arm[0], s.arm[1]);
+    counts[s.arm[0]]++;
+  }
+  for (int k = 0; k < 3; ++k) EXPECT_GT(counts[k], 60);
+}
+
+TEST(Strategy, LaserPerQueryLearnsAndResumesExactly) {
+  StrategyOptions o;
+  o.name = "laser";
+  o.bandit.alpha = 1.0;
+  Strategy a(o, kRms, 4, 7), b(o, kRms, 4, 7);
+  // Reward: arm k is right for prompts whose first context coordinate falls in bucket k.
+  auto reward = [](const Eigen::MatrixXd& ctx, const BatchChoice& ch) {
+    std::vector<double> r;
+    for (int i = 0; i < ctx.rows(); ++i) {
+      int best = ctx(i, 0) < -0.2 ? 0 : ctx(i, 0) < 0.2 ? 1 : 2;
+      r.push_back(ch.arm[i] == best ? 1.0 : 0.0);
+    }
+    return r;
+  };
+  for (int step = 0; step < 40; ++step) {
+    auto ctx = contexts(8, 4, step);
+    auto ch = a.choose(ctx);
+    ASSERT_EQ(ch.arm.size(), 8u);
+    for (double p : ch.prob) EXPECT_TRUE(p > 0 && p <= 1);
+    auto norm = a.feedback(ctx, ch, reward(ctx, ch));
+    for (double x : norm) EXPECT_TRUE(x >= 0 && x <= 1);
+    if (step == 19) b.load(a.save(), "test");
+    if (step >= 20) {
+      auto chb = b.choose(ctx);
+      EXPECT_EQ(chb.arm, ch.arm);
+      b.feedback(ctx, chb, reward(ctx, chb));
+    }
+  }
+  o.per_batch = true;
+  Strategy pb(o, kRms, 4, 7);
+  auto ch = pb.choose(contexts(6, 4, 1));
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(ch.arm[i], ch.arm[0]);
+}
+
+TEST(Strategy, EnsemblesDoNotUseTheBandit) {
+  StrategyOptions o;
+  o.name = "online-ensemble";
+  Strategy s(o, kRms, 4, 1);
+  auto ch = s.choose(contexts(2, 4, 0));
+  EXPECT_EQ(ch.combine, Combine::OnlineEnsemble);
+  ASSERT_EQ(ch.weights.size(), 3u);
+  s.feedback_ensemble({1.0, 0.0, 0.5});
+  auto ch2 = s.choose(contexts(2, 4, 0));
+  EXPECT_GT(ch2.weights[0], ch2.weights[2]);
+  EXPECT_GT(ch2.weights[2], ch2.weights[1]);
+  double sum = ch2.weights[0] + ch2.weights[1] + ch2.weights[2];
+  EXPECT_NEAR(sum, 1.0, 1e-12);
+}
