@@ -13,7 +13,6 @@
 #include "laser/core/strings.h"
 #include "laser/io/file_util.h"
 #include "laser/text/bpe_loaders.h"
-#include "laser/text/sentencepiece_tokenizer.h"
 #include "laser/text/tokenizer.h"
 
 namespace laser::text::testing {
@@ -70,11 +69,11 @@ inline std::shared_ptr<Tokenizer> ext_tokenizer(const std::string& ext, const st
     tok = load_vocab_merges(t + "llama-3/llama3.2-gpt2-format/encoder.json", t + "llama-3/llama3.2-gpt2-format/vocab.bpe", "llama3");
   else if (name == "qwen2-dir") tok = load_tokenizer(t + "qwen2");
   else if (name == "llama2-json") tok = load_hf_tokenizer_json(t + "llama-2/tokenizer.json");
-  else if (name == "llama2-spm") tok = std::make_shared<SentencePieceTokenizer>(t + "llama-2/tokenizer.model", t + "llama-2/tokenizer_config.json");
+  else if (name == "llama2-spm") tok = load_sentencepiece_model(t + "llama-2/tokenizer.model", t + "llama-2/tokenizer_config.json");
   else if (name == "mistral-json") tok = load_hf_tokenizer_json(t + "mistral-7b-instruct-v0.3/tokenizer.json");
   else if (name == "mistral-spm")
-    tok = std::make_shared<SentencePieceTokenizer>(t + "mistral-7b-instruct-v0.3/tokenizer.model",
-                                                   t + "mistral-7b-instruct-v0.3/tokenizer_config.json");
+    tok = load_sentencepiece_model(t + "mistral-7b-instruct-v0.3/tokenizer.model",
+                                   t + "mistral-7b-instruct-v0.3/tokenizer_config.json");
   else ADD_FAILURE() << "unknown test tokenizer " << name;
   cache[name] = tok;
   return tok;

@@ -3,6 +3,8 @@
 // tokenizer_config.json) and OpenAI tiktoken / Meta Llama-3 (tokenizer.model).
 #include "laser/text/bpe_loaders.h"
 
+#include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -402,6 +404,155 @@ std::shared_ptr<BpeTokenizer> load_tiktoken(const std::string& path, const std::
     json cj = io::read_json(config_path);
     if (!cj.contains("add_bos_token") && b.opt.bos) b.opt.prefix_ids = {*b.opt.bos};
   }
+  return b.build();
+}
+
+}  // namespace laser::text
+
+// ---- SentencePiece .model (protobuf wire format; field numbers of sentencepiece_model.proto) ----
+
+namespace laser::text {
+
+namespace {
+struct PbReader {
+  const uint8_t* p;
+  const uint8_t* end;
+  std::string where;
+  uint64_t varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p >= end) throw Error("truncated protobuf varint", where, "is this a SentencePiece .model file?");
+      uint8_t b = *p++;
+      v |= static_cast<uint64_t>(b & 0x7F) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    throw Error("bad protobuf varint", where, "is this a SentencePiece .model file?");
+  }
+  // Reads one field; calls fn(field, wire_type, value, bytes) for varint/fixed32/length-delimited.
+  template <typename F>
+  void each(F fn) {
+    while (p < end) {
+      uint64_t key = varint();
+      uint32_t field = static_cast<uint32_t>(key >> 3), wt = key & 7;
+      if (wt == 0) {
+        fn(field, wt, varint(), std::string_view());
+      } else if (wt == 1) {
+        if (end - p < 8) throw Error("truncated protobuf field", where, "");
+        p += 8;
+      } else if (wt == 5) {
+        if (end - p < 4) throw Error("truncated protobuf field", where, "");
+        uint32_t v;
+        std::memcpy(&v, p, 4);
+        p += 4;
+        fn(field, wt, v, std::string_view());
+      } else if (wt == 2) {
+        uint64_t n = varint();
+        if (static_cast<uint64_t>(end - p) < n) throw Error("truncated protobuf field", where, "is the file complete?");
+        std::string_view b(reinterpret_cast<const char*>(p), n);
+        p += n;
+        fn(field, wt, 0, b);
+      } else {
+        throw Error("unsupported protobuf wire type " + std::to_string(wt), where, "is this a SentencePiece .model file?");
+      }
+    }
+  }
+};
+PbReader sub(std::string_view b, const std::string& where) {
+  return {reinterpret_cast<const uint8_t*>(b.data()), reinterpret_cast<const uint8_t*>(b.data()) + b.size(), where};
+}
+}  // namespace
+
+std::shared_ptr<BpeTokenizer> load_sentencepiece_model(const std::string& path, const std::string& config_path) {
+  std::string data = io::read_file(path);
+  struct Piece {
+    std::string text;
+    float score = 0;
+    int type = 1;  // 1 normal, 2 unknown, 3 control, 4 user defined, 5 unused, 6 byte
+  };
+  std::vector<Piece> pieces;
+  int model_type = 1;
+  bool byte_fallback = false, add_dummy_prefix = true, remove_extra_ws = true, ws_suffix = false;
+  std::string norm_name;
+  PbReader r = sub(data, path);
+  r.each([&](uint32_t f, uint32_t wt, uint64_t, std::string_view b) {
+    if (wt != 2) return;
+    if (f == 1) {  // SentencePiece
+      Piece pc;
+      auto s = sub(b, path);
+      s.each([&](uint32_t g, uint32_t, uint64_t v, std::string_view bb) {
+        if (g == 1) pc.text = std::string(bb);
+        else if (g == 2) std::memcpy(&pc.score, &v, 4);
+        else if (g == 3) pc.type = static_cast<int>(v);
+      });
+      pieces.push_back(std::move(pc));
+    } else if (f == 2) {  // TrainerSpec
+      auto s = sub(b, path);
+      s.each([&](uint32_t g, uint32_t gw, uint64_t v, std::string_view) {
+        if (gw != 0) return;
+        if (g == 3) model_type = static_cast<int>(v);
+        else if (g == 35) byte_fallback = v != 0;
+        else if (g == 24) ws_suffix = v != 0;
+      });
+    } else if (f == 3) {  // NormalizerSpec
+      auto s = sub(b, path);
+      s.each([&](uint32_t g, uint32_t gw, uint64_t v, std::string_view bb) {
+        if (g == 1 && gw == 2) norm_name = std::string(bb);
+        else if (g == 3 && gw == 0) add_dummy_prefix = v != 0;
+        else if (g == 4 && gw == 0) remove_extra_ws = v != 0;
+      });
+    }
+  });
+  if (pieces.empty()) throw Error("no pieces in SentencePiece model", path, "is this a SentencePiece .model file?");
+  if (model_type != 2)
+    throw Error("SentencePiece model type " + std::to_string(model_type) + " is not BPE", path,
+                "laser reads BPE SentencePiece models (Llama-2, Mistral); use the model's tokenizer.json");
+  if (!norm_name.empty() && norm_name != "identity")
+    throw Error("SentencePiece normaliser '" + norm_name + "' is not supported", path,
+                "laser supports the identity normaliser of the Llama family; use the model's tokenizer.json");
+  if (ws_suffix) throw Error("treat_whitespace_as_suffix is not supported", path, "use the model's tokenizer.json");
+  Builder b;
+  b.where = path;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    const auto& pc = pieces[i];
+    b.set_token(pc.text, static_cast<int64_t>(i), path);
+    if (pc.type == 2) {
+      b.opt.unk_id = static_cast<int32_t>(i);
+      b.added.add(pc.text, static_cast<int32_t>(i), true);
+    } else if (pc.type == 3) {
+      b.added.add(pc.text, static_cast<int32_t>(i), true);
+    } else if (pc.type == 4) {
+      b.added.add(pc.text, static_cast<int32_t>(i), false);
+    }
+  }
+  // Rank of a piece = its place in descending score order (ties: lower id first).
+  std::vector<int32_t> order(pieces.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int32_t>(i);
+  std::stable_sort(order.begin(), order.end(), [&](int32_t x, int32_t y) { return pieces[x].score > pieces[y].score; });
+  std::vector<int32_t> rank(pieces.size());
+  for (size_t k = 0; k < order.size(); ++k) rank[order[k]] = static_cast<int32_t>(k);
+  auto mergeable = [&](int t) { return t == 1 || t == 4; };
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (pieces[i].type != 1) continue;
+    const std::string& t = pieces[i].text;
+    for (size_t k = utf8_seq_len(t, 0) ? utf8_seq_len(t, 0) : 1; k < t.size();) {
+      auto ia = b.ids.find(t.substr(0, k));
+      auto ib = b.ids.find(t.substr(k));
+      if (ia != b.ids.end() && ib != b.ids.end() && mergeable(pieces[ia->second].type) && mergeable(pieces[ib->second].type))
+        b.merges.emplace(merge_key(ia->second, ib->second), MergeInfo{rank[i], static_cast<int32_t>(i)});
+      size_t l = utf8_seq_len(t, k);
+      k += l ? l : 1;
+    }
+  }
+  b.opt.byte_level = false;
+  b.opt.kind = "sentencepiece";
+  b.opt.byte_fallback = byte_fallback;
+  b.opt.prepend = add_dummy_prefix ? BpeOptions::Prepend::Always : BpeOptions::Prepend::Never;
+  b.opt.strip_leading_space = add_dummy_prefix;
+  b.opt.collapse_spaces = remove_extra_ws;
+  if (auto* a = b.added.by_content("<s>")) b.opt.bos = a->id;
+  if (auto* a = b.added.by_content("</s>")) b.opt.eos = a->id;
+  if (b.opt.bos) b.opt.prefix_ids = {*b.opt.bos};  // LlamaTokenizer's default add_bos_token
+  apply_config(b, config_path, false);
   return b.build();
 }
 

@@ -180,9 +180,19 @@ void BpeTokenizer::encode_segment(std::string_view seg, bool at_start, std::vect
   // SentencePiece-style: spaces become "▁", and "▁" is put in front as the options say.
   std::string norm;
   norm.reserve(seg.size() + 16);
+  if (opt_.collapse_spaces) {
+    size_t b = seg.find_first_not_of(' '), e = seg.find_last_not_of(' ');
+    seg = b == std::string_view::npos ? std::string_view() : seg.substr(b, e - b + 1);
+    if (seg.empty()) return;
+  }
+  char prev = 0;
   for (char c : seg) {
-    if (c == ' ') norm += kSpm;
-    else norm += c;
+    if (c == ' ') {
+      if (!(opt_.collapse_spaces && prev == ' ')) norm += kSpm;
+    } else {
+      norm += c;
+    }
+    prev = c;
   }
   bool prepend = opt_.prepend == BpeOptions::Prepend::Always || (opt_.prepend == BpeOptions::Prepend::First && at_start);
   if (prepend && !(opt_.prepend_only_if_absent && norm.compare(0, kSpm.size(), kSpm) == 0)) norm.insert(0, kSpm);

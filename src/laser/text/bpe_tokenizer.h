@@ -27,6 +27,7 @@ struct BpeOptions {
   enum class Prepend { Never, Always, First } prepend = Prepend::Never;
   bool prepend_only_if_absent = false;  // Metaspace: no second "▁" when the text starts with one
   bool split_on_space = false;          // Metaspace split=true: every "▁" starts a new word
+  bool collapse_spaces = false;        // SentencePiece remove_extra_whitespaces: trim, one space per run
   bool byte_fallback = false;
   bool fuse_unk = false;
   std::optional<int32_t> unk_id;

@@ -9,7 +9,6 @@
 #include "laser/io/jsonl.h"
 #include "laser/text/bpe_loaders.h"
 #include "laser/text/byte_tokenizer.h"
-#include "laser/text/sentencepiece_tokenizer.h"
 #include "laser/text/tokenizer.h"
 
 namespace laser::text {
@@ -35,7 +34,7 @@ std::shared_ptr<Tokenizer> load_tokenizer(const std::string& dir) {
   }
   if (io::file_exists(p("tokenizer.model"))) {
     if (looks_like_tiktoken(p("tokenizer.model"))) return load_tiktoken(p("tokenizer.model"), cfg);
-    return std::make_shared<SentencePieceTokenizer>(p("tokenizer.model"), cfg);
+    return load_sentencepiece_model(p("tokenizer.model"), cfg);
   }
   throw Error("no tokenizer found", dir,
               "expected laser_tokenizer.json, tokenizer.json, vocab.json + merges.txt, or tokenizer.model");
