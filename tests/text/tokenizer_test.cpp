@@ -10,6 +10,7 @@
 #include "ext_vectors.h"
 #include "laser/core/error.h"
 #include "laser/io/file_util.h"
+#include "laser/io/jsonl.h"
 #include "laser/text/bpe_tokenizer.h"
 #include "laser/text/byte_tokenizer.h"
 #include "laser/text/utf8.h"
@@ -259,4 +260,19 @@ TEST(MalformedInput, EmptyDirectoryListsWhatWasLookedFor) {
   std::string msg = load_error(d);
   EXPECT_NE(msg.find("tokenizer.json"), std::string::npos) << msg;
   EXPECT_NE(msg.find(d), std::string::npos) << msg;
+}
+
+// Two readers of one model give the same ids on all 7473 GSM8K train questions.
+TEST(Consistency, ReadersOfOneModelAgreeOnGsm8k) {
+  LASER_REQUIRE_EXT(e);
+  std::vector<std::string> qs;
+  for (const auto& j : io::read_jsonl(e + "/datasets/gsm8k/train.jsonl")) qs.push_back(j["question"].get<std::string>());
+  ASSERT_EQ(qs.size(), 7473u);
+  for (auto [a, b] : {std::pair{"gpt2-json", "gpt2-vocab"}, std::pair{"llama2-json", "llama2-spm"},
+                      std::pair{"llama3-tiktoken", "llama3-gpt2-format"}}) {
+    auto ta = ext_tokenizer(e, a), tb = ext_tokenizer(e, b);
+    size_t diff = 0;
+    for (const auto& q : qs) diff += ta->encode(q, false) != tb->encode(q, false);
+    EXPECT_EQ(diff, 0u) << a << " vs " << b;
+  }
 }
