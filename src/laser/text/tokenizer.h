@@ -38,4 +38,9 @@ class Tokenizer {
 // Throws laser::Error naming the directory and the files looked for when none is usable.
 std::shared_ptr<Tokenizer> load_tokenizer(const std::string& dir);
 
+// HF transformers' clean_up_tokenization (" ." -> ".", " n't" -> "n't", ...), which HF applies
+// after decoding when tokenizer_config.json sets clean_up_tokenization_spaces. decode() never
+// applies it (it would break decode(encode(s)) == s); callers that want HF's strings call this.
+std::string clean_up_tokenization(const std::string& text);
+
 }  // namespace laser::text
