@@ -2,6 +2,9 @@
 // preset ("20m", vocab 32000, random weights), then the same work by the Python peer
 // (bench/peer/model_peer.py, plain torch, /usr/bin/python3) launched from this run; prints ratios.
 // Measures only; no assertions. Usage: bench_model [--threads N] [--reps R] [--no-peer] [--quick]
+// [--cpu-time] (time by process CPU seconds: steadier on a shared machine, meaningful with --threads 1).
+#include <time.h>
+
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -12,6 +15,7 @@
 
 #include "laser/core/device.h"
 #include "laser/core/rng.h"
+#include "laser/core/strings.h"
 #include "laser/core/timer.h"
 #include "laser/gen/generate.h"
 #include "laser/model/causal_lm.h"
@@ -21,14 +25,23 @@ using namespace laser;
 
 namespace {
 
+bool g_cpu_time = false;  // --cpu-time: process CPU seconds instead of wall seconds
+
+double process_cpu_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 template <typename F>
 double best_of(F&& fn, int reps) {
   fn();  // warm-up
   double best = 1e30;
   for (int i = 0; i < reps; ++i) {
     Timer t;
+    double c0 = process_cpu_seconds();
     fn();
-    best = std::min(best, t.seconds());
+    best = std::min(best, g_cpu_time ? process_cpu_seconds() - c0 : t.seconds());
   }
   return best;
 }
@@ -57,16 +70,20 @@ std::string run_peer(const std::string& args) {
 int main(int argc, char** argv) {
   int threads = 0, reps = 3;
   bool peer = true, quick = false;
-  std::string preset = "20m";
+  std::string preset = "20m", prefill_spec, gen_spec;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
     else if (a == "--reps" && i + 1 < argc) reps = std::atoi(argv[++i]);
     else if (a == "--preset" && i + 1 < argc) preset = argv[++i];
+    else if (a == "--prefill" && i + 1 < argc) prefill_spec = argv[++i];
+    else if (a == "--gen" && i + 1 < argc) gen_spec = argv[++i];
     else if (a == "--no-peer") peer = false;
+    else if (a == "--cpu-time") g_cpu_time = true;
     else if (a == "--quick") quick = true;
     else {
-      std::cerr << "usage: bench_model [--threads N (0: all cores)] [--reps R] [--preset 20m] [--no-peer] [--quick]\n";
+      std::cerr << "usage: bench_model [--threads N (0: all cores)] [--reps R] [--preset 20m] [--no-peer] [--quick] [--cpu-time]\n"
+                   "                   [--prefill BxL,... (default 1x128,32x32)] [--gen BxLxN,... (default 1x16x64,32x16x64)]\n";
       return 2;
     }
   }
@@ -85,8 +102,25 @@ int main(int argc, char** argv) {
     gens = {{1, 8, 8}, {4, 8, 8}};
     reps = 1;
   }
-  std::printf("laser bench_model: preset %s, %lld parameters, %d threads, torch %s, best of %d\n", preset.c_str(),
-              static_cast<long long>(nparams), threads, TORCH_VERSION, reps);
+  auto parse = [](const std::string& spec) {
+    std::vector<std::vector<int>> out;
+    for (auto& item : split(spec, ',')) {
+      std::vector<int> v;
+      for (auto& x : split(item, 'x')) v.push_back(std::atoi(x.c_str()));
+      out.push_back(v);
+    }
+    return out;
+  };
+  if (!prefill_spec.empty()) {
+    prefill.clear();
+    for (auto& v : parse(prefill_spec)) if (v.size() == 2) prefill.push_back({v[0], v[1]});
+  }
+  if (!gen_spec.empty()) {
+    gens.clear();
+    for (auto& v : parse(gen_spec)) if (v.size() == 3) gens.push_back({v[0], v[1], v[2]});
+  }
+  std::printf("laser bench_model: preset %s, %lld parameters, %d threads, torch %s, best of %d, %s time\n", preset.c_str(),
+              static_cast<long long>(nparams), threads, TORCH_VERSION, reps, g_cpu_time ? "process CPU" : "wall");
   Rng rng(0);
   std::map<std::string, double> ours_prefill, ours_gen;
   {
@@ -119,7 +153,7 @@ int main(int argc, char** argv) {
     for (auto& [k, v] : ours_prefill) ps += (ps.empty() ? "" : ",") + k;
     for (auto& [k, v] : ours_gen) gs += (gs.empty() ? "" : ",") + k;
     std::string out = run_peer("--config '" + pc.dump() + "' --threads " + std::to_string(threads) + " --reps " +
-                               std::to_string(reps) + " --prefill " + ps + " --gen " + gs);
+                               std::to_string(reps) + " --prefill '" + ps + "' --gen '" + gs + "'" + (g_cpu_time ? " --cpu-time" : ""));
     try {
       peer_res = nlohmann::json::parse(out);
       std::printf("peer: python torch %s, %lld parameters, %d threads\n", peer_res["torch"].get<std::string>().c_str(),
