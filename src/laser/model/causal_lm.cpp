@@ -155,7 +155,7 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids_in, const tor
                   std::to_string(mask.size(0)) + ", " + std::to_string(mask.size(1)) + ")",
               "pass the attention mask of the whole sequence so far");
   int64_t V = cfg_.vocab_size;
-  LASER_CHECK(ids.numel() == 0 || (ids.min().item<int64_t>() >= 0 && ids.max().item<int64_t>() < V), "CausalLM::hidden_states",
+  LASER_CHECK(ids.numel() == 0 || !(ids < 0).logical_or(ids >= V).any().item<bool>(), "CausalLM::hidden_states",
               "token id outside the vocabulary (" + std::to_string(V) + ")", "the tokenizer does not match the model");
   // Positions count real tokens only, so a left-padded row gets the positions it gets alone.
   auto pos_all = (mask.cumsum(1) - 1).clamp_min(0);
