@@ -1,0 +1,111 @@
+// Reward normalizers: map the raw bandit reward (LASeR: minus the mean training loss of a step) to a
+// comparable scale using the history of rewards seen so far (METHOD.md step 7). Not the reward itself.
+// percentile follows the LASeR paper: below the 20th percentile -> 0, above the 80th -> 1, linear in
+// between (percentiles with linear interpolation, as numpy.percentile), raw value while < 2 entries.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace laser::bandit {
+
+constexpr int kNormalizerFormatVersion = 1;
+
+class RewardNormalizer {
+ public:
+  virtual ~RewardNormalizer() = default;
+  // Adds `raw` (finite, else laser::Error) to the history, then returns its normalized value.
+  virtual double normalize(double raw) = 0;
+  virtual std::string name() const = 0;
+  // Number of rewards seen.
+  virtual int64_t count() const = 0;
+  // {"format": "laser.normalizer", "format_version": 1, "kind": name(), ...state}
+  nlohmann::json save() const;
+  // Rebuilds a normalizer from save()'s JSON; laser::Error naming `where` on a bad format/version.
+  static std::unique_ptr<RewardNormalizer> load(const nlohmann::json& j, const std::string& where);
+
+ protected:
+  virtual nlohmann::json save_state() const = 0;
+  virtual void load_state(const nlohmann::json& j, const std::string& where) = 0;
+};
+
+// The value at quantile q in [0, 1] of a growing multiset, numpy-style linear interpolation between
+// order statistics, maintained with two heaps: O(log n) per insert, O(1) per query.
+class QuantileTracker {
+ public:
+  explicit QuantileTracker(double q) : q_(q) {}
+  void insert(double x);
+  // Requires size() >= 1.
+  double value() const;
+  size_t size() const { return lower_.size() + upper_.size(); }
+
+ private:
+  double q_;
+  std::priority_queue<double> lower_;                                            // the lo+1 smallest
+  std::priority_queue<double, std::vector<double>, std::greater<double>> upper_;  // the rest
+};
+
+// The paper's percentile normalizer (O(log n) per update; keeps the history for save/load).
+// With p20 == p80: raw below -> 0, above -> 1, equal -> 0.5.
+class PercentileNormalizer : public RewardNormalizer {
+ public:
+  PercentileNormalizer(double low_q = 0.2, double high_q = 0.8);
+  double normalize(double raw) override;
+  std::string name() const override { return "percentile"; }
+  int64_t count() const override { return static_cast<int64_t>(history_.size()); }
+  double low() const { return low_.value(); }
+  double high() const { return high_.value(); }
+
+ protected:
+  nlohmann::json save_state() const override;
+  void load_state(const nlohmann::json& j, const std::string& where) override;
+
+ private:
+  double low_q_, high_q_;
+  QuantileTracker low_, high_;
+  std::vector<double> history_;
+};
+
+// Running z-score (Welford): (raw - mean) / sample std of the history including raw; 0 while the
+// history has < 2 entries or zero spread. Not clipped.
+class ZScoreNormalizer : public RewardNormalizer {
+ public:
+  double normalize(double raw) override;
+  std::string name() const override { return "zscore"; }
+  int64_t count() const override { return n_; }
+
+ protected:
+  nlohmann::json save_state() const override;
+  void load_state(const nlohmann::json& j, const std::string& where) override;
+
+ private:
+  int64_t n_ = 0;
+  double mean_ = 0, m2_ = 0;
+};
+
+// Identity (counts only).
+class NoNormalizer : public RewardNormalizer {
+ public:
+  double normalize(double raw) override;
+  std::string name() const override { return "none"; }
+  int64_t count() const override { return n_; }
+
+ protected:
+  nlohmann::json save_state() const override { return {{"count", n_}}; }
+  void load_state(const nlohmann::json& j, const std::string& where) override;
+
+ private:
+  int64_t n_ = 0;
+};
+
+// "percentile" | "zscore" | "none"; laser::Error (with a suggestion) otherwise.
+std::unique_ptr<RewardNormalizer> make_normalizer(const std::string& name);
+std::vector<std::string> normalizer_names();
+// Same as RewardNormalizer::load.
+std::unique_ptr<RewardNormalizer> load_normalizer(const nlohmann::json& j, const std::string& where);
+
+}  // namespace laser::bandit

@@ -1,0 +1,65 @@
+// Online ridge regression with Sherman-Morrison updates of A^-1 (lower triangle only).
+// Not the bandit policy (linucb.cpp, linear_ts.cpp).
+#include "laser/bandit/ridge_arm.h"
+
+#include "laser/bandit/bandit.h"
+#include "laser/core/error.h"
+
+namespace laser::bandit {
+
+RidgeArm::RidgeArm(int dim, double ridge)
+    : dim_(dim),
+      a_inv_(Eigen::MatrixXd::Identity(dim, dim) / ridge),
+      b_(Eigen::VectorXd::Zero(dim)),
+      theta_(Eigen::VectorXd::Zero(dim)) {}
+
+void RidgeArm::solve(const Eigen::VectorXd& c, Eigen::VectorXd& u) const {
+  u.noalias() = a_inv_.selfadjointView<Eigen::Lower>() * c;
+}
+
+void RidgeArm::update(const Eigen::VectorXd& c, double r, const Eigen::VectorXd& u) {
+  double s = c.dot(u);
+  if (s < 0) s = 0;  // rounding on a (mathematically) positive quantity
+  double denom = 1.0 + s;
+  double pred = theta_.dot(c);
+  theta_ += u * ((r - pred) / denom);
+  b_ += r * c;
+  a_inv_.selfadjointView<Eigen::Lower>().rankUpdate(u, -1.0 / denom);
+  ++count_;
+}
+
+Eigen::MatrixXd RidgeArm::inverse() const {
+  Eigen::MatrixXd full = a_inv_.selfadjointView<Eigen::Lower>();
+  return full;
+}
+
+nlohmann::json RidgeArm::save() const {
+  Eigen::VectorXd packed(static_cast<Eigen::Index>(dim_) * (dim_ + 1) / 2);
+  Eigen::Index p = 0;
+  for (int j = 0; j < dim_; ++j) {
+    packed.segment(p, dim_ - j) = a_inv_.col(j).tail(dim_ - j);
+    p += dim_ - j;
+  }
+  return {{"a_inv_lower", matrix_to_json(packed)}, {"b", vector_to_json(b_)}, {"theta", vector_to_json(theta_)},
+          {"count", count_}};
+}
+
+void RidgeArm::load(const nlohmann::json& j, const std::string& where) {
+  LASER_CHECK(j.is_object() && j.contains("a_inv_lower") && j.contains("b") && j.contains("theta") && j.contains("count"),
+              where, "arm state lacks a_inv_lower/b/theta/count", "the state file is corrupted");
+  Eigen::Index n = static_cast<Eigen::Index>(dim_) * (dim_ + 1) / 2;
+  Eigen::MatrixXd packed = matrix_from_json(j["a_inv_lower"], static_cast<int>(n), 1, where + ".a_inv_lower");
+  Eigen::Index p = 0;
+  for (int c = 0; c < dim_; ++c) {
+    a_inv_.col(c).tail(dim_ - c) = packed.col(0).segment(p, dim_ - c);
+    p += dim_ - c;
+  }
+  for (int c = 0; c < dim_; ++c) LASER_CHECK(a_inv_(c, c) > 0, where + ".a_inv_lower", "A^-1 has a non-positive diagonal",
+                                              "the state file is corrupted");
+  b_ = vector_from_json(j["b"], dim_, where + ".b");
+  theta_ = vector_from_json(j["theta"], dim_, where + ".theta");
+  count_ = j["count"].get<int64_t>();
+  LASER_CHECK(count_ >= 0, where + ".count", "negative count", "the state file is corrupted");
+}
+
+}  // namespace laser::bandit

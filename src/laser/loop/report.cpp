@@ -1,0 +1,172 @@
+#include "laser/loop/report.h"
+
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "laser/io/file_util.h"
+#include "laser/io/jsonl.h"
+#include "laser/loop/svg_plot.h"
+
+namespace laser::loop {
+
+using io::json;
+
+namespace {
+std::vector<json> read_if(const std::string& p) { return io::file_exists(p) ? io::read_jsonl(p) : std::vector<json>{}; }
+double num(const json& j, const char* k, double d = NAN) {
+  auto it = j.find(k);
+  return it != j.end() && it->is_number() ? it->get<double>() : d;
+}
+std::string fmt(double v, int prec = 3) {
+  std::ostringstream os;
+  os.precision(prec);
+  os << std::fixed << v;
+  return os.str();
+}
+}  // namespace
+
+std::string write_report(const std::string& run_dir) {
+  auto metrics = read_if(io::join_path(run_dir, "metrics.jsonl"));
+  auto decisions = read_if(io::join_path(run_dir, "decisions.jsonl"));
+  auto evals = read_if(io::join_path(run_dir, "eval.jsonl"));
+  json summary = io::file_exists(io::join_path(run_dir, "summary.json")) ? io::read_json(io::join_path(run_dir, "summary.json")) : json::object();
+
+  std::vector<std::string> arms;
+  if (summary.contains("arms"))
+    for (auto& a : summary["arms"]) arms.push_back(a.get<std::string>());
+  std::set<std::string> seen_arms;
+  for (auto& d : decisions) seen_arms.insert(d.value("arm_name", ""));
+  for (auto& a : seen_arms)
+    if (std::find(arms.begin(), arms.end(), a) == arms.end()) arms.push_back(a);
+
+  std::ostringstream h;
+  h << "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>laser run " << html_escape(summary.value("run", run_dir))
+    << "</title>\n<style>body{font-family:sans-serif;max-width:1400px;margin:1em auto;padding:0 1em}"
+       "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+       "th{background:#f4f4f4}.plots{display:flex;flex-wrap:wrap;gap:12px}</style></head><body>\n";
+  h << "<h1>laser run: " << html_escape(summary.value("run", run_dir)) << "</h1>\n";
+  h << "<p>strategy <b>" << html_escape(summary.value("strategy", "?")) << "</b>, " << metrics.size() << " steps, "
+    << decisions.size() << " bandit decisions, wall time " << fmt(num(summary, "wall_seconds", 0), 1) << " s.</p>\n";
+
+  // Summary table.
+  if (summary.contains("test")) {
+    const json& t = summary["test"];
+    h << "<h2>Test accuracy</h2><table><tr><th>overall</th>";
+    std::vector<std::string> cats;
+    if (t.contains("per_category"))
+      for (auto it = t["per_category"].begin(); it != t["per_category"].end(); ++it) cats.push_back(it.key());
+    for (auto& c : cats) h << "<th>" << html_escape(c) << "</th>";
+    h << "<th>n</th></tr><tr><td>" << fmt(100 * num(t, "accuracy", 0), 2) << "%</td>";
+    for (auto& c : cats) h << "<td>" << fmt(100 * t["per_category"][c].get<double>(), 2) << "%</td>";
+    h << "<td>" << t.value("n", 0) << "</td></tr></table>\n";
+  }
+  if (summary.contains("rm_cost")) {
+    h << "<h2>Reward-model cost</h2><table><tr><th>RM</th><th>calls</th><th>items</th><th>tokens</th><th>seconds</th></tr>";
+    for (auto it = summary["rm_cost"].begin(); it != summary["rm_cost"].end(); ++it)
+      h << "<tr><td>" << html_escape(it.key()) << "</td><td>" << it->value("calls", 0) << "</td><td>" << it->value("items", 0) << "</td><td>"
+        << it->value("tokens", 0) << "</td><td>" << fmt(num(*it, "seconds", 0), 2) << "</td></tr>";
+    h << "</table>\n";
+  }
+
+  h << "<h2>Plots</h2><div class='plots'>\n";
+  // 1. Arm share over time (per step).
+  {
+    std::map<long, std::map<std::string, int>> per_step;
+    for (auto& d : decisions) per_step[d.value("step", 0L)][d.value("arm_name", "")]++;
+    std::vector<Series> ss;
+    for (auto& a : arms) {
+      Series s{a, {}};
+      for (auto& [step, m] : per_step) {
+        int tot = 0;
+        for (auto& kv : m) tot += kv.second;
+        s.points.push_back({static_cast<double>(step), tot ? static_cast<double>(m[a]) / tot : 0.0});
+      }
+      ss.push_back(s);
+    }
+    h << svg_line_chart("Arm share over time", "step", "share of decisions", ss);
+  }
+  // 2. Arm share per category (all decisions and the last iteration).
+  {
+    long last_iter = 0;
+    for (auto& d : decisions) last_iter = std::max(last_iter, d.value("iteration", 0L));
+    for (int pass = 0; pass < 2; ++pass) {
+      std::map<std::string, std::map<std::string, int>> per_cat;
+      for (auto& d : decisions)
+        if (pass == 0 || d.value("iteration", 0L) == last_iter) per_cat[d.value("category", "")][d.value("arm_name", "")]++;
+      std::vector<std::string> cats;
+      for (auto& kv : per_cat) cats.push_back(kv.first.empty() ? "(none)" : kv.first);
+      std::vector<BarGroup> gs;
+      for (auto& a : arms) {
+        BarGroup g{a, {}};
+        for (auto& [c, m] : per_cat) {
+          int tot = 0;
+          for (auto& kv : m) tot += kv.second;
+          g.values.push_back(tot ? static_cast<double>(m[a]) / tot : 0.0);
+        }
+        gs.push_back(g);
+      }
+      h << svg_bar_chart(pass == 0 ? "Arm share per category (whole run)" : "Arm share per category (last iteration)", cats, gs, "share");
+    }
+  }
+  // 3. Bandit reward, 4. loss.
+  {
+    Series rn{"normalized reward", {}}, rr{"raw reward", {}};
+    Series loss{"loss", {}}, dpo{"dpo", {}}, nll{"nll", {}};
+    for (auto& m : metrics) {
+      double s = num(m, "step");
+      rn.points.push_back({s, num(m, "bandit_reward")});
+      rr.points.push_back({s, num(m, "bandit_raw_reward")});
+      loss.points.push_back({s, num(m, "loss")});
+      dpo.points.push_back({s, num(m, "dpo")});
+      nll.points.push_back({s, num(m, "nll")});
+    }
+    h << svg_line_chart("Bandit reward", "step", "reward", {rn, rr});
+    h << svg_line_chart("Training loss", "step", "loss", {loss, dpo, nll});
+  }
+  // 5. Accuracy per iteration (dev).
+  {
+    std::map<std::string, Series> per;
+    Series overall{"overall", {}};
+    for (auto& e : evals) {
+      if (e.value("split", "") != "dev") continue;
+      double it = num(e, "iteration");
+      overall.points.push_back({it, num(e, "accuracy")});
+      if (e.contains("per_category"))
+        for (auto c = e["per_category"].begin(); c != e["per_category"].end(); ++c) {
+          per[c.key()].name = c.key();
+          per[c.key()].points.push_back({it, c->get<double>()});
+        }
+    }
+    std::vector<Series> ss{overall};
+    for (auto& kv : per) ss.push_back(kv.second);
+    h << svg_line_chart("Dev accuracy per iteration", "iteration (0 = before training)", "accuracy", ss);
+  }
+  // 6. RM cost per arm.
+  if (summary.contains("rm_cost")) {
+    std::vector<std::string> names;
+    BarGroup calls{"calls", {}}, secs{"seconds", {}};
+    for (auto it = summary["rm_cost"].begin(); it != summary["rm_cost"].end(); ++it) {
+      names.push_back(it.key());
+      calls.values.push_back(num(*it, "calls", 0));
+      secs.values.push_back(num(*it, "seconds", 0));
+    }
+    h << svg_bar_chart("RM calls per arm", names, {calls}, "calls");
+    h << svg_bar_chart("RM seconds per arm", names, {secs}, "seconds");
+  }
+  h << "</div>\n";
+  // Eval table.
+  if (!evals.empty()) {
+    h << "<h2>Evaluations</h2><table><tr><th>iteration</th><th>split</th><th>accuracy</th><th>n</th></tr>";
+    for (auto& e : evals)
+      h << "<tr><td>" << e.value("iteration", 0) << "</td><td>" << html_escape(e.value("split", "")) << "</td><td>"
+        << fmt(100 * num(e, "accuracy", 0), 2) << "%</td><td>" << e.value("n", 0) << "</td></tr>";
+    h << "</table>\n";
+  }
+  h << "<p>Files: config.toml, metrics.jsonl, decisions.jsonl, eval.jsonl, summary.json, checkpoints/.</p>\n</body></html>\n";
+  std::string path = io::join_path(run_dir, "report.html");
+  io::write_file_atomic(path, h.str());
+  return path;
+}
+
+}  // namespace laser::loop

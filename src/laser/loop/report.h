@@ -1,0 +1,12 @@
+// report.html for a run directory: SVG plots (arm share over time and per category, bandit reward,
+// loss, accuracy per iteration, RM cost per arm) and summary tables, built from the files the run
+// wrote (metrics.jsonl, decisions.jsonl, eval.jsonl, summary.json). Opens offline in any browser.
+#pragma once
+#include <string>
+
+namespace laser::loop {
+
+// Reads the run directory's files and writes <run_dir>/report.html atomically; returns its path.
+std::string write_report(const std::string& run_dir);
+
+}  // namespace laser::loop

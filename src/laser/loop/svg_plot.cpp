@@ -1,0 +1,133 @@
+#include "laser/loop/svg_plot.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace laser::loop {
+
+namespace {
+const char* kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+const char* color(size_t i) { return kColors[i % 10]; }
+
+std::string num(double v) {
+  char b[32];
+  if (std::fabs(v) >= 1000 || (std::fabs(v) < 0.01 && v != 0)) std::snprintf(b, sizeof b, "%.3g", v);
+  else std::snprintf(b, sizeof b, "%.2f", v);
+  return b;
+}
+
+struct Frame {
+  double x0, x1, y0, y1;
+  int W, H, L = 60, R = 140, T = 30, B = 40;
+  double px(double x) const { return L + (x1 > x0 ? (x - x0) / (x1 - x0) : 0.5) * (W - L - R); }
+  double py(double y) const { return H - B - (y1 > y0 ? (y - y0) / (y1 - y0) : 0.5) * (H - T - B); }
+};
+
+void axes(std::ostringstream& os, const Frame& f, const std::string& title, const std::string& xlabel, const std::string& ylabel,
+          bool xticks) {
+  os << "<text x='" << f.W / 2 << "' y='18' text-anchor='middle' font-weight='bold'>" << html_escape(title) << "</text>\n";
+  os << "<line x1='" << f.L << "' y1='" << f.H - f.B << "' x2='" << f.W - f.R << "' y2='" << f.H - f.B << "' stroke='#333'/>\n";
+  os << "<line x1='" << f.L << "' y1='" << f.T << "' x2='" << f.L << "' y2='" << f.H - f.B << "' stroke='#333'/>\n";
+  for (int i = 0; i <= 4; ++i) {
+    double y = f.y0 + (f.y1 - f.y0) * i / 4;
+    os << "<text x='" << f.L - 4 << "' y='" << f.py(y) + 4 << "' text-anchor='end' font-size='10'>" << num(y) << "</text>\n";
+    os << "<line x1='" << f.L << "' y1='" << f.py(y) << "' x2='" << f.W - f.R << "' y2='" << f.py(y) << "' stroke='#eee'/>\n";
+    if (xticks) {
+      double x = f.x0 + (f.x1 - f.x0) * i / 4;
+      os << "<text x='" << f.px(x) << "' y='" << f.H - f.B + 14 << "' text-anchor='middle' font-size='10'>" << num(x) << "</text>\n";
+    }
+  }
+  os << "<text x='" << (f.L + f.W - f.R) / 2 << "' y='" << f.H - 6 << "' text-anchor='middle' font-size='11'>" << html_escape(xlabel) << "</text>\n";
+  os << "<text x='12' y='" << f.H / 2 << "' text-anchor='middle' font-size='11' transform='rotate(-90 12 " << f.H / 2 << ")'>"
+     << html_escape(ylabel) << "</text>\n";
+}
+
+void legend(std::ostringstream& os, const Frame& f, const std::vector<std::string>& names) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    double y = f.T + 14.0 * i;
+    os << "<rect x='" << f.W - f.R + 8 << "' y='" << y << "' width='10' height='10' fill='" << color(i) << "'/>";
+    os << "<text x='" << f.W - f.R + 22 << "' y='" << y + 9 << "' font-size='10'>" << html_escape(names[i]) << "</text>\n";
+  }
+}
+}  // namespace
+
+std::string html_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '&': o += "&amp;"; break;
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '"': o += "&quot;"; break;
+      case '\'': o += "&#39;"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+
+std::string svg_line_chart(const std::string& title, const std::string& xlabel, const std::string& ylabel,
+                           const std::vector<Series>& series, int width, int height) {
+  Frame f{0, 1, 0, 1, width, height};
+  bool any = false;
+  for (auto& s : series)
+    for (auto& [x, y] : s.points) {
+      if (!std::isfinite(x) || !std::isfinite(y)) continue;
+      if (!any) { f.x0 = f.x1 = x; f.y0 = f.y1 = y; any = true; }
+      f.x0 = std::min(f.x0, x); f.x1 = std::max(f.x1, x);
+      f.y0 = std::min(f.y0, y); f.y1 = std::max(f.y1, y);
+    }
+  if (f.y1 - f.y0 < 1e-12) { f.y0 -= 0.5; f.y1 += 0.5; }
+  std::ostringstream os;
+  os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << height << "' font-family='sans-serif'>\n";
+  axes(os, f, title, xlabel, ylabel, true);
+  std::vector<std::string> names;
+  for (size_t i = 0; i < series.size(); ++i) {
+    names.push_back(series[i].name);
+    std::ostringstream pts;
+    for (auto& [x, y] : series[i].points)
+      if (std::isfinite(x) && std::isfinite(y)) pts << f.px(x) << "," << f.py(y) << " ";
+    os << "<polyline fill='none' stroke='" << color(i) << "' stroke-width='1.5' points='" << pts.str() << "'/>\n";
+    if (series[i].points.size() <= 30)
+      for (auto& [x, y] : series[i].points)
+        if (std::isfinite(x) && std::isfinite(y)) os << "<circle cx='" << f.px(x) << "' cy='" << f.py(y) << "' r='2.5' fill='" << color(i) << "'/>";
+  }
+  legend(os, f, names);
+  if (!any) os << "<text x='" << width / 2 << "' y='" << height / 2 << "' text-anchor='middle'>no data</text>\n";
+  os << "</svg>\n";
+  return os.str();
+}
+
+std::string svg_bar_chart(const std::string& title, const std::vector<std::string>& categories, const std::vector<BarGroup>& groups,
+                          const std::string& ylabel, int width, int height) {
+  Frame f{0, 1, 0, 0, width, height};
+  for (auto& g : groups)
+    for (double v : g.values)
+      if (std::isfinite(v)) f.y1 = std::max(f.y1, v);
+  if (f.y1 <= 0) f.y1 = 1;
+  std::ostringstream os;
+  os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << height << "' font-family='sans-serif'>\n";
+  axes(os, f, title, "", ylabel, false);
+  double cw = static_cast<double>(width - f.L - f.R) / std::max<size_t>(1, categories.size());
+  double bw = cw * 0.8 / std::max<size_t>(1, groups.size());
+  for (size_t c = 0; c < categories.size(); ++c) {
+    double cx = f.L + cw * c + cw * 0.1;
+    for (size_t g = 0; g < groups.size(); ++g) {
+      double v = c < groups[g].values.size() ? groups[g].values[c] : 0;
+      if (!std::isfinite(v)) v = 0;
+      double y = f.py(v);
+      os << "<rect x='" << cx + bw * g << "' y='" << y << "' width='" << bw * 0.95 << "' height='" << (f.H - f.B) - y
+         << "' fill='" << color(g) << "'><title>" << html_escape(groups[g].name + " / " + categories[c] + ": " + num(v)) << "</title></rect>\n";
+    }
+    os << "<text x='" << cx + cw * 0.4 << "' y='" << f.H - f.B + 14 << "' text-anchor='middle' font-size='10'>" << html_escape(categories[c]) << "</text>\n";
+  }
+  std::vector<std::string> names;
+  for (auto& g : groups) names.push_back(g.name);
+  legend(os, f, names);
+  os << "</svg>\n";
+  return os.str();
+}
+
+}  // namespace laser::loop

@@ -1,0 +1,107 @@
+// Reward normalizers against brute-force recomputation from the full history.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "laser/bandit/factory.h"
+#include "laser/bandit/normalizer.h"
+#include "laser/core/error.h"
+#include "laser/core/rng.h"
+
+using namespace laser;
+using namespace laser::bandit;
+
+namespace {
+// numpy.percentile(x, 100*q) with the default linear interpolation.
+double np_percentile(std::vector<double> x, double q) {
+  std::sort(x.begin(), x.end());
+  double pos = q * (x.size() - 1);
+  size_t lo = static_cast<size_t>(std::floor(pos));
+  if (lo + 1 >= x.size()) return x[lo];
+  return x[lo] + (pos - lo) * (x[lo + 1] - x[lo]);
+}
+}  // namespace
+
+TEST(Normalizer, PercentileMatchesBruteForce) {
+  PercentileNormalizer n;
+  Rng rng(3);
+  std::vector<double> hist;
+  for (int t = 0; t < 600; ++t) {
+    // Mix of continuous values and repeats (ties).
+    double raw = t % 7 == 0 ? 0.25 : -std::abs(rng.normal(1.0, 0.5));
+    hist.push_back(raw);
+    double got = n.normalize(raw);
+    if (hist.size() < 2) {
+      EXPECT_EQ(got, raw);
+      continue;
+    }
+    double lo = np_percentile(hist, 0.2), hi = np_percentile(hist, 0.8);
+    ASSERT_DOUBLE_EQ(n.low(), lo) << t;
+    ASSERT_DOUBLE_EQ(n.high(), hi) << t;
+    double want = hi > lo ? std::min(1.0, std::max(0.0, (raw - lo) / (hi - lo))) : (raw < lo ? 0 : raw > hi ? 1 : 0.5);
+    ASSERT_NEAR(got, want, 1e-12) << t;
+    ASSERT_GE(got, 0.0);
+    ASSERT_LE(got, 1.0);
+  }
+}
+
+TEST(Normalizer, PercentileFirstValueIsRawThenClipped) {
+  auto n = make_normalizer("percentile");
+  EXPECT_EQ(n->normalize(-3.5), -3.5);  // fewer than 2 entries: raw
+  EXPECT_EQ(n->normalize(-1.0), 1.0);   // above the 80th percentile
+  EXPECT_EQ(n->normalize(-9.0), 0.0);   // below the 20th
+  EXPECT_EQ(n->count(), 3);
+}
+
+TEST(Normalizer, ZScoreMatchesTwoPass) {
+  ZScoreNormalizer z;
+  Rng rng(8);
+  std::vector<double> h;
+  EXPECT_EQ(z.normalize(2.0), 0.0);
+  h.push_back(2.0);
+  for (int t = 0; t < 100; ++t) {
+    double raw = rng.normal(-1.0, 3.0);
+    h.push_back(raw);
+    double mean = 0;
+    for (double x : h) mean += x;
+    mean /= h.size();
+    double var = 0;
+    for (double x : h) var += (x - mean) * (x - mean);
+    double sd = std::sqrt(var / (h.size() - 1));
+    ASSERT_NEAR(z.normalize(raw), (raw - mean) / sd, 1e-9);
+  }
+}
+
+TEST(Normalizer, NoneIsIdentityAndNamesAreChecked) {
+  auto n = make_normalizer("none");
+  EXPECT_EQ(n->normalize(-7.25), -7.25);
+  EXPECT_THROW(n->normalize(NAN), Error);
+  try {
+    make_normalizer("percentil");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'percentile'"), std::string::npos);
+  }
+}
+
+TEST(Normalizer, SaveLoadContinuesExactly) {
+  for (std::string name : {"percentile", "zscore", "none"}) {
+    auto a = make_normalizer(name);
+    Rng rng(1);
+    for (int t = 0; t < 50; ++t) a->normalize(rng.normal());
+    auto b = load_normalizer(nlohmann::json::parse(a->save().dump()), "norm.json");
+    EXPECT_EQ(b->name(), name);
+    EXPECT_EQ(b->count(), 50);
+    for (int t = 0; t < 50; ++t) {
+      double r = rng.normal();
+      ASSERT_EQ(a->normalize(r), b->normalize(r)) << name;
+    }
+  }
+  auto a = make_normalizer("percentile");
+  nlohmann::json j = a->save();
+  j["format_version"] = 2;
+  EXPECT_THROW(load_normalizer(j, "norm.json"), Error);
+  j = a->save();
+  j["state"]["history"] = "oops";
+  EXPECT_THROW(load_normalizer(j, "norm.json"), Error);
+}

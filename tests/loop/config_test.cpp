@@ -1,0 +1,55 @@
+#include <gtest/gtest.h>
+
+#include "laser/core/error.h"
+#include "laser/loop/config.h"
+
+using laser::loop::Config;
+
+static std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const laser::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, DefaultsAreFilledAndOverridable) {
+  auto c = Config::from_string("[train]\nlr = 1e-4\n", "t.toml", {"generation.n=4", "strategy.name=random", "data.world_skills=[\"add\"]"});
+  EXPECT_DOUBLE_EQ(c.get_float("train.lr"), 1e-4);
+  EXPECT_EQ(c.get_int("generation.n"), 4);
+  EXPECT_EQ(c.get_string("strategy.name"), "random");
+  EXPECT_EQ(c.get_strings("data.world_skills"), std::vector<std::string>{"add"});
+  EXPECT_DOUBLE_EQ(c.get_float("bandit.alpha"), 0.1);  // METHOD.md default
+  EXPECT_EQ(c.get_int("pairs.num_pairs"), 10);
+  // The resolved TOML parses back to the same values.
+  auto c2 = Config::from_string(c.to_toml(), "resolved.toml");
+  EXPECT_EQ(c2.get_int("generation.n"), 4);
+  EXPECT_DOUBLE_EQ(c2.get_float("train.lr"), 1e-4);
+}
+
+TEST(Config, UnknownKeySuggestsNearestWithLine) {
+  auto msg = error_of([] { Config::from_string("[run]\nseed = 1\n[train]\nlearning_rat = 0.1\n", "x.toml"); });
+  EXPECT_NE(msg.find("x.toml:4"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("train.learning_rat"), std::string::npos) << msg;
+  msg = error_of([] { Config::from_string("[train]\nlt = 0.1\n", "x.toml"); });
+  EXPECT_NE(msg.find("did you mean 'train.lr'"), std::string::npos) << msg;
+  msg = error_of([] { Config::from_string("", "x.toml", {"bandit.alpah=0.2"}); });
+  EXPECT_NE(msg.find("did you mean 'bandit.alpha'"), std::string::npos) << msg;
+}
+
+TEST(Config, WrongTypeAndSyntaxErrorsNamePlace) {
+  auto msg = error_of([] { Config::from_string("[generation]\nn = \"many\"\n", "y.toml"); });
+  EXPECT_NE(msg.find("y.toml:2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("generation.n"), std::string::npos) << msg;
+  msg = error_of([] { Config::from_string("[run\nseed=1\n", "z.toml"); });
+  EXPECT_NE(msg.find("z.toml:1"), std::string::npos) << msg;
+  msg = error_of([] { Config::from_string("", "z.toml", {"generation.n=abc"}); });
+  EXPECT_NE(msg.find("generation.n"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos);
+}
+
+TEST(Config, ReferenceListsEveryKey) {
+  auto md = laser::loop::config_reference_markdown();
+  for (auto& k : laser::loop::config_schema()) EXPECT_NE(md.find("`" + k.key + "`"), std::string::npos) << k.key;
+}
