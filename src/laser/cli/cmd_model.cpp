@@ -1,10 +1,13 @@
-// `laser init-model` and `laser inspect`: create random HF model directories and describe them.
+// `laser init-model`, `laser inspect` and `laser generate`: create random HF model directories,
+// describe them, and sample continuations of a prompt. Flags only; the work is in model/ and gen/.
 #include <iostream>
 #include <memory>
 
 #include "laser/cli/commands.h"
 #include "laser/core/error.h"
 #include "laser/core/strings.h"
+#include "laser/core/timer.h"
+#include "laser/gen/generate.h"
 #include "laser/io/file_util.h"
 #include "laser/model/causal_lm.h"
 #include "laser/model/torch_util.h"
@@ -33,6 +36,7 @@ void add_init_model(CLI::App& app) {
   c->add_flag("--classifier", o->classifier, "a sequence classifier (score head) instead of a causal LM");
   c->add_option("--num-labels", o->num_labels, "classifier outputs")->capture_default_str();
   c->callback([o] {
+    model::set_threads();
     std::shared_ptr<text::Tokenizer> tok;
     if (o->tokenizer == "bytes") tok = std::make_shared<text::ByteTokenizer>();
     else tok = text::load_tokenizer(o->tokenizer);
@@ -70,6 +74,7 @@ void add_inspect(CLI::App& app) {
   auto* c = app.add_subcommand("inspect", "describe a model directory: architecture, sizes, parameter count, dtypes");
   c->add_option("dir", *dir, "model directory")->required();
   c->callback([dir] {
+    model::set_threads();
     auto m = model::load_model(*dir);
     const auto& cfg = m->config();
     int64_t n = 0;
@@ -94,11 +99,66 @@ void add_inspect(CLI::App& app) {
   });
 }
 
+void add_generate(CLI::App& app) {
+  struct Opts {
+    std::string model, prompt, device = "cpu", dtype = "f32";
+    std::vector<std::string> stop;
+    gen::SamplingParams sp;
+    int threads = 0;
+    bool no_special = false, json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  o->sp.max_new_tokens = 64;
+  auto* c = app.add_subcommand("generate", "sample continuations of a prompt with a model directory's model and tokenizer");
+  c->add_option("--model", o->model, "model directory (config.json, safetensors, tokenizer)")->required();
+  c->add_option("--prompt", o->prompt, "prompt text")->required();
+  c->add_option("-n", o->sp.n, "samples for the prompt")->capture_default_str();
+  c->add_option("--temperature", o->sp.temperature, "sampling temperature (0: greedy)")->capture_default_str();
+  c->add_option("--top-k", o->sp.top_k, "keep the k most likely tokens (0: off)")->capture_default_str();
+  c->add_option("--top-p", o->sp.top_p, "nucleus sampling mass (1: off)")->capture_default_str();
+  c->add_option("--seed", o->sp.seed, "random seed")->capture_default_str();
+  c->add_option("--max-new-tokens", o->sp.max_new_tokens, "most tokens per sample")->capture_default_str();
+  c->add_option("--stop", o->stop, "stop string (repeatable); the text is cut before it");
+  c->add_option("--batch-size", o->sp.batch_size, "rows decoded together")->capture_default_str();
+  c->add_option("--device", o->device, "cpu or cuda[:i]")->capture_default_str();
+  c->add_option("--dtype", o->dtype, "compute dtype: f32, bf16, f16")->capture_default_str();
+  c->add_option("--threads", o->threads, "intra-op threads (0: all cores, or LASER_THREADS)")->capture_default_str();
+  c->add_flag("--no-special", o->no_special, "do not add BOS to the prompt");
+  c->add_flag("--json", o->json, "print one JSON object per sample (ids, text, logprobs, finish_reason)");
+  c->callback([o] {
+    model::set_threads(o->threads);
+    o->sp.stop_strings = o->stop;
+    o->sp.validate("generate");
+    auto tok = text::load_tokenizer(o->model);
+    auto m = model::load_model(o->model, parse_device(o->device, "--device"), parse_dtype(o->dtype, "--dtype"));
+    auto ids = tok->encode(o->prompt, !o->no_special);
+    Timer t;
+    auto out = gen::generate(m, *tok, {ids}, o->sp);
+    double secs = t.seconds();
+    size_t ntok = 0;
+    for (auto& g : out) {
+      ntok += g.ids.size();
+      if (o->json) {
+        double sum = 0;
+        for (float x : g.logprobs) sum += x;
+        nlohmann::json j = {{"sample", g.sample_index}, {"text", g.text}, {"ids", g.ids}, {"logprobs", g.logprobs},
+                            {"sum_logprob", sum}, {"finish_reason", g.finish_reason}};
+        std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      } else {
+        if (out.size() > 1) std::cout << "--- sample " << g.sample_index << " (" << g.finish_reason << ", " << g.ids.size() << " tokens)\n";
+        std::cout << g.text << "\n";
+      }
+    }
+    std::cerr << "generated " << ntok << " tokens in " << secs << " s (" << (secs > 0 ? ntok / secs : 0.0) << " tokens/s)\n";
+  });
+}
+
 }  // namespace
 
 void add_model_commands(CLI::App& app) {
   add_init_model(app);
   add_inspect(app);
+  add_generate(app);
 }
 
 }  // namespace laser::cli

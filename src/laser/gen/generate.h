@@ -24,7 +24,16 @@ struct Generation {
 
 // prompts: token ids (already including BOS if the model wants one). Output order: prompt-major,
 // then sample index. Reproducible for a fixed seed.
+// Each sample draws from its own laser::Rng seeded with mix_seed(seed, prompt_index * n + sample_index),
+// so a sample does not depend on which other rows share its batch. A sample finishes at a stop id
+// (the tokenizer's stop_ids() plus p.stop_ids; the id is not kept), at a stop string (its ids are
+// kept up to the token that completes the string, its text is cut before the string), or at
+// max_new_tokens. Finished rows leave the batch, so the cache shrinks as rows end.
 std::vector<Generation> generate(model::CausalLM& m, const text::Tokenizer& tok,
+                                 const std::vector<std::vector<int32_t>>& prompts, const SamplingParams& p);
+// Same without a tokenizer (tok may be null): no text, no stop strings, only p.stop_ids end a
+// sample. Used by benchmarks and by models whose tokenizer lives elsewhere.
+std::vector<Generation> generate(model::CausalLM& m, const text::Tokenizer* tok,
                                  const std::vector<std::vector<int32_t>>& prompts, const SamplingParams& p);
 
 }  // namespace laser::gen

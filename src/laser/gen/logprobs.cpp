@@ -1,3 +1,5 @@
+// Teacher-forced response log-probs (see logprobs.h), batched with left padding and sorted by
+// length. No gradients; the trainer computes its own. Follows TRL's get_batch_logps semantics.
 #include "laser/gen/logprobs.h"
 
 #include <algorithm>

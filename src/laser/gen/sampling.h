@@ -26,6 +26,20 @@ struct SamplingParams {
 
 // logits (V) f32 -> probabilities (V) after temperature, top-k and top-p (tokens outside the kept
 // support get exactly 0). temperature 0 puts all mass on the argmax.
+// Works row-wise on (B,V) as well. Order as in HF: temperature, then top-k (exactly k tokens kept;
+// which of tied logits at the boundary survive is unspecified), then top-p (the smallest prefix of the sorted distribution whose mass
+// reaches top_p; the most likely token is always kept).
 torch::Tensor filtered_probs(const torch::Tensor& logits, double temperature, int top_k, double top_p);
+
+// probs (B,V) (non-negative, rows need not be normalized), u (B) uniforms in [0,1) -> ids (B)
+// int64: inverse-CDF sampling, row b takes the first token whose cumulative mass exceeds
+// u[b] * total; a token with zero probability is never returned.
+torch::Tensor sample_from_probs(const torch::Tensor& probs, const std::vector<double>& u);
+
+// logits (B,V) -> ids (B) int64 under `p` (greedy when temperature == 0), one uniform from
+// rngs[b] per row (no draw for greedy). rngs.size() must be B.
+torch::Tensor sample_tokens(const torch::Tensor& logits, const SamplingParams& p, const std::vector<Rng*>& rngs);
+// One row: logits (V) -> id.
+int64_t sample_token(const torch::Tensor& logits, const SamplingParams& p, Rng& rng);
 
 }  // namespace laser::gen

@@ -1,3 +1,6 @@
+// The Llama-family transformer (see causal_lm.h): RMSNorm, RoPE with linear/llama3 scaling, GQA
+// attention over a preallocated KV cache, SwiGLU MLP, LM and classifier heads, pooling and LoRA
+// plumbing. Follows HF transformers modeling_llama.py / modeling_qwen2.py; not a generator.
 #include "laser/model/causal_lm.h"
 
 #include <torch/version.h>
@@ -25,7 +28,7 @@ static torch::Tensor rotate_half(const torch::Tensor& x) {
   return torch::cat({-x.narrow(-1, h, h), x.narrow(-1, 0, h)}, -1);
 }
 
-static torch::Tensor rope_inv_freq(const ModelConfig& c) {
+static torch::Tensor compute_rope_inv_freq(const ModelConfig& c) {
   int64_t d = c.get_head_dim();
   auto idx = torch::arange(0, d, 2, torch::kFloat64) / static_cast<double>(d);
   auto inv = 1.0 / torch::pow(c.rope_theta, idx);
@@ -56,36 +59,31 @@ AttentionImpl::AttentionImpl(const ModelConfig& c)
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                                     const torch::Tensor& allowed, torch::Tensor* cache_k, torch::Tensor* cache_v) {
+                                     const torch::Tensor& allowed, KVCache* cache, size_t layer) {
   int64_t B = x.size(0), T = x.size(1);
-  auto q = q_proj->forward(x).view({B, T, heads, head_dim}).transpose(1, 2);
-  auto k = k_proj->forward(x).view({B, T, kv_heads, head_dim}).transpose(1, 2);
+  auto q = q_proj->forward(x).view({B, T, heads, head_dim}).transpose(1, 2);     // (B,H,T,D)
+  auto k = k_proj->forward(x).view({B, T, kv_heads, head_dim}).transpose(1, 2);  // (B,Hkv,T,D)
   auto v = v_proj->forward(x).view({B, T, kv_heads, head_dim}).transpose(1, 2);
   q = q * cos + rotate_half(q) * sin;
   k = k * cos + rotate_half(k) * sin;
-  if (cache_k) {
-    if (cache_k->defined()) {
-      k = torch::cat({*cache_k, k}, 2);
-      v = torch::cat({*cache_v, v}, 2);
-    }
-    *cache_k = k;
-    *cache_v = v;
-  }
-  if (kv_heads != heads) {
-    int64_t rep = heads / kv_heads;
-    k = k.repeat_interleave(rep, 1);
-    v = v.repeat_interleave(rep, 1);
-  }
+  if (cache) std::tie(k, v) = cache->append(layer, k, v);  // (B,Hkv,S,D) views, S = past + T
+  int64_t S = k.size(2), rep = heads / kv_heads;
+  // Grouped-query attention without copying k/v: query head h = g*rep + r uses kv head g, so the
+  // rep query heads of a group are stacked along the query axis: (B,Hkv,rep*T,D).
+  auto qg = q.reshape({B, kv_heads, rep * T, head_dim});
+  auto allowed_g = rep == 1 ? allowed : allowed.unsqueeze(2).expand({B, 1, rep, T, S}).reshape({B, 1, rep * T, S});
   torch::Tensor out;
 #if TORCH_VERSION_MAJOR >= 2
-  out = at::scaled_dot_product_attention(q, k, v, allowed);
+  out = at::scaled_dot_product_attention(qg, k, v, allowed_g);
 #else
-  auto scores = torch::matmul(q, k.transpose(-2, -1)).to(torch::kFloat32) / std::sqrt(static_cast<double>(head_dim));
-  scores = scores.masked_fill(allowed.logical_not(), -1e30);
+  auto scores = torch::matmul(qg, k.transpose(-2, -1));
+  if (scores.scalar_type() != torch::kFloat32) scores = scores.to(torch::kFloat32);
+  scores.mul_(1.0 / std::sqrt(static_cast<double>(head_dim)));
+  scores.masked_fill_(allowed_g.logical_not(), -std::numeric_limits<float>::infinity());
   auto p = torch::softmax(scores, -1).to(q.scalar_type());
-  out = torch::matmul(p, v);
+  out = torch::matmul(p, v);  // (B,Hkv,rep*T,D)
 #endif
-  out = out.transpose(1, 2).reshape({B, T, heads * head_dim});
+  out = out.reshape({B, heads, T, head_dim}).transpose(1, 2).reshape({B, T, heads * head_dim});
   return o_proj->forward(out);
 }
 
@@ -107,8 +105,8 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) {
 }
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                                        const torch::Tensor& allowed, torch::Tensor* ck, torch::Tensor* cv) {
-  auto h = x + self_attn->forward(input_layernorm->forward(x), cos, sin, allowed, ck, cv);
+                                        const torch::Tensor& allowed, KVCache* cache, size_t layer) {
+  auto h = x + self_attn->forward(input_layernorm->forward(x), cos, sin, allowed, cache, layer);
   return h + mlp->forward(post_attention_layernorm->forward(h));
 }
 
@@ -138,7 +136,7 @@ CausalLMImpl::CausalLMImpl(const ModelConfig& c) : cfg_(c) {
   model = register_module("model", Backbone(c));
   if (c.is_classifier()) score = register_module("score", Linear(c.hidden_size, c.num_labels, false));
   else if (!c.tie_word_embeddings) lm_head = register_module("lm_head", Linear(c.hidden_size, c.vocab_size, false));
-  rope_inv_freq_ = register_buffer("rope_inv_freq", rope_inv_freq(c));
+  rope_inv_freq_ = compute_rope_inv_freq(c);
 }
 
 torch::Device CausalLMImpl::device() const { return model->embed_tokens->weight.device(); }
@@ -157,12 +155,13 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids_in, const tor
                   std::to_string(mask.size(0)) + ", " + std::to_string(mask.size(1)) + ")",
               "pass the attention mask of the whole sequence so far");
   int64_t V = cfg_.vocab_size;
-  LASER_CHECK(ids.numel() == 0 || (ids.min().item<int64_t>() >= 0 && ids.max().item<int64_t>() < V), "CausalLM::hidden_states",
+  LASER_CHECK(ids.numel() == 0 || !(ids < 0).logical_or(ids >= V).any().item<bool>(), "CausalLM::hidden_states",
               "token id outside the vocabulary (" + std::to_string(V) + ")", "the tokenizer does not match the model");
   // Positions count real tokens only, so a left-padded row gets the positions it gets alone.
   auto pos_all = (mask.cumsum(1) - 1).clamp_min(0);
   auto pos = pos_all.narrow(1, past, T).to(torch::kFloat32);         // (B,T)
-  auto freqs = pos.unsqueeze(-1) * rope_inv_freq_.to(dev).view({1, 1, -1});  // (B,T,D/2)
+  if (!rope_dev_.defined() || rope_dev_.device() != dev) rope_dev_ = rope_inv_freq_.to(dev);
+  auto freqs = pos.unsqueeze(-1) * rope_dev_.view({1, 1, -1});       // (B,T,D/2)
   auto emb = torch::cat({freqs, freqs}, -1).unsqueeze(1);           // (B,1,T,D)
   auto dt = dtype();
   auto cos = emb.cos().to(dt), sin = emb.sin().to(dt);
@@ -183,8 +182,9 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids_in, const tor
   }
   for (int64_t i = 0; i < cfg_.num_hidden_layers; ++i) {
     auto layer = model->layers[i]->as<DecoderLayerImpl>();
-    x = layer->forward(x, cos, sin, allowed, cache ? &cache->k[i] : nullptr, cache ? &cache->v[i] : nullptr);
+    x = layer->forward(x, cos, sin, allowed, cache, static_cast<size_t>(i));
   }
+  if (cache) cache->advance(T);
   return model->norm->forward(x);
 }
 

@@ -30,9 +30,10 @@ TORCH_MODULE(RMSNorm);
 class AttentionImpl : public torch::nn::Module {
  public:
   explicit AttentionImpl(const ModelConfig& c);
-  // x (B,T,d), cos/sin (B,1,T,D), allowed (B,1,T,T_past+T) bool -> (B,T,d); appends to k/v cache.
+  // x (B,T,d), cos/sin (B,1,T,D), allowed (B,1,T,T_past+T) bool -> (B,T,d); appends this step's
+  // keys/values to `cache` as layer `layer` when a cache is given.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const torch::Tensor& allowed, torch::Tensor* cache_k, torch::Tensor* cache_v);
+                        const torch::Tensor& allowed, KVCache* cache, size_t layer);
   Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   int64_t heads, kv_heads, head_dim;
 };
@@ -50,7 +51,7 @@ class DecoderLayerImpl : public torch::nn::Module {
  public:
   explicit DecoderLayerImpl(const ModelConfig& c);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const torch::Tensor& allowed, torch::Tensor* cache_k, torch::Tensor* cache_v);
+                        const torch::Tensor& allowed, KVCache* cache, size_t layer);
   Attention self_attn{nullptr};
   MLP mlp{nullptr};
   RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
@@ -110,13 +111,16 @@ class CausalLMImpl : public torch::nn::Module {
   std::vector<std::pair<std::string, torch::Tensor>> hf_state();
   torch::Device device() const;
   torch::Dtype dtype() const;
+  // Rotary inverse frequencies (D/2) in f32 on the CPU (kept f32 whatever the weights' dtype).
+  const torch::Tensor& rope_inv_freq() const { return rope_inv_freq_; }
 
   Backbone model{nullptr};
   Linear lm_head{nullptr};  // causal LM, untied
   Linear score{nullptr};    // sequence classifier
 
  private:
-  torch::Tensor rope_inv_freq_;  // (D/2) f32
+  torch::Tensor rope_inv_freq_;  // (D/2) f32, CPU; not a buffer so that .to(dtype) leaves it f32
+  torch::Tensor rope_dev_;       // rope_inv_freq_ on the model's device (cached)
   ModelConfig cfg_;
 };
 TORCH_MODULE(CausalLM);

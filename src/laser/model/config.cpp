@@ -1,3 +1,5 @@
+// HF config.json parsing, validation and round-tripping for Llama/Mistral/Qwen2 (see config.h),
+// plus the init-model presets. Field meanings follow transformers' LlamaConfig / Qwen2Config.
 #include "laser/model/config.h"
 
 #include "laser/core/error.h"

@@ -1,7 +1,11 @@
-// load_model / save_model: HF model directories (config.json + model.safetensors or shards).
+// load_model / save_model: HF model directories (config.json + model.safetensors or shards with
+// model.safetensors.index.json), validated fully before any weight is copied.
+// Not a hub client; follows the HF safetensors layout and tensor names.
 #include <map>
 #include <memory>
 #include <set>
+
+#include <torch/version.h>
 
 #include "laser/core/error.h"
 #include "laser/core/log.h"
@@ -22,6 +26,11 @@ std::string shape_str(c10::IntArrayRef s) {
 }  // namespace
 
 CausalLM load_model(const std::string& dir, const DeviceSpec& device, DType dtype) {
+#if TORCH_VERSION_MAJOR < 2
+  // libtorch 1.x has no f16 matrix multiply on the CPU: refuse early rather than fail mid-forward.
+  LASER_CHECK(!(dtype == DType::F16 && device.kind == DeviceKind::Cpu), dir,
+              "f16 compute is not supported on the CPU by libtorch " TORCH_VERSION, "use --dtype bf16 or f32 on the CPU, or f16 on cuda");
+#endif
   LASER_CHECK(io::dir_exists(dir), dir, "model directory not found", "create one with `laser init-model` or check the path");
   auto cfg = ModelConfig::load(io::join_path(dir, "config.json"));
   CausalLM m(cfg);

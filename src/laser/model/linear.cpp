@@ -1,3 +1,5 @@
+// LoRA-capable linear layer (see linear.h), following PEFT's lora.Linear: A kaiming-uniform, B zero,
+// y = xW^T + b + (alpha/r) B A x. Not a quantized layer.
 #include "laser/model/linear.h"
 
 #include <cmath>

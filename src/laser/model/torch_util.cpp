@@ -1,3 +1,5 @@
+// Torch bridges (see torch_util.h): dtype/device mapping, intra-op threads, safetensors views to
+// tensors and back. Not a loader: hf_io.cpp builds models from these pieces.
 #include "laser/model/torch_util.h"
 
 #include <cstring>

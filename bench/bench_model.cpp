@@ -1,0 +1,175 @@
+// Model benchmark: prefill tokens/s and generation tokens/s (batch 1 and 32) for the ~20M-parameter
+// preset ("20m", vocab 32000, random weights), then the same work by the Python peer
+// (bench/peer/model_peer.py, plain torch, /usr/bin/python3) launched from this run; prints ratios.
+// Measures only; no assertions. Usage: bench_model [--threads N] [--reps R] [--no-peer] [--quick]
+// [--cpu-time] (time by process CPU seconds: steadier on a shared machine, meaningful with --threads 1).
+#include <time.h>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "laser/core/device.h"
+#include "laser/core/rng.h"
+#include "laser/core/strings.h"
+#include "laser/core/timer.h"
+#include "laser/gen/generate.h"
+#include "laser/model/causal_lm.h"
+#include "laser/model/torch_util.h"
+
+using namespace laser;
+
+namespace {
+
+bool g_cpu_time = false;  // --cpu-time: process CPU seconds instead of wall seconds
+
+double process_cpu_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+template <typename F>
+double best_of(F&& fn, int reps) {
+  fn();  // warm-up
+  double best = 1e30;
+  for (int i = 0; i < reps; ++i) {
+    Timer t;
+    double c0 = process_cpu_seconds();
+    fn();
+    best = std::min(best, g_cpu_time ? process_cpu_seconds() - c0 : t.seconds());
+  }
+  return best;
+}
+
+std::vector<std::vector<int32_t>> random_prompts(int B, int L, int64_t V, Rng& rng) {
+  std::vector<std::vector<int32_t>> p(B);
+  for (auto& r : p)
+    for (int t = 0; t < L; ++t) r.push_back(static_cast<int32_t>(rng.below(V)));
+  return p;
+}
+
+std::string run_peer(const std::string& args) {
+  std::string cmd = "/usr/bin/python3 " + std::string(LASER_SOURCE_DIR) + "/bench/peer/model_peer.py " + args;
+  FILE* f = popen(cmd.c_str(), "r");
+  if (!f) return "";
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  pclose(f);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = 0, reps = 3;
+  bool peer = true, quick = false;
+  std::string preset = "20m", prefill_spec, gen_spec;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
+    else if (a == "--reps" && i + 1 < argc) reps = std::atoi(argv[++i]);
+    else if (a == "--preset" && i + 1 < argc) preset = argv[++i];
+    else if (a == "--prefill" && i + 1 < argc) prefill_spec = argv[++i];
+    else if (a == "--gen" && i + 1 < argc) gen_spec = argv[++i];
+    else if (a == "--no-peer") peer = false;
+    else if (a == "--cpu-time") g_cpu_time = true;
+    else if (a == "--quick") quick = true;
+    else {
+      std::cerr << "usage: bench_model [--threads N (0: all cores)] [--reps R] [--preset 20m] [--no-peer] [--quick] [--cpu-time]\n"
+                   "                   [--prefill BxL,... (default 1x128,32x32)] [--gen BxLxN,... (default 1x16x64,32x16x64)]\n";
+      return 2;
+    }
+  }
+  if (threads <= 0) threads = default_threads();
+  model::set_threads(threads);
+  auto cfg = model::preset_config(preset, 32000);
+  model::CausalLM m(cfg);
+  model::init_weights(m, 0);
+  m->eval();
+  int64_t nparams = 0;
+  for (auto& p : m->parameters()) nparams += p.numel();
+  std::vector<std::pair<int, int>> prefill = {{1, 128}, {32, 32}};
+  std::vector<std::tuple<int, int, int>> gens = {{1, 16, 64}, {32, 16, 64}};
+  if (quick) {
+    prefill = {{1, 32}, {4, 16}};
+    gens = {{1, 8, 8}, {4, 8, 8}};
+    reps = 1;
+  }
+  auto parse = [](const std::string& spec) {
+    std::vector<std::vector<int>> out;
+    for (auto& item : split(spec, ',')) {
+      std::vector<int> v;
+      for (auto& x : split(item, 'x')) v.push_back(std::atoi(x.c_str()));
+      out.push_back(v);
+    }
+    return out;
+  };
+  if (!prefill_spec.empty()) {
+    prefill.clear();
+    for (auto& v : parse(prefill_spec)) if (v.size() == 2) prefill.push_back({v[0], v[1]});
+  }
+  if (!gen_spec.empty()) {
+    gens.clear();
+    for (auto& v : parse(gen_spec)) if (v.size() == 3) gens.push_back({v[0], v[1], v[2]});
+  }
+  std::printf("laser bench_model: preset %s, %lld parameters, %d threads, torch %s, best of %d, %s time\n", preset.c_str(),
+              static_cast<long long>(nparams), threads, TORCH_VERSION, reps, g_cpu_time ? "process CPU" : "wall");
+  Rng rng(0);
+  std::map<std::string, double> ours_prefill, ours_gen;
+  {
+    torch::NoGradGuard ng;
+    for (auto [B, L] : prefill) {
+      auto p = random_prompts(B, L, cfg.vocab_size, rng);
+      std::vector<int64_t> flat;
+      for (auto& r : p) flat.insert(flat.end(), r.begin(), r.end());
+      auto ids = torch::tensor(flat, torch::kLong).view({B, L});
+      // Prefill as generation does it: all positions through the layers, logits of the last one.
+      double s = best_of([&] { m->lm_logits(m->hidden_states(ids).select(1, L - 1)); }, reps);
+      ours_prefill[std::to_string(B) + "x" + std::to_string(L)] = B * L / s;
+    }
+  }
+  for (auto [B, L, N] : gens) {
+    auto p = random_prompts(B, L, cfg.vocab_size, rng);
+    gen::SamplingParams sp;
+    sp.temperature = 1.0;
+    sp.max_new_tokens = N;
+    sp.batch_size = B;
+    double s = best_of([&] { gen::generate(m, nullptr, p, sp); }, reps);
+    ours_gen[std::to_string(B) + "x" + std::to_string(L) + "x" + std::to_string(N)] = B * N / s;
+  }
+  nlohmann::json peer_res;
+  if (peer) {
+    nlohmann::json pc = {{"vocab", cfg.vocab_size}, {"hidden", cfg.hidden_size}, {"inter", cfg.intermediate_size},
+                         {"layers", cfg.num_hidden_layers}, {"heads", cfg.num_attention_heads},
+                         {"kv_heads", cfg.num_key_value_heads}, {"eps", cfg.rms_norm_eps}, {"theta", cfg.rope_theta}};
+    std::string ps, gs;
+    for (auto& [k, v] : ours_prefill) ps += (ps.empty() ? "" : ",") + k;
+    for (auto& [k, v] : ours_gen) gs += (gs.empty() ? "" : ",") + k;
+    std::string out = run_peer("--config '" + pc.dump() + "' --threads " + std::to_string(threads) + " --reps " +
+                               std::to_string(reps) + " --prefill '" + ps + "' --gen '" + gs + "'" + (g_cpu_time ? " --cpu-time" : ""));
+    try {
+      peer_res = nlohmann::json::parse(out);
+      std::printf("peer: python torch %s, %lld parameters, %d threads\n", peer_res["torch"].get<std::string>().c_str(),
+                  peer_res["params"].get<long long>(), peer_res["threads"].get<int>());
+    } catch (const std::exception&) {
+      std::printf("peer did not run (output: %s)\n", out.c_str());
+      peer = false;
+    }
+  }
+  std::printf("%-28s %14s %14s %8s\n", "work", "laser tok/s", "peer tok/s", "ratio");
+  auto row = [&](const std::string& what, const std::string& key, double ours, const char* group) {
+    double theirs = peer && peer_res[group].contains(key) ? peer_res[group][key].get<double>() : 0.0;
+    if (theirs > 0) std::printf("%-28s %14.1f %14.1f %7.2fx\n", what.c_str(), ours, theirs, ours / theirs);
+    else std::printf("%-28s %14.1f %14s %8s\n", what.c_str(), ours, "-", "-");
+  };
+  for (auto& [k, v] : ours_prefill) row("prefill B x L = " + k, k, v, "prefill");
+  for (auto& [k, v] : ours_gen) row("generate B x L x N = " + k, k, v, "gen");
+  return 0;
+}
