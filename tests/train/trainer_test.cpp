@@ -14,6 +14,8 @@
 
 #include "laser/core/error.h"
 #include "laser/io/file_util.h"
+#include "laser/io/jsonl.h"
+#include "laser/io/safetensors.h"
 #include "laser/model/causal_lm.h"
 #include "laser/train/peft.h"
 #include "laser/train/sequence_logprobs.h"
@@ -199,11 +201,12 @@ TEST(Trainer, MicroBatchingMatchesOneChunk) {
   auto c1 = fast_cfg(false), c2 = fast_cfg(false);
   c1.micro_batch = 0;
   c2.micro_batch = 1;  // one prompt group per chunk
+  c1.lr = c2.lr = 1e-4;  // Adam's first update is ~lr*sign(g): a small lr keeps rounding noise small
   Trainer t1(m1, c1), t2(m2, c2);
   auto r1 = t1.step(batch()), r2 = t2.step(batch());
   EXPECT_NEAR(r1.loss, r2.loss, 1e-5);
   auto s2 = snapshot(m2);
-  for (auto& p : m1->named_parameters(true)) EXPECT_LT(max_diff(p.value(), s2[p.key()]), 1e-5) << p.key();
+  for (auto& p : m1->named_parameters(true)) EXPECT_LT(max_diff(p.value(), s2[p.key()]), 1e-6) << p.key();
 }
 
 TEST(Trainer, ResumeEqualsUninterrupted) {
