@@ -1,0 +1,539 @@
+// The preference trainer (see trainer.h). Loss semantics follow TRL's DPOTrainer (sum of response
+// log-probs, mean over pairs, reference without gradients); schedules follow HF transformers'
+// get_{constant,linear,cosine}_schedule_with_warmup, shifted so the first update is not at lr 0.
+#include "laser/train/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <map>
+
+#include "laser/core/error.h"
+#include "laser/core/log.h"
+#include "laser/io/file_util.h"
+#include "laser/io/jsonl.h"
+#include "laser/io/safetensors.h"
+#include "laser/model/torch_util.h"
+#include "laser/train/peft.h"
+#include "laser/train/sequence_logprobs.h"
+
+namespace laser::train {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+static constexpr const char* kFormat = "laser-trainer-checkpoint";
+static constexpr int kFormatVersion = 1;
+static const std::vector<std::string> kPrefMetrics = {"loss",           "dpo",           "nll",
+                                                      "rewards/chosen", "rewards/rejected", "rewards/margins",
+                                                      "rewards/accuracies", "logps/chosen", "logps/rejected"};
+
+// ---------------------------------------------------------------- config
+void TrainerConfig::validate(const std::string& w) const {
+  LASER_CHECK(lr > 0 && std::isfinite(lr), w + ".lr", "learning rate must be positive", "METHOD uses 5e-6");
+  LASER_CHECK(weight_decay >= 0, w + ".weight_decay", "weight decay must be >= 0", "use 0 or 0.01");
+  LASER_CHECK(adam_beta1 >= 0 && adam_beta1 < 1 && adam_beta2 >= 0 && adam_beta2 < 1, w + ".adam_beta1",
+              "Adam betas must be in [0, 1)", "use 0.9 and 0.999");
+  LASER_CHECK(warmup_steps >= 0, w + ".warmup_steps", "warmup_steps must be >= 0", "use 0");
+  LASER_CHECK(schedule == "constant" || schedule == "linear" || schedule == "cosine", w + ".schedule",
+              "unknown schedule '" + schedule + "'", "use constant, linear or cosine");
+  LASER_CHECK(schedule == "constant" || total_steps > warmup_steps, w + ".total_steps",
+              "the " + schedule + " schedule needs total_steps > warmup_steps", "set total_steps to the planned number of updates");
+  LASER_CHECK(grad_accum >= 1, w + ".grad_accum", "grad_accum must be >= 1", "use 1");
+  LASER_CHECK(max_grad_norm >= 0, w + ".max_grad_norm", "max_grad_norm must be >= 0 (0: off)", "use 1.0");
+  LASER_CHECK(micro_batch >= 0, w + ".micro_batch", "micro_batch must be >= 0 (0: whole batch)", "use 16");
+  if (lora) {
+    LASER_CHECK(lora_r > 0, w + ".lora_r", "LoRA rank must be positive", "use 16");
+    LASER_CHECK(lora_alpha > 0, w + ".lora_alpha", "LoRA alpha must be positive", "use 32");
+    LASER_CHECK(lora_dropout >= 0 && lora_dropout < 1, w + ".lora_dropout", "LoRA dropout must be in [0, 1)", "use 0.1");
+    LASER_CHECK(!lora_targets.empty(), w + ".lora_targets", "LoRA needs target modules", "use q_proj,v_proj");
+  }
+  loss.validate(w + ".loss");
+}
+
+json TrainerConfig::to_json() const {
+  return {{"lr", lr}, {"weight_decay", weight_decay}, {"adam_beta1", adam_beta1}, {"adam_beta2", adam_beta2},
+          {"adam_eps", adam_eps}, {"warmup_steps", warmup_steps}, {"schedule", schedule}, {"total_steps", total_steps},
+          {"grad_accum", grad_accum}, {"max_grad_norm", max_grad_norm}, {"micro_batch", micro_batch}, {"lora", lora},
+          {"lora_r", lora_r}, {"lora_alpha", lora_alpha}, {"lora_dropout", lora_dropout}, {"lora_targets", lora_targets},
+          {"seed", seed},
+          {"loss", {{"dpo_weight", loss.dpo_weight}, {"nll_weight", loss.nll_weight}, {"beta", loss.beta},
+                    {"type", loss.type}, {"simpo_gamma", loss.simpo_gamma}, {"label_smoothing", loss.label_smoothing}}}};
+}
+
+TrainerConfig TrainerConfig::from_json(const json& j, const std::string& where) {
+  TrainerConfig c;
+  try {
+    c.lr = j.value("lr", c.lr); c.weight_decay = j.value("weight_decay", c.weight_decay);
+    c.adam_beta1 = j.value("adam_beta1", c.adam_beta1); c.adam_beta2 = j.value("adam_beta2", c.adam_beta2);
+    c.adam_eps = j.value("adam_eps", c.adam_eps); c.warmup_steps = j.value("warmup_steps", c.warmup_steps);
+    c.schedule = j.value("schedule", c.schedule); c.total_steps = j.value("total_steps", c.total_steps);
+    c.grad_accum = j.value("grad_accum", c.grad_accum); c.max_grad_norm = j.value("max_grad_norm", c.max_grad_norm);
+    c.micro_batch = j.value("micro_batch", c.micro_batch); c.lora = j.value("lora", c.lora);
+    c.lora_r = j.value("lora_r", c.lora_r); c.lora_alpha = j.value("lora_alpha", c.lora_alpha);
+    c.lora_dropout = j.value("lora_dropout", c.lora_dropout);
+    c.lora_targets = j.value("lora_targets", c.lora_targets); c.seed = j.value("seed", c.seed);
+    if (j.contains("loss")) {
+      const auto& l = j["loss"];
+      c.loss.dpo_weight = l.value("dpo_weight", c.loss.dpo_weight); c.loss.nll_weight = l.value("nll_weight", c.loss.nll_weight);
+      c.loss.beta = l.value("beta", c.loss.beta); c.loss.type = l.value("type", c.loss.type);
+      c.loss.simpo_gamma = l.value("simpo_gamma", c.loss.simpo_gamma);
+      c.loss.label_smoothing = l.value("label_smoothing", c.loss.label_smoothing);
+    }
+  } catch (const json::exception& e) {
+    throw Error(std::string("bad trainer config: ") + e.what(), where, "check the value types");
+  }
+  c.validate(where);
+  return c;
+}
+
+std::vector<PreferencePair> shard_pairs(const std::vector<PreferencePair>& pairs, int rank, int world) {
+  std::vector<PreferencePair> out;
+  for (auto& p : pairs)
+    if (static_cast<int>(p.prompt_index % static_cast<size_t>(world)) == rank) out.push_back(p);
+  return out;
+}
+
+// ---------------------------------------------------------------- helpers
+static model::CausalLM deep_copy(model::CausalLM& src) {
+  model::CausalLM dst(src->config());
+  dst->to(src->device(), src->dtype());
+  torch::NoGradGuard ng;
+  auto sp = src->named_parameters(true);
+  for (auto& p : dst->named_parameters(true)) p.value().copy_(sp[p.key()]);
+  auto sb = src->named_buffers(true);
+  for (auto& b : dst->named_buffers(true)) b.value().copy_(sb[b.key()]);
+  for (auto& p : dst->parameters()) p.set_requires_grad(false);
+  dst->eval();
+  return dst;
+}
+
+static std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+
+// ---------------------------------------------------------------- trainer
+Trainer::Trainer(model::CausalLM policy, TrainerConfig cfg, std::shared_ptr<Distributed> dist)
+    : policy_(std::move(policy)), cfg_(std::move(cfg)), dist_(dist ? std::move(dist) : std::make_shared<Distributed>()),
+      rng_(cfg_.seed) {
+  cfg_.validate("trainer");
+  LASER_CHECK(!policy_->config().is_classifier(), "trainer", "the policy is a sequence classifier", "train a causal LM");
+  torch::manual_seed(cfg_.seed);
+  if (cfg_.lora) {
+    if (!policy_->has_lora()) policy_->add_lora({cfg_.lora_r, cfg_.lora_alpha, cfg_.lora_dropout}, cfg_.lora_targets);
+  } else {
+    LASER_CHECK(!policy_->has_lora(), "trainer.lora", "full fine-tuning of a model that has LoRA adapters",
+                "merge the adapters first or set lora = true");
+  }
+  if (dist_->world_size() > 1) {  // every rank starts from rank 0's weights (and adapters)
+    std::vector<torch::Tensor> ps;
+    for (auto& p : policy_->parameters()) ps.push_back(p);
+    dist_->broadcast(ps);
+  }
+  if (!cfg_.lora) reference_ = deep_copy(policy_);
+  set_trainable();
+  build_optimizer();
+  policy_->train();
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> Trainer::trainable() {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (auto& p : policy_->named_parameters(true)) {
+    bool is_lora = p.key().find("lora_") != std::string::npos;
+    if (cfg_.lora ? is_lora : true) out.emplace_back(p.key(), p.value());
+  }
+  return out;
+}
+
+void Trainer::set_trainable() {
+  for (auto& p : policy_->named_parameters(true)) {
+    bool is_lora = p.key().find("lora_") != std::string::npos;
+    p.value().set_requires_grad(cfg_.lora ? is_lora : true);
+  }
+}
+
+void Trainer::build_optimizer() {
+  std::vector<torch::Tensor> decay, no_decay;
+  decay_names_.clear();
+  no_decay_names_.clear();
+  for (auto& [n, p] : trainable()) {
+    if (p.dim() >= 2) { decay.push_back(p); decay_names_.push_back(n); }
+    else { no_decay.push_back(p); no_decay_names_.push_back(n); }
+  }
+  auto base = torch::optim::AdamWOptions(cfg_.lr).betas({cfg_.adam_beta1, cfg_.adam_beta2}).eps(cfg_.adam_eps);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  auto o1 = std::make_unique<torch::optim::AdamWOptions>(base);
+  o1->weight_decay(cfg_.weight_decay);
+  groups.emplace_back(decay, std::move(o1));
+  auto o2 = std::make_unique<torch::optim::AdamWOptions>(base);
+  o2->weight_decay(0.0);
+  groups.emplace_back(no_decay, std::move(o2));
+  opt_ = std::make_unique<torch::optim::AdamW>(std::move(groups), base);
+}
+
+double Trainer::lr_at(int64_t u) const {
+  // Factor applied at the (u+1)-th update: warmup (u+1)/warmup, then the schedule.
+  double f = 1.0;
+  if (cfg_.warmup_steps > 0 && u < cfg_.warmup_steps) return cfg_.lr * static_cast<double>(u + 1) / cfg_.warmup_steps;
+  if (cfg_.schedule != "constant") {
+    double span = static_cast<double>(cfg_.total_steps - cfg_.warmup_steps);
+    double prog = std::min(1.0, static_cast<double>(u - cfg_.warmup_steps) / span);
+    f = cfg_.schedule == "linear" ? 1.0 - prog : 0.5 * (1.0 + std::cos(M_PI * prog));
+  }
+  return cfg_.lr * f;
+}
+
+double Trainer::current_lr() const { return lr_at(updates_); }
+
+namespace {
+// Unique prompts and (prompt, response) sequences of a chunk of pairs.
+struct ChunkSeqs {
+  std::vector<std::vector<int32_t>> prompts, responses;
+  std::vector<size_t> response_prompt;
+  std::vector<int64_t> chosen_idx, rejected_idx;  // per pair: index into responses
+};
+
+ChunkSeqs dedupe(const std::vector<const PreferencePair*>& chunk) {
+  ChunkSeqs c;
+  std::map<std::vector<int32_t>, size_t> pmap;
+  std::map<std::pair<size_t, std::vector<int32_t>>, int64_t> rmap;
+  auto resp = [&](size_t pi, const std::vector<int32_t>& r) {
+    auto key = std::make_pair(pi, r);
+    auto it = rmap.find(key);
+    if (it != rmap.end()) return it->second;
+    int64_t id = static_cast<int64_t>(c.responses.size());
+    c.responses.push_back(r);
+    c.response_prompt.push_back(pi);
+    rmap.emplace(std::move(key), id);
+    return id;
+  };
+  for (auto* p : chunk) {
+    auto it = pmap.find(p->prompt);
+    size_t pi;
+    if (it == pmap.end()) {
+      pi = c.prompts.size();
+      c.prompts.push_back(p->prompt);
+      pmap.emplace(p->prompt, pi);
+    } else {
+      pi = it->second;
+    }
+    c.chosen_idx.push_back(resp(pi, p->chosen));
+    c.rejected_idx.push_back(resp(pi, p->rejected));
+  }
+  return c;
+}
+
+// Chunks of at most `mb` pairs; all pairs of one prompt stay in one chunk (mb 0: one chunk).
+std::vector<std::vector<const PreferencePair*>> chunk_pairs(const std::vector<PreferencePair>& pairs, int64_t mb) {
+  std::vector<std::vector<const PreferencePair*>> groups;
+  std::map<std::vector<int32_t>, size_t> gmap;
+  for (auto& p : pairs) {
+    auto it = gmap.find(p.prompt);
+    if (it == gmap.end()) { gmap.emplace(p.prompt, groups.size()); groups.push_back({&p}); }
+    else groups[it->second].push_back(&p);
+  }
+  std::vector<std::vector<const PreferencePair*>> chunks;
+  for (auto& g : groups) {
+    if (chunks.empty() || (mb > 0 && static_cast<int64_t>(chunks.back().size() + g.size()) > mb)) chunks.emplace_back();
+    chunks.back().insert(chunks.back().end(), g.begin(), g.end());
+  }
+  return chunks;
+}
+}  // namespace
+
+StepResult Trainer::step(const std::vector<PreferencePair>& pairs) {
+  ++calls_;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    LASER_CHECK(!pairs[i].prompt.empty(), "pair " + std::to_string(i), "empty prompt", "every prompt needs at least one token");
+  }
+  double global = dist_->all_reduce_sum(static_cast<double>(pairs.size()));
+  std::map<std::string, double> sums;
+  for (auto& k : kPrefMetrics) sums[k] = 0.0;
+  if (global == 0) {
+    StepResult r;
+    r.skipped = true;
+    r.loss = std::numeric_limits<double>::quiet_NaN();
+    log::warn("train: step with no pairs on any rank, skipped");
+    return r;
+  }
+  bool bad = false;
+  double tokens = 0, seqs = 0;
+  bool ref_needed = cfg_.loss.type != "simpo" && cfg_.loss.dpo_weight > 0;
+  for (auto& chunk : chunk_pairs(pairs, cfg_.micro_batch)) {
+    auto cs = dedupe(chunk);
+    auto opts = torch::TensorOptions().dtype(torch::kLong).device(policy_->device());
+    auto ci = torch::tensor(cs.chosen_idx, opts), ri = torch::tensor(cs.rejected_idx, opts);
+    LossInputs in;
+    if (ref_needed) {
+      torch::NoGradGuard ng;
+      SequenceLogps ref;
+      if (cfg_.lora) {
+        policy_->set_lora_enabled(false);
+        ref = sequence_logprobs(policy_, cs.prompts, cs.responses, cs.response_prompt);
+        policy_->set_lora_enabled(true);
+      } else {
+        ref = sequence_logprobs(reference_, cs.prompts, cs.responses, cs.response_prompt);
+      }
+      in.reference_chosen = ref.sum.index_select(0, ci);
+      in.reference_rejected = ref.sum.index_select(0, ri);
+    }
+    policy_->train();
+    auto lp = sequence_logprobs(policy_, cs.prompts, cs.responses, cs.response_prompt);
+    in.policy_chosen = lp.sum.index_select(0, ci);
+    in.policy_rejected = lp.sum.index_select(0, ri);
+    in.chosen_tokens = lp.tokens.index_select(0, ci);
+    in.rejected_tokens = lp.tokens.index_select(0, ri);
+    in.chosen_nll = -in.policy_chosen / in.chosen_tokens.clamp_min(1.0);
+    if (!ref_needed) {
+      in.reference_chosen = torch::zeros_like(in.policy_chosen);
+      in.reference_rejected = torch::zeros_like(in.policy_rejected);
+    }
+    auto out = preference_loss(in, cfg_.loss);
+    double n = static_cast<double>(chunk.size());
+    for (auto& k : kPrefMetrics) sums[k] += out.metrics[k] * n;
+    tokens += lp.tokens.sum().item<double>() + 0.0;
+    for (auto& s : cs.prompts) tokens += static_cast<double>(s.size());
+    seqs += static_cast<double>(cs.responses.size());
+    if (!std::isfinite(out.metrics["loss"])) { bad = true; break; }
+    (out.loss * (n / global / static_cast<double>(cfg_.grad_accum))).backward();
+  }
+  return finish_step(std::move(sums), global, bad, tokens, seqs);
+}
+
+StepResult Trainer::sft_step(const std::vector<std::vector<int32_t>>& prompts, const std::vector<std::vector<int32_t>>& responses) {
+  ++calls_;
+  LASER_CHECK(prompts.size() == responses.size(), "sft_step", "prompts and responses differ in count", "pass one response per prompt");
+  double local_tokens = 0;
+  for (auto& r : responses) local_tokens += static_cast<double>(r.size());
+  double global = dist_->all_reduce_sum(local_tokens);
+  std::map<std::string, double> sums{{"loss", 0.0}, {"nll", 0.0}};
+  if (global == 0) {
+    StepResult r;
+    r.skipped = true;
+    r.loss = std::numeric_limits<double>::quiet_NaN();
+    return r;
+  }
+  bool bad = false;
+  double tokens = 0;
+  size_t mb = cfg_.micro_batch > 0 ? static_cast<size_t>(cfg_.micro_batch) : prompts.size();
+  policy_->train();
+  for (size_t s = 0; s < prompts.size(); s += mb) {
+    size_t e = std::min(prompts.size(), s + mb);
+    std::vector<std::vector<int32_t>> ps(prompts.begin() + s, prompts.begin() + e), rs(responses.begin() + s, responses.begin() + e);
+    std::vector<size_t> idx(ps.size());
+    for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+    auto lp = sequence_logprobs(policy_, ps, rs, idx);
+    auto nll_sum = -lp.sum.sum();
+    double ntok = lp.tokens.sum().item<double>();
+    double v = nll_sum.item<double>();
+    sums["loss"] += v;
+    sums["nll"] += v;
+    tokens += ntok;
+    for (auto& p : ps) tokens += static_cast<double>(p.size());
+    if (!std::isfinite(v)) { bad = true; break; }
+    if (ntok > 0) (nll_sum / global / static_cast<double>(cfg_.grad_accum)).backward();
+  }
+  return finish_step(std::move(sums), global, bad, tokens, static_cast<double>(prompts.size()));
+}
+
+StepResult Trainer::finish_step(std::map<std::string, double> sums, double global, bool bad, double tokens, double seqs) {
+  StepResult r;
+  // One all-reduce for the metric sums, the bad flag and the counters.
+  std::vector<double> v;
+  for (auto& [k, x] : sums) v.push_back(std::isfinite(x) ? x : 0.0);
+  v.push_back(bad ? 1.0 : 0.0);
+  v.push_back(tokens);
+  v.push_back(seqs);
+  std::vector<torch::Tensor> buf{torch::tensor(v, torch::kFloat64)};
+  dist_->all_reduce_sum(buf);
+  auto acc = buf[0].accessor<double, 1>();
+  size_t i = 0;
+  for (auto& [k, x] : sums) r.metrics[k] = acc[i++] / global;
+  bool any_bad = acc[i++] > 0;
+  r.metrics["tokens"] = acc[i++];
+  r.metrics["sequences"] = acc[i++];
+  r.metrics["lr"] = lr_at(updates_);
+  r.loss = r.metrics["loss"];
+  auto drop = [&](const std::string& why) {
+    opt_->zero_grad();
+    accum_count_ = 0;
+    r.skipped = true;
+    r.loss = std::numeric_limits<double>::quiet_NaN();
+    r.metrics["loss"] = r.loss;
+    log::warn("train: step {} skipped: {}", calls_, why);
+  };
+  if (any_bad) { drop("non-finite loss"); return r; }
+  if (++accum_count_ < cfg_.grad_accum) return r;
+  auto tr = trainable();
+  std::vector<torch::Tensor> grads;
+  for (auto& [n, p] : tr) {
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    grads.push_back(p.grad());
+  }
+  dist_->all_reduce_sum(grads);
+  std::vector<torch::Tensor> ps;
+  for (auto& [n, p] : tr) ps.push_back(p);
+  double norm;
+  if (cfg_.max_grad_norm > 0) norm = torch::nn::utils::clip_grad_norm_(ps, cfg_.max_grad_norm);
+  else {
+    double sq = 0;
+    for (auto& g : grads) sq += g.to(torch::kFloat64).pow(2).sum().item<double>();
+    norm = std::sqrt(sq);
+  }
+  r.metrics["grad_norm"] = norm;
+  if (!std::isfinite(norm)) { drop("non-finite gradient norm"); return r; }
+  double lr = lr_at(updates_);
+  for (auto& g : opt_->param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+  opt_->step();
+  opt_->zero_grad();
+  ++updates_;
+  accum_count_ = 0;
+  r.updated = true;
+  return r;
+}
+
+void Trainer::sync_reference() {
+  torch::NoGradGuard ng;
+  if (cfg_.lora) {
+    opt_->zero_grad();
+    policy_->merge_lora();
+    policy_->add_lora({cfg_.lora_r, cfg_.lora_alpha, cfg_.lora_dropout}, cfg_.lora_targets);
+    if (dist_->world_size() > 1) {
+      std::vector<torch::Tensor> ps;
+      for (auto& [n, p] : trainable()) ps.push_back(p);
+      dist_->broadcast(ps);
+    }
+    set_trainable();
+    build_optimizer();
+  } else {
+    auto sp = policy_->named_parameters(true);
+    for (auto& p : reference_->named_parameters(true)) p.value().copy_(sp[p.key()]);
+  }
+}
+
+// ---------------------------------------------------------------- checkpoints
+static void write_named(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& ts) {
+  std::vector<io::TensorToWrite> w;
+  for (auto& [n, t] : ts) w.push_back(model::tensor_to_write(n, t.detach()));
+  io::write_safetensors(path, w, {{"format", "pt"}});
+}
+
+static void read_named(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& ts) {
+  io::SafetensorsFile f(path);
+  torch::NoGradGuard ng;
+  for (auto& [n, t] : ts) {
+    std::string where = path + ":" + n;
+    auto src = model::tensor_from_view(f.get(n), where);
+    LASER_CHECK(src.sizes() == t.sizes(), where, "shape mismatch: file " + c10::str(src.sizes()) + ", model " + c10::str(t.sizes()),
+                "the checkpoint belongs to another model");
+    t.copy_(src.to(t.device(), t.scalar_type()));
+  }
+}
+
+void Trainer::save_checkpoint(const std::string& dir, const json& extra) {
+  if (dist_->is_main()) {
+    io::write_dir_atomic(dir, [&](const std::string& tmp) {
+      model::save_model(policy_, tmp);
+      if (cfg_.lora)
+        save_adapter(policy_, io::join_path(tmp, "adapter"), {cfg_.lora_r, cfg_.lora_alpha, cfg_.lora_dropout}, cfg_.lora_targets);
+      else {
+        std::vector<std::pair<std::string, torch::Tensor>> ref;
+        for (auto& p : reference_->named_parameters(true)) ref.emplace_back(p.key(), p.value());
+        write_named(io::join_path(tmp, "reference.safetensors"), ref);
+      }
+      std::vector<std::pair<std::string, torch::Tensor>> os;
+      json steps = json::object();
+      for (auto& [n, p] : trainable()) {
+        auto it = opt_->state().find(state_key(p));
+        if (it != opt_->state().end()) {
+          auto& st = static_cast<torch::optim::AdamWParamState&>(*it->second);
+          os.emplace_back(n + ".exp_avg", st.exp_avg());
+          os.emplace_back(n + ".exp_avg_sq", st.exp_avg_sq());
+          steps[n] = st.step();
+        }
+        if (accum_count_ > 0 && p.grad().defined()) os.emplace_back(n + ".grad", p.grad());
+      }
+      auto gen = at::detail::getDefaultCPUGenerator();
+      torch::Tensor rng_state;
+      {
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        rng_state = gen.get_state();
+      }
+      os.emplace_back("torch_cpu_rng", rng_state);
+      write_named(io::join_path(tmp, "trainer_state.safetensors"), os);
+      json st = {{"format", kFormat}, {"format_version", kFormatVersion}, {"updates", updates_}, {"accum_count", accum_count_},
+                 {"calls", calls_}, {"world_size", dist_->world_size()}, {"config", cfg_.to_json()}, {"adam_steps", steps},
+                 {"rng", rng_.state()}, {"extra", extra}};
+      io::write_file_atomic(io::join_path(tmp, "trainer_state.json"), st.dump(2) + "\n");
+    });
+  }
+  dist_->barrier();
+}
+
+static std::string resolve_checkpoint(const std::string& dir) {
+  if (io::file_exists(io::join_path(dir, "trainer_state.json"))) return dir;
+  // An interrupted write_dir_atomic can leave the previous checkpoint at "<dir>.old-<pid>".
+  fs::path d(dir);
+  fs::path parent = d.has_parent_path() ? d.parent_path() : fs::path(".");
+  std::string prefix = d.filename().string() + ".old-";
+  std::error_code ec;
+  for (auto& e : fs::directory_iterator(parent, ec)) {
+    auto name = e.path().filename().string();
+    if (name.rfind(prefix, 0) == 0 && fs::exists(e.path() / "trainer_state.json")) {
+      log::warn("train: {} is missing; using the previous checkpoint {}", dir, e.path().string());
+      return e.path().string();
+    }
+  }
+  throw Error("no checkpoint here (trainer_state.json missing)", dir, "pass a directory written by save_checkpoint");
+}
+
+json Trainer::load_checkpoint(const std::string& dir_in) {
+  std::string dir = resolve_checkpoint(dir_in);
+  std::string sp = io::join_path(dir, "trainer_state.json");
+  auto st = io::read_json(sp);
+  LASER_CHECK(st.value("format", std::string()) == kFormat, sp + ":format", "not a laser trainer checkpoint", "pass a checkpoint directory");
+  LASER_CHECK(st.value("format_version", 0) == kFormatVersion, sp + ":format_version",
+              "unsupported checkpoint version " + std::to_string(st.value("format_version", 0)), "use the laser that wrote it");
+  auto saved_cfg = TrainerConfig::from_json(st["config"], sp + ":config");
+  LASER_CHECK(saved_cfg.lora == cfg_.lora, sp + ":config.lora", "the checkpoint's LoRA setting differs from this trainer's",
+              "resume with the same lora setting");
+  // Policy base weights (merged adapters included), then adapters or the frozen reference.
+  read_named(io::join_path(dir, "model.safetensors"), policy_->hf_state());
+  if (cfg_.lora) load_adapter(policy_, io::join_path(dir, "adapter"));
+  else {
+    std::vector<std::pair<std::string, torch::Tensor>> ref;
+    for (auto& p : reference_->named_parameters(true)) ref.emplace_back(p.key(), p.value());
+    read_named(io::join_path(dir, "reference.safetensors"), ref);
+  }
+  set_trainable();
+  build_optimizer();
+  std::string op = io::join_path(dir, "trainer_state.safetensors");
+  io::SafetensorsFile f(op);
+  const auto& steps = st["adam_steps"];
+  torch::NoGradGuard ng;
+  for (auto& [n, p] : trainable()) {
+    if (steps.contains(n)) {
+      auto s = std::make_unique<torch::optim::AdamWParamState>();
+      s->step(steps[n].get<int64_t>());
+      s->exp_avg(model::tensor_from_view(f.get(n + ".exp_avg"), op + ":" + n).to(p.device(), p.scalar_type()));
+      s->exp_avg_sq(model::tensor_from_view(f.get(n + ".exp_avg_sq"), op + ":" + n).to(p.device(), p.scalar_type()));
+      opt_->state()[state_key(p)] = std::move(s);
+    }
+    if (f.has(n + ".grad")) p.mutable_grad() = model::tensor_from_view(f.get(n + ".grad"), op + ":" + n).to(p.device(), p.scalar_type());
+    else p.mutable_grad() = torch::Tensor();
+  }
+  auto rs = model::tensor_from_view(f.get("torch_cpu_rng"), op + ":torch_cpu_rng");
+  {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(rs);
+  }
+  rng_.set_state(st["rng"].get<std::string>());
+  updates_ = st["updates"].get<int64_t>();
+  accum_count_ = st["accum_count"].get<int64_t>();
+  calls_ = st["calls"].get<int64_t>();
+  policy_->train();
+  return st.value("extra", json::object());
+}
+
+}  // namespace laser::train

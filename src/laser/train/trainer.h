@@ -1,0 +1,108 @@
+// The preference trainer: one call = one optimizer step of DPO (+NLL, IPO, hinge, SimPO) or SFT on
+// a batch, with AdamW (weight decay on matrices only), warmup + constant/linear/cosine schedules,
+// gradient accumulation, global-norm clipping, NaN/inf skip, LoRA or full fine-tuning, a reference
+// model, atomic checkpoints and c10d data parallelism. Follows TRL's DPOTrainer semantics.
+// Not the LASeR loop (loop/) and not a data loader (the caller passes token ids).
+#pragma once
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "laser/core/rng.h"
+#include "laser/model/causal_lm.h"
+#include "laser/train/distributed.h"
+#include "laser/train/losses.h"
+#include "laser/train/pairs.h"
+
+namespace laser::train {
+
+struct TrainerConfig {
+  double lr = 5e-6;                  // peak learning rate (METHOD: 5e-6)
+  double weight_decay = 0.0;         // AdamW decoupled decay, matrices only (0: off)
+  double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_eps = 1e-8;
+  int64_t warmup_steps = 0;          // linear warmup over this many optimizer updates (0: off)
+  std::string schedule = "constant"; // "constant", "linear" (to 0 at total_steps), "cosine" (to 0 at total_steps)
+  int64_t total_steps = 0;           // optimizer updates planned; required by linear and cosine
+  int64_t grad_accum = 1;            // step() calls per optimizer update
+  double max_grad_norm = 1.0;        // global-norm clipping (0: off)
+  int64_t micro_batch = 16;          // pairs (or SFT examples) per forward; a prompt's pairs stay together (0: all)
+  bool lora = true;                  // LoRA adapters (false: full fine-tuning)
+  int64_t lora_r = 16;
+  double lora_alpha = 32.0;
+  double lora_dropout = 0.1;
+  std::vector<std::string> lora_targets{"q_proj", "v_proj"};
+  LossConfig loss;                   // DPO + NLL by default
+  uint64_t seed = 0;                 // torch RNG (LoRA init, dropout) and the trainer's Rng
+  void validate(const std::string& where) const;
+  nlohmann::json to_json() const;
+  static TrainerConfig from_json(const nlohmann::json& j, const std::string& where);
+};
+
+struct StepResult {
+  double loss = 0.0;                       // mean over the global batch (NaN when skipped for a non-finite loss)
+  std::map<std::string, double> metrics;   // TRL names + lr, grad_norm, tokens, sequences
+  bool skipped = false;                    // non-finite loss or gradient: no update, gradients dropped
+  bool updated = false;                    // an optimizer update happened (every grad_accum calls)
+};
+
+// Takes this rank's share of a global batch: the pairs whose prompt_index % world == rank, so all
+// pairs of a prompt stay on one rank (their shared sequences are forwarded once).
+std::vector<PreferencePair> shard_pairs(const std::vector<PreferencePair>& pairs, int rank, int world);
+
+class Trainer {
+ public:
+  // With cfg.lora the policy gets adapters (unless it has some) and only they train; the reference
+  // is the same model with adapters disabled. Without LoRA every parameter trains and the
+  // reference is a frozen deep copy. `dist` null: a world of one. Under data parallelism every
+  // rank starts from rank 0's weights (broadcast).
+  Trainer(model::CausalLM policy, TrainerConfig cfg, std::shared_ptr<Distributed> dist = nullptr);
+
+  // One step on this rank's pairs (the loss is the mean over all ranks' pairs).
+  StepResult step(const std::vector<PreferencePair>& pairs);
+  // SFT: per-token mean NLL of responses given prompts (over all ranks' tokens).
+  StepResult sft_step(const std::vector<std::vector<int32_t>>& prompts, const std::vector<std::vector<int32_t>>& responses);
+
+  // Makes the reference equal to the current policy. Full fine-tuning: copies the weights into the
+  // frozen copy. LoRA: merges the adapters into the base weights and adds fresh adapters (B = 0),
+  // so policy == reference exactly; the AdamW state of the adapters restarts.
+  void sync_reference();
+
+  // Atomic (temporary directory, then rename), format-versioned, written by rank 0 only: policy
+  // weights, adapters (PEFT layout, under adapter/), frozen reference (full fine-tuning),
+  // AdamW state, schedule step, accumulation state, RNG states, config and `extra` (data cursor).
+  void save_checkpoint(const std::string& dir, const nlohmann::json& extra = nlohmann::json::object());
+  // Restores everything save_checkpoint wrote and returns `extra`. A directory lost between the
+  // two renames of an interrupted save is found at its ".old-*" sibling.
+  nlohmann::json load_checkpoint(const std::string& dir);
+
+  model::CausalLM policy() { return policy_; }
+  const TrainerConfig& config() const { return cfg_; }
+  int64_t updates() const { return updates_; }
+  double current_lr() const;
+  const Distributed& dist() const { return *dist_; }
+  // Trainable parameters by name (adapters only under LoRA).
+  std::vector<std::pair<std::string, torch::Tensor>> trainable();
+
+ private:
+  void build_optimizer();
+  void set_trainable();
+  double lr_at(int64_t update) const;
+  // Forward + backward of one chunk; returns weighted metric sums and whether the loss was finite.
+  StepResult finish_step(std::map<std::string, double> sums, double global_count, bool bad, double tokens, double seqs);
+
+  model::CausalLM policy_;
+  model::CausalLM reference_{nullptr};  // full fine-tuning only
+  TrainerConfig cfg_;
+  std::shared_ptr<Distributed> dist_;
+  std::unique_ptr<torch::optim::AdamW> opt_;
+  std::vector<std::string> decay_names_, no_decay_names_;
+  int64_t updates_ = 0, accum_count_ = 0, calls_ = 0;
+  Rng rng_;
+};
+
+}  // namespace laser::train

@@ -1,0 +1,319 @@
+// Trainer behaviour on tiny random models: the shared-prompt forward equals per-sequence forwards,
+// one step changes every trainable parameter (only adapters under LoRA), sync makes the reference
+// the policy, NaN steps never touch the weights, resume equals uninterrupted, interrupted
+// checkpoint writes leave the previous one loadable, and PEFT adapters round-trip exactly.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <thread>
+
+#include "laser/core/error.h"
+#include "laser/io/file_util.h"
+#include "laser/io/jsonl.h"
+#include "laser/io/safetensors.h"
+#include "laser/model/causal_lm.h"
+#include "laser/train/peft.h"
+#include "laser/train/sequence_logprobs.h"
+#include "laser/train/trainer.h"
+
+using namespace laser;
+using namespace laser::train;
+namespace fs = std::filesystem;
+
+namespace {
+constexpr int64_t kVocab = 48;
+
+model::CausalLM tiny(uint64_t seed = 7) {
+  model::CausalLM m(model::preset_config("tiny", kVocab));
+  model::init_weights(m, seed);
+  return m;
+}
+
+std::vector<PreferencePair> batch(uint64_t salt = 0) {
+  // Two prompts, rank-1-vs-rest style: pairs share their chosen response and their prompt.
+  std::vector<PreferencePair> ps;
+  auto tok = [&](int a) { return static_cast<int32_t>((a * 7 + salt * 3) % kVocab); };
+  for (size_t p = 0; p < 2; ++p) {
+    std::vector<int32_t> prompt;
+    for (int i = 0; i < 4 + static_cast<int>(p) * 3; ++i) prompt.push_back(tok(i + 11 * static_cast<int>(p)));
+    std::vector<int32_t> chosen{tok(1 + p), tok(2), tok(3), tok(5)};
+    for (int r = 0; r < 3; ++r) {
+      std::vector<int32_t> rejected;
+      for (int i = 0; i < 2 + r; ++i) rejected.push_back(tok(20 + i * (r + 1) + static_cast<int>(p)));
+      ps.push_back({prompt, chosen, rejected, p});
+    }
+  }
+  return ps;
+}
+
+std::string tmpdir(const std::string& name) {
+  std::string d = std::string(LASER_TEST_TMP) + "/train/" + name + "-" + std::to_string(::getpid());
+  io::remove_all(d);
+  io::make_dirs(d);
+  return d;
+}
+
+double max_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+
+std::map<std::string, torch::Tensor> snapshot(model::CausalLM& m) {
+  std::map<std::string, torch::Tensor> s;
+  for (auto& p : m->named_parameters(true)) s[p.key()] = p.value().detach().clone();
+  return s;
+}
+
+TrainerConfig fast_cfg(bool lora) {
+  TrainerConfig c;
+  c.lr = 1e-2;
+  c.lora = lora;
+  return c;
+}
+}  // namespace
+
+TEST(SequenceLogprobs, EqualsSeparateUnpaddedForwards) {
+  auto m = tiny();
+  m->eval();
+  std::vector<std::vector<int32_t>> prompts{{1, 2, 3}, {4, 5, 6, 7, 8, 9}};
+  std::vector<std::vector<int32_t>> resps{{10, 11}, {12}, {13, 14, 15, 16}, {}};
+  std::vector<size_t> rp{0, 0, 1, 1};
+  torch::NoGradGuard ng;
+  auto got = sequence_logprobs(m, prompts, resps, rp);
+  for (size_t i = 0; i < resps.size(); ++i) {
+    auto seq = prompts[rp[i]];
+    seq.insert(seq.end(), resps[i].begin(), resps[i].end());
+    auto ids = torch::tensor(std::vector<int64_t>(seq.begin(), seq.end())).view({1, -1});
+    auto lp = torch::log_softmax(m->forward(ids), -1)[0];
+    double want = 0;
+    size_t P = prompts[rp[i]].size();
+    for (size_t t = 0; t < resps[i].size(); ++t) want += lp[P + t - 1][resps[i][t]].item<double>();
+    EXPECT_NEAR(got.sum[i].item<double>(), want, 1e-4) << "response " << i;
+    EXPECT_EQ(got.tokens[i].item<float>(), static_cast<float>(resps[i].size()));
+  }
+}
+
+TEST(Trainer, FullFineTuningStepChangesEveryParameter) {
+  auto m = tiny();
+  auto before = snapshot(m);
+  Trainer t(m, fast_cfg(false));
+  auto r = t.step(batch());
+  EXPECT_TRUE(r.updated);
+  EXPECT_FALSE(r.skipped);
+  EXPECT_TRUE(std::isfinite(r.loss));
+  // First step: policy == reference, so the DPO part is log 2 and the loss is log 2 + NLL.
+  EXPECT_NEAR(r.metrics["dpo"], std::log(2.0), 1e-6);
+  EXPECT_NEAR(r.loss, std::log(2.0) + r.metrics["nll"], 1e-5);
+  size_t n = 0;
+  for (auto& p : m->named_parameters(true)) {
+    EXPECT_GT(max_diff(p.value(), before[p.key()]), 0.0) << p.key() << " did not change";
+    ++n;
+  }
+  EXPECT_EQ(n, t.trainable().size());
+}
+
+TEST(Trainer, LoraStepsChangeOnlyAdapters) {
+  auto m = tiny();
+  auto base = snapshot(m);
+  Trainer t(m, fast_cfg(true));
+  auto with_lora = snapshot(m);
+  EXPECT_EQ(t.trainable().size(), 2u * 2u * 2u);  // 2 layers x {q,v} x {A,B}
+  // lora_B starts at 0, so lora_A's gradient is exactly 0 on the first step (as in PEFT); after
+  // two steps every adapter tensor has moved.
+  t.step(batch());
+  t.step(batch(1));
+  for (auto& p : m->named_parameters(true)) {
+    bool adapter = p.key().find("lora_") != std::string::npos;
+    double d = max_diff(p.value(), with_lora[p.key()]);
+    if (adapter) EXPECT_GT(d, 0.0) << p.key();
+    else EXPECT_EQ(d, 0.0) << p.key();
+  }
+  for (auto& [k, v] : base) EXPECT_EQ(max_diff(with_lora[k], v), 0.0) << k;
+}
+
+TEST(Trainer, SyncReferenceMakesLossLog2Again) {
+  for (bool lora : {true, false}) {
+    auto m = tiny();
+    auto cfg = fast_cfg(lora);
+    cfg.loss.nll_weight = 0;
+    Trainer t(m, cfg);
+    t.step(batch());
+    t.step(batch());
+    auto drift = t.step(batch());
+    EXPECT_GT(std::abs(drift.loss - std::log(2.0)), 1e-4) << "lora " << lora;
+    torch::Tensor before_logits;
+    {
+      torch::NoGradGuard ng;
+      m->eval();
+      before_logits = m->forward(torch::tensor({{1, 2, 3, 4}}));
+    }
+    t.sync_reference();
+    {
+      torch::NoGradGuard ng;
+      m->eval();
+      EXPECT_LT(max_diff(m->forward(torch::tensor({{1, 2, 3, 4}})), before_logits), 1e-5) << "sync changed the policy";
+    }
+    auto r = t.step(batch());
+    EXPECT_NEAR(r.loss, std::log(2.0), 1e-6) << "lora " << lora;
+  }
+}
+
+TEST(Trainer, NonFiniteLossSkipsTheStep) {
+  auto m = tiny();
+  Trainer t(m, fast_cfg(false));
+  {
+    torch::NoGradGuard ng;
+    m->model->norm->weight[0] = std::numeric_limits<float>::quiet_NaN();
+  }
+  auto before = snapshot(m);
+  auto r = t.step(batch());
+  EXPECT_TRUE(r.skipped);
+  EXPECT_FALSE(r.updated);
+  EXPECT_EQ(t.updates(), 0);
+  for (auto& p : m->named_parameters(true)) {
+    auto eq = (p.value() == before[p.key()]) | (p.value().isnan() & before[p.key()].isnan());
+    EXPECT_TRUE(eq.all().item<bool>()) << p.key();
+  }
+}
+
+TEST(Trainer, GradAccumAndScheduleUpdateEveryKCalls) {
+  auto m = tiny();
+  auto cfg = fast_cfg(false);
+  cfg.grad_accum = 2;
+  cfg.warmup_steps = 2;
+  cfg.schedule = "cosine";
+  cfg.total_steps = 4;
+  Trainer t(m, cfg);
+  EXPECT_NEAR(t.current_lr(), 0.5e-2, 1e-12);
+  EXPECT_FALSE(t.step(batch()).updated);
+  EXPECT_TRUE(t.step(batch(1)).updated);
+  EXPECT_NEAR(t.current_lr(), 1e-2, 1e-12);
+  t.step(batch());
+  t.step(batch(1));
+  EXPECT_EQ(t.updates(), 2);
+  EXPECT_NEAR(t.current_lr(), 0.5e-2 * (1 + std::cos(M_PI * 0.0)) , 1e-12);
+}
+
+TEST(Trainer, MicroBatchingMatchesOneChunk) {
+  auto m1 = tiny(), m2 = tiny();
+  auto c1 = fast_cfg(false), c2 = fast_cfg(false);
+  c1.micro_batch = 0;
+  c2.micro_batch = 1;  // one prompt group per chunk
+  c1.lr = c2.lr = 1e-4;  // Adam's first update is ~lr*sign(g): a small lr keeps rounding noise small
+  Trainer t1(m1, c1), t2(m2, c2);
+  auto r1 = t1.step(batch()), r2 = t2.step(batch());
+  EXPECT_NEAR(r1.loss, r2.loss, 1e-5);
+  auto s2 = snapshot(m2);
+  for (auto& p : m1->named_parameters(true)) EXPECT_LT(max_diff(p.value(), s2[p.key()]), 1e-6) << p.key();
+}
+
+TEST(Trainer, ResumeEqualsUninterrupted) {
+  for (bool lora : {true, false}) {
+    auto cfg = fast_cfg(lora);
+    cfg.warmup_steps = 1;
+    cfg.schedule = "cosine";
+    cfg.total_steps = 6;
+    cfg.weight_decay = 0.01;
+    auto a = tiny();
+    Trainer ta(a, cfg);
+    for (int i = 0; i < 4; ++i) ta.step(batch(i));
+
+    std::string dir = tmpdir(lora ? "resume-lora" : "resume-full") + "/ckpt";
+    auto b = tiny();
+    {
+      Trainer tb(b, cfg);
+      tb.step(batch(0));
+      tb.step(batch(1));
+      tb.save_checkpoint(dir, {{"cursor", 2}});
+      tb.step(batch(99));  // diverge after saving: must not leak into the resumed run
+    }
+    auto c = tiny(123);  // different initial weights, all replaced by the checkpoint
+    Trainer tc(c, cfg);
+    auto extra = tc.load_checkpoint(dir);
+    EXPECT_EQ(extra["cursor"], 2);
+    EXPECT_EQ(tc.updates(), 2);
+    for (int i = extra["cursor"].get<int>(); i < 4; ++i) tc.step(batch(i));
+    auto sa = snapshot(a);
+    for (auto& p : c->named_parameters(true)) EXPECT_EQ(max_diff(p.value(), sa[p.key()]), 0.0) << p.key() << " lora " << lora;
+  }
+}
+
+// Helper run as a child process by CheckpointKill: saves checkpoints in a loop until killed.
+TEST(CheckpointChild, SaveForever) {
+  const char* dir = std::getenv("LASER_TRAIN_CKPT_CHILD");
+  if (!dir) GTEST_SKIP() << "helper of Trainer.KilledWhileWritingLeavesPreviousLoadable; runs only as its child";
+  auto m = tiny();
+  Trainer t(m, fast_cfg(true));
+  for (int i = 0;; ++i) t.save_checkpoint(dir, {{"i", i}});
+}
+
+TEST(Trainer, KilledWhileWritingLeavesPreviousLoadable) {
+  std::string base = tmpdir("kill");
+  std::string dir = base + "/ckpt";
+  for (int trial = 0; trial < 4; ++trial) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::setenv("LASER_TRAIN_CKPT_CHILD", dir.c_str(), 1);
+      ::execl("/proc/self/exe", "laser_tests_train", "--gtest_filter=CheckpointChild.SaveForever", (char*)nullptr);
+      ::_exit(127);
+    }
+    // Wait for a first complete checkpoint, then kill at a varying moment of a later write.
+    for (int i = 0; i < 600 && !io::file_exists(dir + "/trainer_state.json"); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(37 * trial + 11));
+    ::kill(pid, SIGKILL);
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    ASSERT_TRUE(WIFSIGNALED(st)) << "the child ended on its own";
+    auto m = tiny();
+    Trainer t(m, fast_cfg(true));
+    nlohmann::json extra;
+    ASSERT_NO_THROW(extra = t.load_checkpoint(dir)) << "trial " << trial;
+    EXPECT_TRUE(extra["i"].is_number_integer());
+  }
+}
+
+TEST(Peft, SavedThenLoadedAdapterGivesIdenticalLogits) {
+  auto m = tiny();
+  Trainer t(m, fast_cfg(true));
+  t.step(batch());
+  t.step(batch(1));
+  std::string dir = tmpdir("peft") + "/adapter";
+  save_adapter(m, dir, {16, 32.0, 0.1}, {"q_proj", "v_proj"});
+  auto cfg = io::read_json(dir + "/adapter_config.json");
+  EXPECT_EQ(cfg["peft_type"], "LORA");
+  EXPECT_EQ(cfg["r"], 16);
+  io::SafetensorsFile f(dir + "/adapter_model.safetensors");
+  EXPECT_TRUE(f.has("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight"));
+  EXPECT_TRUE(f.has("base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight"));
+  EXPECT_EQ(f.names().size(), 8u);
+
+  auto fresh = tiny();  // same base weights, no adapters
+  auto targets = load_adapter(fresh, dir);
+  EXPECT_EQ(targets, (std::vector<std::string>{"q_proj", "v_proj"}));
+  torch::NoGradGuard ng;
+  m->eval();
+  fresh->eval();
+  auto ids = torch::tensor({{3, 1, 4, 1, 5, 9, 2, 6}});
+  auto a = m->forward(ids), b = fresh->forward(ids);
+  EXPECT_TRUE(torch::equal(a, b));
+  fresh->set_lora_enabled(false);
+  EXPECT_GT(max_diff(a, fresh->forward(ids)), 0.0) << "the adapter had no effect";
+}
+
+TEST(Peft, WrongShapeIsReportedWithTensorName) {
+  auto m = tiny();
+  m->add_lora({4, 8.0, 0.0}, {"q_proj"});
+  std::string dir = tmpdir("peft-bad") + "/adapter";
+  save_adapter(m, dir, {4, 8.0, 0.0}, {"q_proj"});
+  model::CausalLM other(model::preset_config("small", kVocab));
+  try {
+    load_adapter(other, dir);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("lora_A.weight"), std::string::npos) << e.what();
+  }
+}
