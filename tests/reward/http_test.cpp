@@ -267,7 +267,7 @@ TEST(ServeRmProgram, ServesAConfiguredLmRm) {
     auto it = items(5);
     auto a = remote.score(it), b = local.score(it);
     ASSERT_EQ(a.size(), b.size());
-    for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-9);
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5);  // f32 forward, thread counts may differ
   }
   kill(pid, SIGTERM);
   int st = 0;
