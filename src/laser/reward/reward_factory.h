@@ -1,0 +1,37 @@
+// The factory that builds any RewardModel from a TOML table: `name`, `kind` and the kind's keys,
+// validated (unknown keys are named with the nearest valid key). Also reads RM config files and
+// serve-rm's [serve] table. Not an RM itself. Follows Vowpal Wabbit's "validate where declared".
+//
+//   kind = "lm-likelihood"  model, tokenizer, device, dtype, batch_size, prompt_format, add_special,
+//                           append_eos, chat_template(false only, for now), reduction (mean|sum), empty_score
+//   kind = "implicit-dpo"   the model keys + ref_model, beta (0.1), length_normalize (false)
+//   kind = "classifier"     the model keys + label (0), padding (right|left)
+//   kind = "verifier"       type (gsm8k|mmlu|yesno|exact|f1), num_choices (4)
+//   kind = "http"           url, timeout_s (30), retries (3), backoff_s (0.5), batch_size (64), token, token_env
+//   kind = "noisy"          inner (a table: any RM), sigma (0), flip_p (0), seed (0)
+//   kind = "ensemble"       members (array of tables), weights (array, default all 1)
+#pragma once
+#include <toml++/toml.h>
+
+#include <memory>
+#include <string>
+
+#include "laser/reward/reward_model.h"
+#include "laser/reward/rm_server.h"
+
+namespace laser::reward {
+
+// `where` names the table in messages ("rm.toml [rm]").
+std::unique_ptr<RewardModel> make_reward_model(const toml::table& t, const std::string& where);
+
+// Reads a TOML file whose RM is either the top-level table (it has `kind`) or its [rm] table.
+std::unique_ptr<RewardModel> load_reward_model(const std::string& path);
+
+// serve-rm settings from a [serve] table (host, port, path, token, token_env, max_body_bytes,
+// max_items, read_timeout_s); missing table -> defaults.
+ServeOptions parse_serve_options(const toml::table* serve, const std::string& where);
+
+// Every kind the factory knows.
+std::vector<std::string> reward_kinds();
+
+}  // namespace laser::reward
