@@ -258,6 +258,7 @@ StepResult Trainer::step(const std::vector<PreferencePair>& pairs) {
   }
   bool bad = false;
   double tokens = 0, seqs = 0;
+  std::map<size_t, std::pair<double, int>> per_prompt;
   bool ref_needed = cfg_.loss.type != "simpo" && cfg_.loss.dpo_weight > 0;
   for (auto& chunk : chunk_pairs(pairs, cfg_.micro_batch)) {
     auto cs = dedupe(chunk);
@@ -291,13 +292,24 @@ StepResult Trainer::step(const std::vector<PreferencePair>& pairs) {
     auto out = preference_loss(in, cfg_.loss);
     double n = static_cast<double>(chunk.size());
     for (auto& k : kPrefMetrics) sums[k] += out.metrics[k] * n;
+    {
+      auto pa = out.per_pair.accessor<double, 1>();
+      for (size_t i = 0; i < chunk.size(); ++i) {
+        auto& acc = per_prompt[chunk[i]->prompt_index];
+        acc.first += pa[static_cast<int64_t>(i)];
+        acc.second += 1;
+      }
+    }
     tokens += lp.tokens.sum().item<double>() + 0.0;
     for (auto& s : cs.prompts) tokens += static_cast<double>(s.size());
     seqs += static_cast<double>(cs.responses.size());
     if (!std::isfinite(out.metrics["loss"])) { bad = true; break; }
     (out.loss * (n / global / static_cast<double>(cfg_.grad_accum))).backward();
   }
-  return finish_step(std::move(sums), global, bad, tokens, seqs);
+  auto r = finish_step(std::move(sums), global, bad, tokens, seqs);
+  if (!r.skipped)
+    for (auto& [pi, acc] : per_prompt) r.prompt_loss[pi] = acc.first / acc.second;
+  return r;
 }
 
 StepResult Trainer::sft_step(const std::vector<std::vector<int32_t>>& prompts, const std::vector<std::vector<int32_t>>& responses) {

@@ -48,6 +48,9 @@ struct StepResult {
   std::map<std::string, double> metrics;   // TRL names + lr, grad_norm, tokens, sequences
   bool skipped = false;                    // non-finite loss or gradient: no update, gradients dropped
   bool updated = false;                    // an optimizer update happened (every grad_accum calls)
+  // Mean per-pair loss of each prompt (by PreferencePair::prompt_index) on this rank: the bandit's
+  // per-query neg-loss reward. Empty for SFT steps.
+  std::map<size_t, double> prompt_loss;
 };
 
 // Takes this rank's share of a global batch: the pairs whose prompt_index % world == rank, so all

@@ -1,0 +1,25 @@
+// `laser compare`: one config run under several strategies (plus "sft", the untrained policy),
+// and the paper-style table: accuracy overall and per category, RM calls, RM seconds, wall time,
+// printed and written as compare.md and compare.json. Not a statistics package: one seed per run.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "laser/loop/config.h"
+
+namespace laser::loop {
+
+struct CompareOptions {
+  std::vector<std::string> strategies;  // e.g. sft, laser, fixed:A, random, sequential, score-ensemble
+  bool resume = false;                  // reuse finished runs (summary.json present) and resume unfinished ones
+  std::string out_name;                 // compare directory name ("" = <run.name>-compare)
+};
+
+// Runs every strategy (run.name becomes <run.name>-<strategy>) and returns compare.json's content.
+nlohmann::json run_compare(const Config& base, const std::vector<std::string>& overrides, const CompareOptions& o);
+// The markdown table of a compare.json.
+std::string compare_markdown(const nlohmann::json& c);
+
+}  // namespace laser::loop

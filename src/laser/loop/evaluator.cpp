@@ -1,0 +1,65 @@
+#include "laser/loop/evaluator.h"
+
+#include "laser/core/error.h"
+#include "laser/data/answer.h"
+#include "laser/gen/generate.h"
+
+namespace laser::loop {
+
+std::string resolve_verifier(const std::string& v, const std::string& fmt) {
+  if (v != "auto") {
+    static const std::vector<std::string> ok = {"gsm8k", "mmlu", "yesno", "exact", "f1", "none"};
+    for (auto& o : ok)
+      if (o == v) return v;
+    throw Error("unknown verifier '" + v + "'", "eval.verifier", "use auto, gsm8k, mmlu, yesno, exact, f1 or none");
+  }
+  if (fmt == "gsm8k" || fmt == "world") return "gsm8k";
+  if (fmt == "mmlu") return "mmlu";
+  if (fmt == "strategyqa") return "yesno";
+  if (fmt == "nq" || fmt == "longbench") return "f1";
+  if (fmt == "instructions") return "none";
+  return "exact";
+}
+
+double check_answer(const std::string& v, const std::string& response, const data::Example& e) {
+  if (v == "gsm8k") return data::numeric_match(response, e.answer) ? 1.0 : 0.0;
+  if (v == "mmlu") return data::choice_match(response, e.answer, e.choices, e.choices.empty() ? 4 : static_cast<int>(e.choices.size())) ? 1.0 : 0.0;
+  if (v == "yesno") return data::yes_no_match(response, e.answer) ? 1.0 : 0.0;
+  if (v == "exact") return data::exact_match(data::answer_span(response), e.answer) ? 1.0 : 0.0;
+  if (v == "f1") {
+    if (!e.choices.empty()) return data::choice_match(response, e.answer, e.choices, static_cast<int>(e.choices.size())) ? 1.0 : 0.0;
+    return data::token_f1(data::answer_span(response), e.answer);
+  }
+  throw Error("no answer checker for verifier '" + v + "'", "eval.verifier", "choose gsm8k, mmlu, yesno, exact or f1");
+}
+
+EvalResult evaluate(model::CausalLM& m, const text::Tokenizer& tok, const data::Dataset& d, const std::string& verifier,
+                    const gen::SamplingParams& sp_in) {
+  EvalResult r;
+  if (d.examples.empty()) return r;
+  gen::SamplingParams sp = sp_in;
+  sp.n = 1;
+  std::vector<std::vector<int32_t>> prompts;
+  for (auto& e : d.examples) prompts.push_back(tok.encode(e.prompt, true));
+  bool was_training = m->is_training();
+  m->eval();
+  auto gens = gen::generate(m, tok, prompts, sp);
+  if (was_training) m->train();
+  std::map<std::string, double> sums;
+  double total = 0;
+  for (auto& g : gens) {
+    const auto& e = d.examples[g.prompt_index];
+    double s = check_answer(verifier, g.text, e);
+    r.responses.push_back(g.text);
+    r.scores.push_back(s);
+    total += s;
+    sums[e.category] += s;
+    r.count[e.category]++;
+  }
+  r.n = static_cast<int>(gens.size());
+  r.accuracy = total / r.n;
+  for (auto& [c, s] : sums) r.per_category[c] = s / r.count[c];
+  return r;
+}
+
+}  // namespace laser::loop

@@ -1,0 +1,34 @@
+// Evaluation of a policy on a dataset: generate one response per example (greedy by default),
+// check it with the task's answer checker (numeric, multiple choice, yes/no, exact, token F1), and
+// report accuracy overall and per category. Not a trainer; used by `laser train` and `laser eval`.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "laser/data/example.h"
+#include "laser/gen/sampling.h"
+#include "laser/model/causal_lm.h"
+#include "laser/text/tokenizer.h"
+
+namespace laser::loop {
+
+struct EvalResult {
+  double accuracy = 0;                          // mean score in [0,1]
+  std::map<std::string, double> per_category;   // mean score per category
+  std::map<std::string, int> count;             // examples per category
+  int n = 0;
+  std::vector<std::string> responses;           // in dataset order
+  std::vector<double> scores;
+};
+
+// "auto" -> the checker of a data format: gsm8k/world -> gsm8k, mmlu -> mmlu, strategyqa -> yesno,
+// nq/longbench -> f1 (longbench items with choices: mmlu), instructions -> none (use win rate).
+std::string resolve_verifier(const std::string& verifier, const std::string& data_format);
+// Score in [0,1] of one response to an example under a checker.
+double check_answer(const std::string& verifier, const std::string& response, const data::Example& e);
+
+EvalResult evaluate(model::CausalLM& m, const text::Tokenizer& tok, const data::Dataset& d, const std::string& verifier,
+                    const gen::SamplingParams& sp);
+
+}  // namespace laser::loop

@@ -1,0 +1,167 @@
+#include "laser/loop/world_setup.h"
+
+#include <nlohmann/json.hpp>
+
+#include "laser/core/error.h"
+#include "laser/core/log.h"
+#include "laser/core/progress.h"
+#include "laser/core/rng.h"
+#include "laser/core/strings.h"
+#include "laser/data/world.h"
+#include "laser/io/file_util.h"
+#include "laser/model/causal_lm.h"
+#include "laser/model/torch_util.h"
+#include "laser/text/byte_tokenizer.h"
+#include "laser/train/trainer.h"
+
+namespace laser::loop {
+
+using json = nlohmann::json;
+
+namespace {
+
+struct SftRow {
+  std::string prompt, response;
+};
+
+// Trains a fresh model of `preset` on rows with full fine-tuning; writes an HF dir with the byte tokenizer.
+void build_model(const std::string& dir, const std::string& label, const std::vector<SftRow>& rows, const WorldSetupOptions& o,
+                 int steps, uint64_t seed, const json& stamp) {
+  std::string stamp_path = io::join_path(dir, "laser_world_stamp.json");
+  if (io::file_exists(stamp_path) && io::read_file(stamp_path) == stamp.dump() + "\n") return;
+  LASER_CHECK(!rows.empty(), label, "no training rows", "check world skills");
+  text::ByteTokenizer tok;
+  auto cfg = model::preset_config(o.preset, tok.vocab_size());
+  cfg.bos_token_id = text::ByteTokenizer::kBos;
+  cfg.eos_token_id = text::ByteTokenizer::kEos;
+  cfg.pad_token_id = text::ByteTokenizer::kPad;
+  model::CausalLM m(cfg);
+  model::init_weights(m, seed);
+  train::TrainerConfig tc;
+  tc.lora = false;
+  tc.lr = 2e-3;
+  tc.schedule = "cosine";
+  tc.warmup_steps = std::max(1, steps / 20);
+  tc.total_steps = steps;
+  tc.weight_decay = 0.0;
+  tc.micro_batch = 0;
+  tc.seed = seed;
+  tc.loss.dpo_weight = 0;
+  train::Trainer tr(m, tc);
+  Rng rng(seed);
+  const size_t batch = 32;
+  Progress bar("building " + label, steps, !o.quiet);
+  double last = NAN;
+  for (int s = 0; s < steps; ++s) {
+    std::vector<std::vector<int32_t>> ps, rs;
+    for (size_t i = 0; i < batch; ++i) {
+      const auto& r = rows[rng.below(rows.size())];
+      ps.push_back(tok.encode(r.prompt, true));
+      auto ids = tok.encode(r.response, false);
+      ids.push_back(text::ByteTokenizer::kEos);
+      rs.push_back(ids);
+    }
+    auto res = tr.sft_step(ps, rs);
+    last = res.loss;
+    bar.tick(1, fmt::format("nll {:.3f}", last));
+  }
+  bar.finish();
+  auto pm = tr.policy();
+  io::write_dir_atomic(dir, [&](const std::string& tmp) {
+    model::save_model(pm, tmp);
+    text::ByteTokenizer::save(tmp);
+    io::write_file_atomic(io::join_path(tmp, "laser_world_stamp.json"), stamp.dump() + "\n");
+  });
+  log::info("built {} in {} (final nll {:.3f})", label, dir, last);
+}
+
+}  // namespace
+
+WorldSetup setup_world(const WorldSetupOptions& o) {
+  model::set_threads(0);
+  data::WorldOptions wo;
+  wo.seed = o.seed;
+  wo.n = o.size;
+  wo.skills = o.skills;
+  wo.max_operand = o.max_operand;
+  auto world = data::generate_world(wo);
+  std::string key = fmt::format("v1-{}-{}-n{}-s{}-{}", join(o.skills, "+"), o.max_operand, o.size, o.seed, o.preset);
+  std::string root = io::join_path(o.cache_dir, key);
+  io::make_dirs(root);
+  json base_stamp = {{"version", 1}, {"key", key}, {"warm_accuracy", o.warm_accuracy}};
+
+  // Distinct facts per skill (the world repeats facts when its space is small).
+  std::map<std::string, std::vector<const data::Example*>> facts;
+  {
+    std::set<std::string> seen;
+    for (auto& e : world.examples)
+      if (seen.insert(e.prompt).second) facts[e.category].push_back(&e);
+  }
+  // Policy warm start: for a share warm_accuracy of each skill's facts the correct answer is the
+  // most likely one (2 correct : 1 wrong); for the rest a fixed wrong answer is (2 wrong : 1 correct).
+  // Greedy accuracy is then about warm_accuracy, and sampling still finds correct answers.
+  std::vector<SftRow> policy_rows, generalist_rows;
+  Rng rng(mix_seed(o.seed, 11));
+  for (auto& [skill, fs] : facts) {
+    size_t n_right = static_cast<size_t>(o.warm_accuracy * fs.size() + 0.5);
+    auto perm = std::vector<size_t>(fs.size());
+    for (size_t i = 0; i < perm.size(); ++i) perm[i] = i;
+    for (size_t i = perm.size(); i > 1; --i) std::swap(perm[i - 1], perm[rng.below(i)]);
+    for (size_t r = 0; r < perm.size(); ++r) {
+      const auto& e = *fs[perm[r]];
+      std::string good = data::correct_response(e), bad = data::wrong_response(e, rng);
+      bool right = r < n_right;
+      policy_rows.push_back({e.prompt, right ? good : bad});
+      policy_rows.push_back({e.prompt, right ? good : bad});
+      policy_rows.push_back({e.prompt, right ? bad : good});
+      // The generalist sees every skill, right 60% of the time.
+      generalist_rows.push_back({e.prompt, rng.uniform() < 0.6 ? good : data::wrong_response(e, rng)});
+    }
+  }
+  WorldSetup ws;
+  ws.policy_dir = io::join_path(root, "policy");
+  build_model(ws.policy_dir, "policy (warm start)", policy_rows, o, o.policy_steps, mix_seed(o.seed, 1),
+              json{{"base", base_stamp}, {"steps", o.policy_steps}, {"role", "policy"}});
+  std::vector<std::pair<std::string, std::string>> rms;  // name, dir
+  int i = 0;
+  for (auto& skill : o.skills) {
+    std::vector<SftRow> rows;
+    for (auto* e : facts[skill]) rows.push_back({e->prompt, data::correct_response(*e)});
+    std::string dir = io::join_path(root, "rm-" + skill);
+    build_model(dir, "specialist RM for " + skill, rows, o, o.specialist_steps, mix_seed(o.seed, 20 + i++),
+                json{{"base", base_stamp}, {"steps", o.specialist_steps}, {"role", "spec-" + skill}});
+    rms.push_back({"spec-" + skill, dir});
+  }
+  std::string gdir = io::join_path(root, "rm-generalist");
+  build_model(gdir, "generalist RM", generalist_rows, o, o.generalist_steps, mix_seed(o.seed, 40),
+              json{{"base", base_stamp}, {"steps", o.generalist_steps}, {"role", "generalist"}});
+  rms.push_back({"generalist", gdir});
+
+  // The run config.
+  std::string cfg;
+  cfg += "# The built-in world (written by `laser world`): a weak policy, one specialist RM per skill,\n";
+  cfg += "# a weak generalist and a noisy RM. Every key not set here has its default (laser train --list-keys).\n";
+  cfg += "[run]\nname = \"world\"\nout_dir = \"runs\"\nseed = " + std::to_string(o.seed) + "\niterations = 3\nearly_stop_loss = 0.0\n\n";
+  cfg += "[policy]\nmodel = \"" + ws.policy_dir + "\"\n\n";
+  cfg += "[data]\nformat = \"world\"\nworld_skills = [";
+  for (size_t k = 0; k < o.skills.size(); ++k) cfg += (k ? ", \"" : "\"") + o.skills[k] + "\"";
+  cfg += "]\nworld_size = " + std::to_string(o.size) + "\nworld_max = " + std::to_string(o.max_operand) +
+         "\ndev_size = 48\ntest_size = 96\nbatch_size = 16\n\n";
+  cfg += "[generation]\nn = 8\ntemperature = 1.0\nmax_new_tokens = 24\n\n";
+  cfg += "[strategy]\nname = \"laser\"\nmode = \"per-query\"\npooling = \"mean-input\"\nreward_signal = \"verifier\"\n\n";
+  cfg += "[bandit]\nalgorithm = \"linucb\"\nalpha = 0.1\n\n";
+  cfg += "[pairs]\nmode = \"rank1-vs-rest\"\nnum_pairs = 4\n\n";
+  cfg += "[train]\nlora = false\nlr = 1e-4\nnll_weight = 1.0\nbeta = 0.1\nmicro_batch = 64\n\n";
+  for (auto& [name, dir] : rms) {
+    ws.rm_names.push_back(name);
+    cfg += "[[rm]]\nname = \"" + name + "\"\nkind = \"lm-likelihood\"\nmodel = \"" + dir + "\"\nreduction = \"mean\"\n\n";
+  }
+  cfg += "[[rm]]\nname = \"noisy\"\nkind = \"noisy\"\nsigma = " + fmt::format("{}", o.noise_sigma) + "\nseed = " + std::to_string(o.seed) +
+         "\n[rm.inner]\nname = \"noisy-inner\"\nkind = \"lm-likelihood\"\nmodel = \"" + gdir + "\"\nreduction = \"mean\"\n";
+  ws.rm_names.push_back("noisy");
+  ws.config_path = io::join_path(root, "world.toml");
+  io::write_file_atomic(ws.config_path, cfg);
+  return ws;
+}
+
+}  // namespace laser::loop
