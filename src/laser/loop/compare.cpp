@@ -49,7 +49,7 @@ json run_compare(const Config& base, const std::vector<std::string>& overrides, 
     }
     json row = {{"strategy", s}, {"run_dir", rdir}, {"accuracy", summary["test"]["accuracy"]},
                 {"per_category", summary["test"]["per_category"]}, {"n", summary["test"]["n"]},
-                {"rm_calls", summary.value("rm_calls", 0)}, {"rm_seconds", summary.value("rm_seconds", 0.0)},
+                {"rm_calls", summary.value("rm_calls", 0)}, {"rm_items", summary.value("rm_items", 0)}, {"rm_seconds", summary.value("rm_seconds", 0.0)},
                 {"wall_seconds", summary.value("wall_seconds", 0.0)}, {"report", io::join_path(rdir, "report.html")}};
     if (summary.contains("rm_cost")) row["rm_cost"] = summary["rm_cost"];
     rows.push_back(row);
@@ -68,8 +68,8 @@ std::string compare_markdown(const json& c) {
   std::ostringstream os;
   os << "| strategy |";
   for (auto& k : cats) os << " " << k << " |";
-  os << " overall | RM calls | RM seconds | wall s |\n|---|";
-  for (size_t i = 0; i < cats.size() + 4; ++i) os << "---:|";
+  os << " overall | RM items | RM calls | RM seconds | wall s |\n|---|";
+  for (size_t i = 0; i < cats.size() + 5; ++i) os << "---:|";
   os << "\n";
   char buf[64];
   for (auto& r : c["rows"]) {
@@ -80,8 +80,9 @@ std::string compare_markdown(const json& c) {
         os << buf;
       } else os << " - |";
     }
-    std::snprintf(buf, sizeof buf, " %.1f | %lld | %.1f | %.1f |\n", 100 * r["accuracy"].get<double>(),
-                  static_cast<long long>(r["rm_calls"].get<int64_t>()), r["rm_seconds"].get<double>(), r["wall_seconds"].get<double>());
+    std::snprintf(buf, sizeof buf, " %.1f | %lld | %lld | %.1f | %.1f |\n", 100 * r["accuracy"].get<double>(),
+                  static_cast<long long>(r.value("rm_items", int64_t{0})), static_cast<long long>(r["rm_calls"].get<int64_t>()),
+                  r["rm_seconds"].get<double>(), r["wall_seconds"].get<double>());
     os << buf;
   }
   return os.str();

@@ -44,6 +44,7 @@ const std::vector<ConfigKey>& config_schema() {
       {"strategy.reward_signal", "string", "\"neg-loss\"", "bandit reward: neg-loss (paper) or verifier (agreement of the RM's pairs with a verifier on reference answers)"},
       {"strategy.normalizer", "string", "\"percentile\"", "bandit reward normalizer: percentile (20th/80th, paper), zscore, none"},
       {"strategy.context_dim", "int", "0", "random projection of contexts to this many dimensions; 0 = off"},
+      {"strategy.context_l2", "bool", "false", "L2-normalize bandit contexts (after any projection); the paper uses raw contexts"},
       {"strategy.online_lr", "float", "0.5", "online-ensemble: learning rate of the multiplicative weight update"},
       {"bandit.algorithm", "string", "\"linucb\"", "linucb, linear_ts, epsilon_greedy, ucb1, exp3, softmax, round_robin, uniform, fixed"},
       {"bandit.alpha", "float", "0.1", "LinUCB exploration (authors: 0.1)"},

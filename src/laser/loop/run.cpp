@@ -108,6 +108,7 @@ StrategyOptions strategy_options(const Config& cfg) {
   o.per_batch = mode == "per-batch";
   o.normalizer = cfg.get_string("strategy.normalizer");
   o.context_dim = static_cast<int>(cfg.get_int("strategy.context_dim"));
+  o.context_l2 = cfg.get_bool("strategy.context_l2");
   o.online_lr = cfg.get_float("strategy.online_lr");
   o.bandit.algorithm = cfg.get_string("bandit.algorithm");
   o.bandit.alpha = cfg.get_float("bandit.alpha");
@@ -275,7 +276,13 @@ json run_training(const Config& cfg, const RunOptions& opts) {
                   {"metrics_lines", count_lines(metrics_path)}, {"decisions_lines", count_lines(decisions_path)},
                   {"eval_lines", count_lines(eval_path)}};
     if (strategy) extra["strategy"] = strategy->save();
-    trainer.save_checkpoint(io::join_path(ck_root, name), extra);
+    std::string ckdir = io::join_path(ck_root, name);
+    trainer.save_checkpoint(ckdir, extra);
+    for (const char* f : {"laser_tokenizer.json", "tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt",
+                          "added_tokens.json", "tokenizer.model", "special_tokens_map.json"}) {
+      std::string src = io::join_path(policy_dir, f);
+      if (io::file_exists(src)) io::write_file_atomic(io::join_path(ckdir, f), io::read_file(src));
+    }
     io::write_file_atomic(latest_file, name + "\n");
   };
 
@@ -508,14 +515,16 @@ json run_training(const Config& cfg, const RunOptions& opts) {
       }
       if (nn) m["bandit_reward"] = nr / nn;
       if (rn) m["bandit_raw_reward"] = rr / rn;
-      int64_t calls = 0;
+      int64_t calls = 0, items_scored = 0;
       double rsec = 0;
       for (size_t k = 0; k < rms.size(); ++k) {
         auto c = rm_cost(k);
         calls += c.calls;
+        items_scored += c.items;
         rsec += c.seconds;
       }
       m["rm_calls"] = calls;
+      m["rm_items"] = items_scored;
       m["rm_seconds"] = rsec;
       metrics_out.write(m);
       bar.tick(1, std::isfinite(res.loss) ? fmt::format("loss {:.4f}", res.loss) : "no pairs");
@@ -546,21 +555,23 @@ json run_training(const Config& cfg, const RunOptions& opts) {
                   {"steps", step}, {"wall_seconds", elapsed_before + wall.seconds()}, {"rm_cost", cost_table()},
                   {"test", eval_json(rt, -1, "test")}, {"verifier", verifier},
                   {"train_size", splits.train.size()}, {"dev_size", splits.dev.size()}, {"test_size", splits.test.size()}};
-  int64_t calls = 0;
+  int64_t calls = 0, items = 0;
   double rsec = 0;
   for (size_t k = 0; k < rms.size(); ++k) {
     calls += rm_cost(k).calls;
+    items += rm_cost(k).items;
     rsec += rm_cost(k).seconds;
   }
   summary["rm_calls"] = calls;
+  summary["rm_items"] = items;
   summary["rm_seconds"] = rsec;
   io::write_file_atomic(io::join_path(dir, "summary.json"), summary.dump(2) + "\n");
   summary["report"] = write_report(dir);
   if (!opts.quiet) {
     std::string cats;
     for (auto& [c, a] : rt.per_category) cats += fmt::format("  {} {:.1f}%", c, 100 * a);
-    std::fprintf(stderr, "run %s: test accuracy %.1f%% (n=%d)%s; RM calls %lld, RM seconds %.1f, wall %.1f s\nreport: %s\n",
-                 dir.c_str(), 100 * rt.accuracy, rt.n, cats.c_str(), static_cast<long long>(calls), rsec,
+    std::fprintf(stderr, "run %s: test accuracy %.1f%% (n=%d)%s; RM items %lld, RM calls %lld, RM seconds %.1f, wall %.1f s\nreport: %s\n",
+                 dir.c_str(), 100 * rt.accuracy, rt.n, cats.c_str(), static_cast<long long>(items), static_cast<long long>(calls), rsec,
                  summary["wall_seconds"].get<double>(), summary["report"].get<std::string>().c_str());
   }
   return summary;

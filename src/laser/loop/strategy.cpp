@@ -50,22 +50,18 @@ Strategy::Strategy(const StrategyOptions& o, const std::vector<std::string>& rm_
   }
   int dim = d;
   if (o.context_dim > 0 && o.context_dim < d) {
-    // Seeded Gaussian projection scaled by 1/sqrt(d'), so that distances are preserved in expectation.
-    Rng r(mix_seed(seed, 29));
-    projection_.resize(o.context_dim, d);
-    double s = 1.0 / std::sqrt(static_cast<double>(o.context_dim));
-    for (int i = 0; i < o.context_dim; ++i)
-      for (int j = 0; j < d; ++j) projection_(i, j) = r.normal() * s;
+    projection_ = std::make_unique<bandit::RandomProjection>(d, o.context_dim, mix_seed(seed, 29));
     dim = o.context_dim;
   }
+  if (o.context_l2) l2_ = std::make_unique<bandit::L2Normalize>(dim);
   bc.validate("[bandit]");
   bandit_ = bandit::make_bandit(bc, K, dim);
   normalizer_ = bandit::make_normalizer(o.normalizer);
 }
 
 Eigen::VectorXd Strategy::reduce(const Eigen::VectorXd& c) const {
-  if (projection_.size() == 0) return c;
-  return projection_ * c;
+  Eigen::VectorXd x = projection_ ? projection_->apply(c) : c;
+  return l2_ ? l2_->apply(x) : x;
 }
 
 BatchChoice Strategy::choose(const Eigen::MatrixXd& ctx) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "laser/bandit/bandit.h"
+#include "laser/bandit/context_reducer.h"
 #include "laser/bandit/factory.h"
 
 namespace laser::loop {
@@ -31,6 +32,7 @@ struct StrategyOptions {
   std::string normalizer = "percentile";
   bandit::BanditConfig bandit;         // for "laser"
   int context_dim = 0;                 // random projection; 0 = off
+  bool context_l2 = false;             // L2-normalize contexts (after the projection)
   double online_lr = 0.5;
 };
 
@@ -59,7 +61,8 @@ class Strategy {
   Combine combine_ = Combine::Single;
   std::unique_ptr<bandit::Bandit> bandit_;
   std::unique_ptr<bandit::RewardNormalizer> normalizer_;
-  Eigen::MatrixXd projection_;  // (d', d) when context_dim > 0
+  std::unique_ptr<bandit::RandomProjection> projection_;  // when context_dim > 0
+  std::unique_ptr<bandit::L2Normalize> l2_;               // when context_l2
   std::vector<double> weights_;
 };
 

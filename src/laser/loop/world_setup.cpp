@@ -148,16 +148,18 @@ WorldSetup setup_world(const WorldSetupOptions& o) {
   cfg += "]\nworld_size = " + std::to_string(o.size) + "\nworld_max = " + std::to_string(o.max_operand) +
          "\ndev_size = 48\ntest_size = 96\nbatch_size = 16\n\n";
   cfg += "[generation]\nn = 8\ntemperature = 1.0\nmax_new_tokens = 24\n\n";
-  cfg += "[strategy]\nname = \"laser\"\nmode = \"per-query\"\npooling = \"mean-input\"\nreward_signal = \"verifier\"\n\n";
-  cfg += "[bandit]\nalgorithm = \"linucb\"\nalpha = 0.1\n\n";
+  // The paper's LinUCB (alpha 0.1, raw contexts, neg-loss reward) collapses onto one arm here;
+  // README reports those numbers. What works: unit-norm contexts, alpha 1, the verifier signal.
+  cfg += "[strategy]\nname = \"laser\"\nmode = \"per-query\"\npooling = \"mean-input\"\nreward_signal = \"verifier\"\ncontext_l2 = true\n\n";
+  cfg += "[bandit]\nalgorithm = \"linucb\"\nalpha = 1.0\n\n";
   cfg += "[pairs]\nmode = \"rank1-vs-rest\"\nnum_pairs = 4\n\n";
   cfg += "[train]\nlora = false\nlr = 1e-4\nnll_weight = 1.0\nbeta = 0.1\nmicro_batch = 64\n\n";
   for (auto& [name, dir] : rms) {
     ws.rm_names.push_back(name);
-    cfg += "[[rm]]\nname = \"" + name + "\"\nkind = \"lm-likelihood\"\nmodel = \"" + dir + "\"\nreduction = \"mean\"\n\n";
+    cfg += "[[rm]]\nname = \"" + name + "\"\nkind = \"lm-likelihood\"\nmodel = \"" + dir + "\"\nreduction = \"mean\"\nappend_eos = true\n\n";
   }
   cfg += "[[rm]]\nname = \"noisy\"\nkind = \"noisy\"\nsigma = " + fmt::format("{}", o.noise_sigma) + "\nseed = " + std::to_string(o.seed) +
-         "\n[rm.inner]\nname = \"noisy-inner\"\nkind = \"lm-likelihood\"\nmodel = \"" + gdir + "\"\nreduction = \"mean\"\n";
+         "\n[rm.inner]\nname = \"noisy-inner\"\nkind = \"lm-likelihood\"\nmodel = \"" + gdir + "\"\nreduction = \"mean\"\nappend_eos = true\n";
   ws.rm_names.push_back("noisy");
   ws.config_path = io::join_path(root, "world.toml");
   io::write_file_atomic(ws.config_path, cfg);
