@@ -37,7 +37,7 @@ std::string HttpRM::request_body(const std::vector<RewardItem>& items, size_t be
   }
   json body = {{"query", q}, {"prompts", p}, {"labels", l}};
   if (any_category) body["categories"] = c;
-  return body.dump();
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);  // model text may hold invalid UTF-8
 }
 
 namespace {

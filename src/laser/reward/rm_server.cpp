@@ -28,7 +28,7 @@ RewardServer::RewardServer(RewardModel& rm, ServeOptions o) : rm_(rm), o_(std::m
 RewardServer::~RewardServer() { stop(); }
 
 std::pair<int, std::string> RewardServer::handle(const std::string& body, const std::string& authorization) {
-  auto err = [](int status, const std::string& msg) { return std::make_pair(status, json{{"error", msg}}.dump()); };
+  auto err = [](int status, const std::string& msg) { return std::make_pair(status, json{{"error", msg}}.dump(-1, ' ', false, json::error_handler_t::replace)); };
   if (!o_.token.empty() && authorization != "Bearer " + o_.token) return err(401, "missing or wrong bearer token");
   if (body.size() > o_.max_body_bytes) return err(413, "request larger than " + std::to_string(o_.max_body_bytes) + " bytes");
   json j;

@@ -1,0 +1,255 @@
+// End-to-end tests of the LASeR loop on tiny random models: a full run writes every file of the
+// run directory, every strategy runs, a killed run resumes, bad input gets one-line errors.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "laser/core/error.h"
+#include "laser/io/file_util.h"
+#include "laser/io/jsonl.h"
+#include "laser/loop/config.h"
+#include "laser/loop/run.h"
+
+using laser::io::json;
+namespace io = laser::io;
+
+namespace {
+
+std::string tmp(const std::string& name) { return std::string(LASER_TEST_TMP) + "/loop-" + name; }
+
+std::string sh(const std::string& cmd, int* rc = nullptr) {
+  std::string out;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int st = pclose(p);
+  if (rc) *rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return out;
+}
+
+// Tiny random policy and two tiny random LM-likelihood RMs (made once per test binary).
+const std::string& models() {
+  static std::string dir = [] {
+    std::string d = tmp("models");
+    for (auto [name, seed] : std::vector<std::pair<std::string, int>>{{"policy", 1}, {"rm-a", 2}, {"rm-b", 3}}) {
+      if (!io::file_exists(d + "/" + name + "/config.json")) {
+        int rc = 0;
+        auto out = sh(std::string(LASER_BIN) + " init-model --preset tiny --tokenizer bytes --out " + d + "/" + name + " --seed " + std::to_string(seed), &rc);
+        EXPECT_EQ(rc, 0) << out;
+      }
+    }
+    return d;
+  }();
+  return dir;
+}
+
+std::string config_text(const std::string& out_dir, const std::string& name, const std::string& extra_rm = "") {
+  const std::string& m = models();
+  return "[run]\nname = \"" + name + "\"\nout_dir = \"" + out_dir + "\"\niterations = 2\nseed = 3\nthreads = 1\nearly_stop_loss = 0.0\n"
+         "[policy]\nmodel = \"" + m + "/policy\"\n"
+         "[data]\nformat = \"world\"\nworld_size = 40\ndev_size = 4\ntest_size = 4\nbatch_size = 8\n"
+         "[generation]\nn = 3\ntemperature = 1.0\nmax_new_tokens = 6\n"
+         "[strategy]\nname = \"laser\"\ncontext_l2 = true\n"
+         "[bandit]\nalpha = 1.0\n"
+         "[train]\nlr = 1e-3\nlora = true\nlora_r = 4\nmicro_batch = 0\n"
+         "[[rm]]\nname = \"a\"\nkind = \"lm-likelihood\"\nmodel = \"" + m + "/rm-a\"\nappend_eos = true\n"
+         "[[rm]]\nname = \"b\"\nkind = \"lm-likelihood\"\nmodel = \"" + m + "/rm-b\"\nappend_eos = true\n"
+         "[[rm]]\nname = \"check\"\nkind = \"verifier\"\ntype = \"gsm8k\"\n" + extra_rm;
+}
+
+std::string write_config(const std::string& path, const std::string& text) {
+  io::write_file_atomic(path, text);
+  return path;
+}
+
+std::vector<json> lines(const std::string& p) { return io::read_jsonl(p); }
+
+}  // namespace
+
+TEST(Run, FullTinyRunWritesEveryFile) {
+  std::string out = tmp("full");
+  io::remove_all(out);
+  auto cfg = laser::loop::Config::from_string(config_text(out, "r"), "test.toml");
+  laser::loop::RunOptions ro;
+  ro.quiet = true;
+  auto summary = laser::loop::run_training(cfg, ro);
+  std::string d = out + "/r";
+  for (auto f : {"config.toml", "metrics.jsonl", "decisions.jsonl", "eval.jsonl", "summary.json", "report.html", "checkpoints/latest",
+                 "checkpoints/iter-1/model.safetensors", "checkpoints/iter-2/model.safetensors", "checkpoints/iter-2/laser_tokenizer.json"})
+    EXPECT_TRUE(io::file_exists(d + "/" + f)) << f;
+  auto metrics = lines(d + "/metrics.jsonl");
+  int steps_per_iter = (40 - 8 + 7) / 8;  // 32 training prompts, batch 8
+  ASSERT_EQ(static_cast<int>(metrics.size()), 2 * steps_per_iter);
+  for (size_t i = 0; i < metrics.size(); ++i) EXPECT_EQ(metrics[i]["step"].get<int>(), static_cast<int>(i) + 1);
+  auto dec = lines(d + "/decisions.jsonl");
+  EXPECT_EQ(dec.size(), 64u);  // one per prompt per iteration
+  std::set<std::string> arms;
+  for (auto& x : dec) {
+    double p = x["probability"].get<double>();
+    EXPECT_GT(p, 0.0);
+    EXPECT_LE(p, 1.0);
+    arms.insert(x["arm_name"].get<std::string>());
+    EXPECT_TRUE(x.contains("category") && x.contains("prompt_id") && x.contains("reward"));
+  }
+  EXPECT_GE(arms.size(), 2u);  // the bandit explored
+  auto ev = lines(d + "/eval.jsonl");
+  ASSERT_EQ(ev.size(), 4u);  // before training, 2 iterations, test
+  EXPECT_EQ(ev.back()["split"], "test");
+  EXPECT_EQ(summary["test"]["n"].get<int>(), 4);
+  EXPECT_EQ(summary["rm_items"].get<int64_t>(), 64 * 3);  // one RM per prompt, n = 3 responses
+  auto html = io::read_file(d + "/report.html");
+  EXPECT_NE(html.find("Arm share over time"), std::string::npos);
+  EXPECT_NE(html.find("</html>"), std::string::npos);
+  // A second run into the same directory without --resume is refused, and nothing is touched.
+  auto before = io::read_file(d + "/metrics.jsonl");
+  try {
+    laser::loop::run_training(cfg, ro);
+    FAIL() << "expected an error";
+  } catch (const laser::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--resume"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(io::read_file(d + "/metrics.jsonl"), before);
+}
+
+TEST(Run, EveryStrategyRuns) {
+  std::string out = tmp("strategies");
+  io::remove_all(out);
+  for (std::string s : {"fixed:b", "random", "sequential", "score-ensemble", "agreement-ensemble", "online-ensemble", "laser"}) {
+    std::string mode = s == "laser" ? "per-batch" : "per-query";
+    auto cfg = laser::loop::Config::from_string(config_text(out, "s"), "test.toml",
+                                                 {"run.name=" + std::string("s-") + std::to_string(s.size()) + s.substr(0, 3), "strategy.name=" + s,
+                                                  "run.iterations=1", "strategy.mode=" + mode, "strategy.reward_signal=verifier"});
+    laser::loop::RunOptions ro;
+    ro.quiet = true;
+    auto summary = laser::loop::run_training(cfg, ro);
+    EXPECT_EQ(summary["strategy"], s);
+    auto dec = lines(laser::loop::run_dir_of(cfg) + "/decisions.jsonl");
+    ASSERT_EQ(dec.size(), 32u) << s;
+    int64_t items = summary["rm_items"].get<int64_t>();
+    if (s.find("ensemble") != std::string::npos) EXPECT_EQ(items, 3 * 32 * 3) << s;  // every RM scores everything
+    else EXPECT_EQ(items, 32 * 3) << s;
+    if (s == "fixed:b")
+      for (auto& d : dec) EXPECT_EQ(d["arm_name"], "b");
+    if (s == "random")
+      for (auto& d : dec) EXPECT_NEAR(d["probability"].get<double>(), 1.0 / 3, 1e-12);
+  }
+}
+
+TEST(Run, FailingRewardModelFallsBackToAnotherArm) {
+  std::string out = tmp("fail");
+  io::remove_all(out);
+  std::string broken = "[[rm]]\nname = \"broken\"\nkind = \"http\"\nurl = \"http://127.0.0.1:9/score\"\nretries = 0\ntimeout_s = 1.0\n";
+  auto cfg = laser::loop::Config::from_string(config_text(out, "f", broken), "test.toml", {"strategy.name=fixed:broken", "run.iterations=1"});
+  laser::loop::RunOptions ro;
+  ro.quiet = true;
+  auto summary = laser::loop::run_training(cfg, ro);
+  auto dec = lines(laser::loop::run_dir_of(cfg) + "/decisions.jsonl");
+  ASSERT_EQ(dec.size(), 32u);
+  for (auto& d : dec) {
+    EXPECT_NE(d["arm_name"], "broken");
+    EXPECT_TRUE(d["fallback"].get<bool>());
+  }
+}
+
+TEST(Run, KilledRunResumesWithoutDuplicatedSteps) {
+  std::string out = tmp("resume");
+  io::remove_all(out);
+  io::make_dirs(out);
+  std::string cfgp = write_config(out + "/c.toml", config_text(out, "k"));
+  std::string cmd = std::string(LASER_BIN) + " train --config " + cfgp + " --set run.checkpoint_every_steps=1 --set run.iterations=3";
+  // Start, wait for a few steps of iteration 2, then kill -9 (no chance to clean up).
+  pid_t pid = fork();
+  if (pid == 0) {
+    setenv("LASER_NO_PROGRESS", "1", 1);
+    execl("/bin/sh", "sh", "-c", ("exec " + cmd + " > " + out + "/log1 2>&1").c_str(), nullptr);
+    _exit(127);
+  }
+  std::string metrics = out + "/k/metrics.jsonl";
+  for (int i = 0; i < 600; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (io::file_exists(metrics) && std::count(io::read_file(metrics).begin(), io::read_file(metrics).end(), '\n') >= 6) break;
+  }
+  kill(pid, SIGKILL);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  ASSERT_TRUE(io::file_exists(out + "/k/checkpoints/latest")) << io::read_file(out + "/log1");
+  int rc = 0;
+  auto log2 = sh(cmd + " --resume", &rc);
+  ASSERT_EQ(rc, 0) << log2;
+  auto m = lines(metrics);
+  ASSERT_EQ(m.size(), 12u) << log2;  // 3 iterations x 4 steps, none twice
+  for (size_t i = 0; i < m.size(); ++i) EXPECT_EQ(m[i]["step"].get<int>(), static_cast<int>(i) + 1);
+  EXPECT_EQ(lines(out + "/k/decisions.jsonl").size(), 96u);
+  EXPECT_TRUE(io::file_exists(out + "/k/report.html"));
+}
+
+TEST(Run, SigtermCheckpointsThenResumes) {
+  std::string out = tmp("sigterm");
+  io::remove_all(out);
+  io::make_dirs(out);
+  std::string cfgp = write_config(out + "/c.toml", config_text(out, "t"));
+  std::string cmd = std::string(LASER_BIN) + " train --config " + cfgp;
+  pid_t pid = fork();
+  if (pid == 0) {
+    setenv("LASER_NO_PROGRESS", "1", 1);
+    execl("/bin/sh", "sh", "-c", ("exec " + cmd + " > " + out + "/log1 2>&1").c_str(), nullptr);
+    _exit(127);
+  }
+  std::string metrics = out + "/t/metrics.jsonl";
+  for (int i = 0; i < 600; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (io::file_exists(metrics) && !io::read_file(metrics).empty()) break;
+  }
+  kill(pid, SIGTERM);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  auto log1 = io::read_file(out + "/log1");
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 0) GTEST_SKIP() << "the run finished before the signal arrived";
+  EXPECT_EQ(WEXITSTATUS(st), 1) << log1;
+  EXPECT_NE(log1.find("--resume"), std::string::npos) << log1;
+  int rc = 0;
+  auto log2 = sh(cmd + " --resume", &rc);
+  ASSERT_EQ(rc, 0) << log2;
+  auto m = lines(metrics);
+  ASSERT_EQ(m.size(), 8u);
+  for (size_t i = 0; i < m.size(); ++i) EXPECT_EQ(m[i]["step"].get<int>(), static_cast<int>(i) + 1);
+}
+
+TEST(Run, BadInputGivesOneLineErrors) {
+  std::string out = tmp("bad");
+  io::remove_all(out);
+  io::make_dirs(out);
+  int rc = 0;
+  // Unknown key with a suggestion, naming the file and line.
+  auto p = write_config(out + "/unknown.toml", config_text(out, "u") + "[eval]\ntemprature = 1.0\n");
+  auto msg = sh(std::string(LASER_BIN) + " train --config " + p, &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(msg.find("did you mean 'eval.temperature'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("unknown.toml:"), std::string::npos) << msg;
+  // Missing policy directory.
+  msg = sh(std::string(LASER_BIN) + " train --config " + write_config(out + "/c.toml", config_text(out, "m")) + " --set policy.model=" + out + "/nope", &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(msg.find(out + "/nope"), std::string::npos) << msg;
+  // A dataset line that is not JSON: file:line.
+  io::write_file_atomic(out + "/d.jsonl", "{\"question\": \"1+1=?\", \"answer\": \"2\"}\n{oops\n");
+  msg = sh(std::string(LASER_BIN) + " train --config " + out + "/c.toml --set data.format=jsonl --set data.path=" + out + "/d.jsonl", &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(msg.find(out + "/d.jsonl:2"), std::string::npos) << msg;
+  // A strategy naming no RM.
+  msg = sh(std::string(LASER_BIN) + " train --config " + out + "/c.toml --set strategy.name=fixed:c", &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(msg.find("fixed:"), std::string::npos) << msg;
+  // Missing config file.
+  msg = sh(std::string(LASER_BIN) + " train --config " + out + "/none.toml", &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(msg.find("none.toml"), std::string::npos) << msg;
+  // Every message is a single line starting with "laser: error:".
+  EXPECT_EQ(std::count(msg.begin(), msg.end(), '\n'), 1) << msg;
+}
