@@ -11,6 +11,7 @@
 #include "laser/loop/compare.h"
 #include "laser/loop/config.h"
 #include "laser/loop/evaluator.h"
+#include "laser/loop/rerank.h"
 #include "laser/loop/run.h"
 #include "laser/model/causal_lm.h"
 #include "laser/model/torch_util.h"
@@ -117,9 +118,40 @@ void add_eval(CLI::App& app) {
   });
 }
 
+void add_rerank(CLI::App& app) {
+  auto o = std::make_shared<loop::RerankOptions>();
+  o->format = "gsm8k";
+  auto* c = app.add_subcommand("rerank", "best-of-n at inference: a trained LASeR bandit picks the RM that ranks n sampled candidates");
+  c->add_option("--run", o->run_dir, "run directory of a `laser train` run with strategy laser")->required();
+  c->add_option("--checkpoint", o->checkpoint, "checkpoint name under checkpoints/ (default: latest)");
+  c->add_option("--model", o->model, "policy directory (default: the checkpoint's policy)");
+  c->add_option("--format", o->format, "dataset format")->capture_default_str();
+  c->add_option("--data", o->path, "dataset file or folder (world: a spec)");
+  c->add_option("--template", o->template_spec, "prompt template (default: the run's)");
+  c->add_option("--limit", o->limit, "first N examples (0 = all)")->capture_default_str();
+  c->add_option("-n", o->n, "candidates per prompt")->capture_default_str();
+  c->add_option("--temperature", o->temperature, "sampling temperature")->capture_default_str();
+  c->add_option("--max-new-tokens", o->max_new_tokens, "0 = the run's generation.max_new_tokens")->capture_default_str();
+  c->add_option("--seed", o->seed, "sampling seed")->capture_default_str();
+  c->callback([o] {
+    auto r = loop::run_rerank(*o);
+    std::printf("%-12s %10s %12s %6s  %s\n", "category", "reranked", "first sample", "n", "RM share");
+    for (auto it = r["per_category"].begin(); it != r["per_category"].end(); ++it) {
+      std::string share;
+      for (auto a = r["arm_share"][it.key()].begin(); a != r["arm_share"][it.key()].end(); ++a)
+        share += a.key() + " " + std::to_string(static_cast<int>(100 * a->get<double>() + 0.5)) + "% ";
+      std::printf("%-12s %9.1f%% %11.1f%% %6d  %s\n", it.key().c_str(), 100 * (*it)["accuracy"].get<double>(), 100 * (*it)["first"].get<double>(),
+                  (*it)["n"].get<int>(), share.c_str());
+    }
+    std::printf("%-12s %9.1f%% %11.1f%% %6d  RM items %lld\n", "overall", 100 * r["accuracy"].get<double>(), 100 * r["first_sample_accuracy"].get<double>(),
+                r["n"].get<int>(), static_cast<long long>(r["rm_items"].get<int64_t>()));
+  });
+}
+
 }  // namespace
 
 void add_loop_commands(CLI::App& app) {
+  add_rerank(app);
   add_train(app);
   add_compare(app);
   add_eval(app);
