@@ -8,6 +8,7 @@
 #include "laser/core/log.h"
 #include "laser/io/file_util.h"
 #include "laser/io/jsonl.h"
+#include "laser/model/torch_util.h"
 #include "laser/reward/ensemble.h"
 #include "laser/reward/reward_factory.h"
 #include "laser/reward/rm_server.h"
@@ -19,13 +20,16 @@ namespace {
 void add_score(CLI::App& app) {
   struct Opts {
     std::string rm, data, out;
+    int threads = 0;
   };
   auto o = std::make_shared<Opts>();
   auto* c = app.add_subcommand("score", "score a JSONL file of {prompt, response[, reference, category]} lines with a reward model");
   c->add_option("--rm", o->rm, "TOML file with the reward model (top-level table with `kind`, or an [rm] table)")->required();
   c->add_option("--data", o->data, "input JSONL")->required();
   c->add_option("--out", o->out, "output JSONL: each input line plus \"score\" (and \"member_scores\" for ensembles)")->required();
+  c->add_option("--threads", o->threads, "torch intra-op threads (0: LASER_THREADS or every core)")->capture_default_str();
   c->callback([o] {
+    model::set_threads(o->threads);
     auto rm = reward::load_reward_model(o->rm);
     std::vector<io::json> lines;
     std::vector<reward::RewardItem> items;
@@ -72,7 +76,7 @@ void add_score(CLI::App& app) {
 void add_serve(CLI::App& app) {
   struct Opts {
     std::string config, host, token;
-    int port = -1;
+    int port = -1, threads = 0;
   };
   auto o = std::make_shared<Opts>();
   auto* c = app.add_subcommand("serve-rm", "serve a configured reward model over HTTP (OpenRLHF remote RM API: POST /get_reward)");
@@ -80,7 +84,9 @@ void add_serve(CLI::App& app) {
   c->add_option("--host", o->host, "bind address (default 127.0.0.1; 0.0.0.0 exposes it to the network)");
   c->add_option("--port", o->port, "port (0: pick a free one; default 5000)");
   c->add_option("--token", o->token, "require 'Authorization: Bearer <token>'");
+  c->add_option("--threads", o->threads, "torch intra-op threads (0: LASER_THREADS or every core)")->capture_default_str();
   c->callback([o] {
+    model::set_threads(o->threads);
     auto rm = reward::load_reward_model(o->config);
     toml::table t;
     try {
