@@ -174,7 +174,9 @@ TEST(Run, KilledRunResumesWithoutDuplicatedSteps) {
   std::string metrics = out + "/k/metrics.jsonl";
   for (int i = 0; i < 600; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (io::file_exists(metrics) && std::count(io::read_file(metrics).begin(), io::read_file(metrics).end(), '\n') >= 6) break;
+    if (!io::file_exists(metrics)) continue;
+    std::string text = io::read_file(metrics);
+    if (std::count(text.begin(), text.end(), '\n') >= 6) break;
   }
   kill(pid, SIGKILL);
   int st = 0;
