@@ -10,6 +10,7 @@
 #include "laser/io/file_util.h"
 #include "laser/io/jsonl.h"
 #include "laser/loop/config.h"
+#include "laser/loop/contexts.h"
 #include "laser/loop/evaluator.h"
 #include "laser/loop/strategy.h"
 #include "laser/model/causal_lm.h"
@@ -85,17 +86,8 @@ json run_rerank(const RerankOptions& o) {
     size_t e = std::min(d.size(), s + B);
     std::vector<std::vector<int32_t>> ids;
     for (size_t k = s; k < e; ++k) ids.push_back(tok->encode(d.examples[k].prompt, true));
-    int64_t T = 0;
-    for (auto& p : ids) T = std::max<int64_t>(T, static_cast<int64_t>(p.size()));
-    int64_t nb = static_cast<int64_t>(ids.size());
-    auto t_ids = torch::zeros({nb, T}, torch::kLong), t_mask = torch::zeros({nb, T}, torch::kLong);
-    for (int64_t b = 0; b < nb; ++b)
-      for (size_t t = 0; t < ids[b].size(); ++t) {
-        t_ids[b][T - static_cast<int64_t>(ids[b].size()) + static_cast<int64_t>(t)] = ids[b][t];
-        t_mask[b][T - static_cast<int64_t>(ids[b].size()) + static_cast<int64_t>(t)] = 1;
-      }
-    auto emb = policy->embed(t_ids, t_mask, pooling).to(torch::kCPU).to(torch::kFloat64).contiguous();
-    Eigen::MatrixXd ctx = Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(emb.data_ptr<double>(), emb.size(0), emb.size(1));
+    const int64_t nb = static_cast<int64_t>(ids.size());
+    Eigen::MatrixXd ctx = prompt_contexts(policy, ids, pooling);
     auto choice = strategy.choose(ctx);
     sp.seed = mix_seed(o.seed, s);
     auto gens = gen::generate(policy, *tok, ids, sp);

@@ -17,6 +17,7 @@
 #include "laser/gen/generate.h"
 #include "laser/io/file_util.h"
 #include "laser/io/jsonl.h"
+#include "laser/loop/contexts.h"
 #include "laser/loop/evaluator.h"
 #include "laser/loop/report.h"
 #include "laser/loop/strategy.h"
@@ -317,18 +318,8 @@ json run_training(const Config& cfg, const RunOptions& opts) {
       const int nb = static_cast<int>(ex.size());
       std::vector<std::vector<int32_t>> prompt_ids;
       for (auto* e : ex) prompt_ids.push_back(tok->encode(e->prompt, true));
-      // 1. Context: pooled prompt embeddings (B,d), left-padded.
-      int64_t T = 0;
-      for (auto& p : prompt_ids) T = std::max<int64_t>(T, static_cast<int64_t>(p.size()));
-      auto ids = torch::zeros({nb, T}, torch::kLong), mask = torch::zeros({nb, T}, torch::kLong);
-      for (int b = 0; b < nb; ++b)
-        for (size_t t = 0; t < prompt_ids[b].size(); ++t) {
-          ids[b][T - static_cast<int64_t>(prompt_ids[b].size()) + static_cast<int64_t>(t)] = prompt_ids[b][t];
-          mask[b][T - static_cast<int64_t>(prompt_ids[b].size()) + static_cast<int64_t>(t)] = 1;
-        }
-      auto emb = policy->embed(ids, mask, pooling).to(torch::kCPU).to(torch::kFloat64).contiguous();
-      Eigen::MatrixXd ctx = Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-          emb.data_ptr<double>(), emb.size(0), emb.size(1));
+      // 1. Context: pooled prompt embeddings (B,d).
+      Eigen::MatrixXd ctx = prompt_contexts(policy, prompt_ids, pooling);
       // 2. Choose.
       BatchChoice choice = strategy->choose(ctx);
       // 3. Generate n responses per prompt.
