@@ -123,6 +123,9 @@ TEST(Generate, StopIdsEndASampleWithoutKeepingTheId) {
   EXPECT_EQ(g.ids, std::vector<int32_t>(full.begin(), full.begin() + j));
   EXPECT_EQ(g.logprobs.size(), j);
   EXPECT_EQ(g.finish_reason, "stop");
+  EXPECT_EQ(g.stop_id, full[j]);  // which id ended it, so a trainer can close the turn with it
+  p.stop_ids.clear();
+  EXPECT_EQ(gen::generate(m, nullptr, prompts, p)[0].stop_id, -1);  // ended by the length limit
 }
 
 TEST(Generate, TokenizerStopIdsAndStopStrings) {
@@ -155,6 +158,7 @@ TEST(Generate, TokenizerStopIdsAndStopStrings) {
   p.stop_strings = {stop, "string that never appears"};
   auto g = gen::generate(m, tok, {prompts[0]}, p)[0];
   EXPECT_EQ(g.finish_reason, "stop");
+  EXPECT_EQ(g.stop_id, -1);  // a stop string, not a stop id
   EXPECT_EQ(g.ids, std::vector<int32_t>(ids0.begin(), ids0.begin() + need));
   EXPECT_EQ(g.text, full.substr(0, pos));
   EXPECT_EQ(g.logprobs.size(), g.ids.size());

@@ -256,3 +256,67 @@ TEST(Run, BadInputGivesOneLineErrors) {
   // Every message is a single line starting with "laser: error:".
   EXPECT_EQ(std::count(msg.begin(), msg.end(), '\n'), 1) << msg;
 }
+
+// Instruction data has no answer checker: dev and test are the win rate of the policy against the
+// starting policy, judged by one [[rm]]; prompts go through a chat template.
+TEST(Run, InstructionDataReportsWinRateAgainstTheStart) {
+  std::string out = tmp("instructions");
+  io::remove_all(out);
+  io::make_dirs(out);
+  std::string data;
+  for (int i = 0; i < 20; ++i)
+    data += json{{"instruction", "Write item " + std::to_string(i) + " of a list."}, {"output", "ref"}, {"dataset", i % 2 ? "helpful" : "koala"}}.dump() + "\n";
+  io::write_file_atomic(out + "/ins.jsonl", data);
+  const std::string& m = models();
+  std::string text = "[run]\nname = \"w\"\nout_dir = \"" + out + "\"\niterations = 2\nseed = 1\nthreads = 1\nearly_stop_loss = 0.0\n"
+                     "[policy]\nmodel = \"" + m + "/policy\"\nchat_template = \"zephyr\"\nsystem_prompt = \"Be brief.\"\n"
+                     "[data]\nformat = \"instructions\"\npath = \"" + out + "/ins.jsonl\"\ntemplate = \"instruction\"\ndev_size = 4\ntest_size = 4\nbatch_size = 6\n"
+                     "[generation]\nn = 3\ntemperature = 1.0\nmax_new_tokens = 6\n"
+                     "[train]\nlr = 1e-3\nlora_r = 4\nmicro_batch = 0\nnll_weight = 0.0\n"
+                     "[eval]\njudge = \"b\"\n"
+                     "[[rm]]\nname = \"a\"\nkind = \"lm-likelihood\"\nmodel = \"" + m + "/rm-a\"\nappend_eos = true\nchat_template = \"zephyr\"\n"
+                     "[[rm]]\nname = \"b\"\nkind = \"lm-likelihood\"\nmodel = \"" + m + "/rm-b\"\nappend_eos = true\n";
+  auto cfg = laser::loop::Config::from_string(text, "ins.toml");
+  laser::loop::RunOptions ro;
+  ro.quiet = true;
+  auto summary = laser::loop::run_training(cfg, ro);
+  std::string d = out + "/w";
+  EXPECT_EQ(summary["metric"], "win_rate");
+  EXPECT_EQ(summary["chat_template"], "zephyr");
+  auto ev = lines(d + "/eval.jsonl");
+  ASSERT_EQ(ev.size(), 4u);
+  for (auto& e : ev) {
+    EXPECT_EQ(e["metric"], "win_rate");
+    double w = e["accuracy"].get<double>();
+    EXPECT_GE(w, 0.0);
+    EXPECT_LE(w, 1.0);
+  }
+  EXPECT_DOUBLE_EQ(ev[0]["accuracy"].get<double>(), 0.5);  // before training the policy is its own baseline: all ties
+  auto base = io::read_json(d + "/baseline_responses.json");
+  EXPECT_EQ(base["dev"].size(), 4u);
+  EXPECT_EQ(base["test"].size(), 4u);
+  // The judge is a separate instance: RM cost counts only the training arms' items (one arm per prompt, n = 3).
+  EXPECT_EQ(summary["rm_items"].get<int64_t>(), 2 * 12 * 3);
+  auto html = io::read_file(d + "/report.html");
+  EXPECT_NE(html.find("win rate vs starting policy"), std::string::npos);
+  // Resuming without the starting policy's responses cannot go on, and says so.
+  io::remove_all(d + "/baseline_responses.json");
+  ro.resume = true;
+  try {
+    laser::loop::run_training(cfg, ro);
+    FAIL() << "expected an error";
+  } catch (const laser::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("baseline_responses.json"), std::string::npos) << e.what();
+  }
+  // A judge that is not one of the [[rm]] names.
+  int rc = 0;
+  auto p = write_config(out + "/bad.toml", text);
+  auto msg = sh(std::string(LASER_BIN) + " train --config " + p + " --set eval.judge=bb --set run.name=bad", &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(msg.find("eval.judge"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("did you mean 'b'"), std::string::npos) << msg;
+  // The verifier reward signal needs reference answers and a checker.
+  msg = sh(std::string(LASER_BIN) + " train --config " + p + " --set strategy.reward_signal=verifier --set run.name=bad2", &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(msg.find("strategy.reward_signal"), std::string::npos) << msg;
+}

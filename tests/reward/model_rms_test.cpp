@@ -106,6 +106,29 @@ TEST(LmLikelihoodRM, EmptyResponseAndPromptFormat) {
   EXPECT_EQ(format_prompt("<{prompt}|{prompt}>", "x"), "<x|x>");
 }
 
+TEST(LmLikelihoodRM, ChatTemplateScoresTheRenderedUserTurn) {
+  auto dir = make_tiny_model("lm_chat", 4);
+  LmLikelihoodRM::Options o;
+  o.src.model_dir = dir;
+  o.src.append_eos = true;
+  LmLikelihoodRM plain("plain", o);
+  o.src.chat_template = "chatml";
+  LmLikelihoodRM chat("chat", o);
+  // The same conditioning written by hand: ChatML user turn, no BOS added; the byte tokenizer has
+  // no single <|im_end|> id, so the end of turn is EOS in both.
+  LmLikelihoodRM::Options m = o;
+  m.src.chat_template = "";
+  m.src.prompt_format = "<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n";
+  m.src.add_special = false;
+  LmLikelihoodRM manual("manual", m);
+  auto items = sample_items();
+  auto sc = chat.score(items), sm = manual.score(items), sp = plain.score(items);
+  for (size_t i = 0; i < items.size(); ++i) {
+    EXPECT_DOUBLE_EQ(sc[i], sm[i]) << i;
+    EXPECT_NE(sc[i], sp[i]) << i;
+  }
+}
+
 TEST(ImplicitDpoRM, ZeroWhenModelEqualsReference) {
   auto a = make_tiny_model("dpo_a", 7), a2 = make_tiny_model("dpo_a_copy", 7), b = make_tiny_model("dpo_b", 8);
   ImplicitDpoRM::Options o;

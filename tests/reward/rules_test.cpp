@@ -214,6 +214,11 @@ type = "f1"
   EXPECT_NE(m.find("inner"), std::string::npos) << m;
   m = expect_error("kind = \"http\"\nurl = \"https://example.org\"");
   EXPECT_NE(m.find("https"), std::string::npos) << m;
-  m = expect_error("kind = \"lm-likelihood\"\nmodel = \"m\"\nchat_template = true");
-  EXPECT_NE(m.find("prompt_format"), std::string::npos) << m;
+  m = expect_error("kind = \"lm-likelihood\"\nmodel = \"no-such-dir\"\nchat_template = true");
+  EXPECT_NE(m.find("chat_template"), std::string::npos) << m;
+  EXPECT_NE(m.find("no-such-dir/tokenizer_config.json"), std::string::npos) << m;
+  m = expect_error("kind = \"lm-likelihood\"\nmodel = \"m\"\nchat_template = \"chatm\"");
+  EXPECT_NE(m.find("chatml"), std::string::npos) << m;
+  m = expect_error("kind = \"lm-likelihood\"\nmodel = \"m\"\nchat_template = 3");
+  EXPECT_NE(m.find("true, false or a template name"), std::string::npos) << m;
 }

@@ -11,6 +11,11 @@
 #include "laser/loop/compare.h"
 #include "laser/loop/config.h"
 #include "laser/loop/evaluator.h"
+#include "laser/loop/win_rate.h"
+#include "laser/io/file_util.h"
+#include "laser/io/jsonl.h"
+#include "laser/reward/reward_factory.h"
+#include "laser/text/prompt_encoder.h"
 #include "laser/loop/rerank.h"
 #include "laser/loop/run.h"
 #include "laser/model/causal_lm.h"
@@ -79,18 +84,29 @@ void add_compare(CLI::App& app) {
 void add_eval(CLI::App& app) {
   struct Opts {
     std::string model, format = "gsm8k", path, tmpl, verifier = "auto", device = "cpu", dtype = "f32";
+    std::string chat_template, system, baseline, baseline_chat_template = "same", judge, out;
     size_t limit = 0;
     int max_new_tokens = 150, threads = 0;
-    double temperature = 0.0;
+    double temperature = 0.0, tie_margin = 0.0;
     uint64_t seed = 0;
   };
   auto o = std::make_shared<Opts>();
-  auto* c = app.add_subcommand("eval", "evaluate a model directory on a dataset: accuracy (reasoning) or token F1 (QA), per category");
+  auto* c = app.add_subcommand("eval",
+                               "evaluate a model directory on a dataset: accuracy (reasoning), token F1 (QA), or win rate against a baseline "
+                               "model judged by a reward model (instruction following)");
   c->add_option("--model", o->model, "model directory")->required();
   c->add_option("--format", o->format, "dataset format: " + join(data::dataset_formats(), ", "))->capture_default_str();
   c->add_option("--data", o->path, "dataset file or folder (world: a spec such as n=300,seed=1)");
   c->add_option("--template", o->tmpl, "prompt template preset or text (default: the format's)");
-  c->add_option("--verifier", o->verifier, "auto, gsm8k, mmlu, yesno, exact, f1")->capture_default_str();
+  c->add_option("--verifier", o->verifier, "auto, gsm8k, mmlu, yesno, exact, f1, none")->capture_default_str();
+  c->add_option("--chat-template", o->chat_template, "render prompts as a user turn: auto (from tokenizer_config.json) or " +
+                                                         join(text::ChatTemplate::names(), ", ") + "; empty = raw prompt");
+  c->add_option("--system", o->system, "system message for the chat template");
+  c->add_option("--baseline", o->baseline, "baseline model directory: also report the win rate against it (needs --judge)");
+  c->add_option("--baseline-chat-template", o->baseline_chat_template, "the baseline's chat template (same = --chat-template)")->capture_default_str();
+  c->add_option("--judge", o->judge, "reward model TOML (top-level kind or an [rm] table) that judges model against baseline");
+  c->add_option("--tie-margin", o->tie_margin, "judge score differences up to this count as ties (half a win)")->capture_default_str();
+  c->add_option("--out", o->out, "write every prompt, response, score and judge score to this JSON file");
   c->add_option("--limit", o->limit, "evaluate the first N examples (0 = all)")->capture_default_str();
   c->add_option("--max-new-tokens", o->max_new_tokens, "response length limit")->capture_default_str();
   c->add_option("--temperature", o->temperature, "0 = greedy")->capture_default_str();
@@ -100,21 +116,77 @@ void add_eval(CLI::App& app) {
   c->add_option("--threads", o->threads, "0 = all cores")->capture_default_str();
   c->callback([o] {
     model::set_threads(o->threads);
+    std::string v = loop::resolve_verifier(o->verifier, o->format);
+    LASER_CHECK(o->baseline.empty() == o->judge.empty(), o->baseline.empty() ? "--judge" : "--baseline",
+                "a win rate needs both a baseline model and a judge", "pass --baseline DIR --judge RM.toml together");
+    LASER_CHECK(v != "none" || !o->baseline.empty(), "laser eval --format " + o->format, "this data has no answer checker (verifier none)",
+                "judge against a baseline instead: --baseline DIR --judge RM.toml");
     data::LoadOptions lo;
     lo.template_spec = o->tmpl;
     lo.limit = o->limit;
     auto d = data::load_dataset(o->format, o->path, lo);
-    auto tok = text::load_tokenizer(o->model);
-    auto m = model::load_model(o->model, parse_device(o->device, "--device"), parse_dtype(o->dtype, "--dtype"));
+    LASER_CHECK(!d.examples.empty(), o->path, "the dataset has no examples", "check --data and --limit");
+    // Judge first, so a bad judge file fails before any generation.
+    std::unique_ptr<reward::RewardModel> judge;
+    if (!o->judge.empty()) judge = reward::load_reward_model(o->judge);
+    auto device = parse_device(o->device, "--device");
+    auto dtype = parse_dtype(o->dtype, "--dtype");
     gen::SamplingParams sp;
     sp.max_new_tokens = o->max_new_tokens;
     sp.temperature = o->temperature;
     sp.seed = o->seed;
-    std::string v = loop::resolve_verifier(o->verifier, o->format);
-    auto r = loop::evaluate(m, *tok, d, v, sp);
-    std::printf("%-16s %8s %6s\n", "category", "score", "n");
-    for (auto& [cat, a] : r.per_category) std::printf("%-16s %7.2f%% %6d\n", cat.c_str(), 100 * a, r.count[cat]);
-    std::printf("%-16s %7.2f%% %6d\n", "overall", 100 * r.accuracy, r.n);
+    sp.validate("laser eval");
+    auto tok = text::load_tokenizer(o->model);
+    auto pe = text::PromptEncoder::from_spec(o->chat_template, o->model, "--chat-template", o->system);
+    auto m = model::load_model(o->model, device, dtype);
+    io::json out = {{"model", o->model}, {"format", o->format}, {"data", o->path}, {"n", d.size()}, {"chat_template", pe.describe()}};
+    std::vector<std::string> responses;
+    if (v != "none") {
+      auto r = loop::evaluate(m, *tok, d, v, sp, pe);
+      responses = r.responses;
+      std::printf("%-16s %8s %6s\n", "category", "score", "n");
+      for (auto& [cat, a] : r.per_category) std::printf("%-16s %7.2f%% %6d\n", cat.c_str(), 100 * a, r.count[cat]);
+      std::printf("%-16s %7.2f%% %6d\n", "overall", 100 * r.accuracy, r.n);
+      out["verifier"] = v;
+      out["accuracy"] = r.accuracy;
+      out["per_category"] = r.per_category;
+      out["scores"] = r.scores;
+    } else {
+      responses = loop::respond(m, *tok, d, sp, pe);
+    }
+    if (judge) {
+      m = nullptr;  // free the model before loading the baseline
+      auto btok = text::load_tokenizer(o->baseline);
+      auto bpe = o->baseline_chat_template == "same" ? text::PromptEncoder::from_spec(o->chat_template, o->baseline, "--chat-template", o->system)
+                                                     : text::PromptEncoder::from_spec(o->baseline_chat_template, o->baseline, "--baseline-chat-template", o->system);
+      auto bm = model::load_model(o->baseline, device, dtype);
+      auto base = loop::respond(bm, *btok, d, sp, bpe);
+      bm = nullptr;
+      auto w = loop::judge_win_rate(*judge, d, responses, base, o->tie_margin);
+      std::printf("\nwin rate against %s, judged by %s (%s)\n", o->baseline.c_str(), judge->name().c_str(), judge->kind().c_str());
+      std::printf("%-16s %8s %6s\n", "category", "win rate", "n");
+      for (auto& [cat, a] : w.per_category) std::printf("%-16s %7.2f%% %6d\n", cat.c_str(), 100 * a, w.count[cat]);
+      std::printf("%-16s %7.2f%% %6d   wins %d, ties %d, losses %d\n", "overall", 100 * w.win_rate, w.n, w.wins, w.ties, w.losses);
+      out["baseline"] = o->baseline;
+      out["judge"] = {{"name", judge->name()}, {"kind", judge->kind()}, {"file", o->judge}, {"tie_margin", o->tie_margin}};
+      out["win_rate"] = w.win_rate;
+      out["wins"] = w.wins;
+      out["ties"] = w.ties;
+      out["losses"] = w.losses;
+      out["win_rate_per_category"] = w.per_category;
+      out["baseline_responses"] = base;
+      out["judge_scores"] = w.score;
+      out["baseline_judge_scores"] = w.baseline_score;
+    }
+    if (!o->out.empty()) {
+      out["responses"] = responses;
+      io::json ids = io::json::array();
+      for (auto& e : d.examples) ids.push_back(e.id);
+      out["ids"] = ids;
+      // Responses of small or random models can hold invalid UTF-8: written as U+FFFD.
+      io::write_file_atomic(o->out, out.dump(2, ' ', false, io::json::error_handler_t::replace) + "\n");
+      std::printf("wrote %s\n", o->out.c_str());
+    }
   });
 }
 

@@ -12,6 +12,7 @@
 #include "laser/model/causal_lm.h"
 #include "laser/model/torch_util.h"
 #include "laser/text/byte_tokenizer.h"
+#include "laser/text/prompt_encoder.h"
 #include "laser/text/tokenizer.h"
 
 namespace laser::cli {
@@ -101,7 +102,7 @@ void add_inspect(CLI::App& app) {
 
 void add_generate(CLI::App& app) {
   struct Opts {
-    std::string model, prompt, device = "cpu", dtype = "f32";
+    std::string model, prompt, device = "cpu", dtype = "f32", chat_template, system;
     std::vector<std::string> stop;
     gen::SamplingParams sp;
     int threads = 0;
@@ -124,6 +125,8 @@ void add_generate(CLI::App& app) {
   c->add_option("--dtype", o->dtype, "compute dtype: f32, bf16, f16")->capture_default_str();
   c->add_option("--threads", o->threads, "intra-op threads (0: all cores, or LASER_THREADS)")->capture_default_str();
   c->add_flag("--no-special", o->no_special, "do not add BOS to the prompt");
+  c->add_option("--chat-template", o->chat_template, "render the prompt as a user turn: auto or a template name (see laser eval --help)");
+  c->add_option("--system", o->system, "system message for the chat template");
   c->add_flag("--json", o->json, "print one JSON object per sample (ids, text, logprobs, finish_reason)");
   c->callback([o] {
     model::set_threads(o->threads);
@@ -131,7 +134,10 @@ void add_generate(CLI::App& app) {
     o->sp.validate("generate");
     auto tok = text::load_tokenizer(o->model);
     auto m = model::load_model(o->model, parse_device(o->device, "--device"), parse_dtype(o->dtype, "--dtype"));
-    auto ids = tok->encode(o->prompt, !o->no_special);
+    auto pe = text::PromptEncoder::from_spec(o->chat_template, o->model, "--chat-template", o->system);
+    LASER_CHECK(!(pe.chat() && o->no_special), "--no-special", "the chat template writes the special tokens itself", "drop --no-special");
+    auto ids = pe.chat() ? pe.encode(*tok, o->prompt) : tok->encode(o->prompt, !o->no_special);
+    for (int32_t id : pe.stop_ids(*tok)) o->sp.stop_ids.push_back(id);
     Timer t;
     auto out = gen::generate(m, *tok, {ids}, o->sp);
     double secs = t.seconds();

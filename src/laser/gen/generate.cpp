@@ -124,6 +124,7 @@ std::vector<Generation> generate(model::CausalLM& m, const text::Tokenizer* tok,
         int64_t t = na[a];
         if (stop_ids.count(t)) {
           g.finish_reason = "stop";
+          g.stop_id = static_cast<int32_t>(t);
           continue;
         }
         g.ids.push_back(static_cast<int32_t>(t));

@@ -20,6 +20,7 @@ struct Generation {
   std::string text;                   // decoded response (special tokens skipped, cut at a stop string)
   std::vector<float> logprobs;        // log p(id_t | prefix) for each id under the model (temperature 1)
   std::string finish_reason;          // "stop" (stop id or string) or "length"
+  int32_t stop_id = -1;               // the stop id that ended the sample (-1: a stop string or the length limit)
 };
 
 // prompts: token ids (already including BOS if the model wants one). Output order: prompt-major,

@@ -49,6 +49,7 @@ json run_compare(const Config& base, const std::vector<std::string>& overrides, 
     }
     json row = {{"strategy", s}, {"run_dir", rdir}, {"accuracy", summary["test"]["accuracy"]},
                 {"per_category", summary["test"]["per_category"]}, {"n", summary["test"]["n"]},
+                {"metric", summary.value("metric", "accuracy")},
                 {"rm_calls", summary.value("rm_calls", 0)}, {"rm_items", summary.value("rm_items", 0)}, {"rm_seconds", summary.value("rm_seconds", 0.0)},
                 {"wall_seconds", summary.value("wall_seconds", 0.0)}, {"report", io::join_path(rdir, "report.html")}};
     if (summary.contains("rm_cost")) row["rm_cost"] = summary["rm_cost"];
@@ -68,7 +69,8 @@ std::string compare_markdown(const json& c) {
   std::ostringstream os;
   os << "| strategy |";
   for (auto& k : cats) os << " " << k << " |";
-  os << " overall | RM items | RM calls | RM seconds | wall s |\n|---|";
+  bool win = !c["rows"].empty() && c["rows"][0].value("metric", "accuracy") == "win_rate";
+  os << (win ? " overall (win rate vs start, %)" : " overall") << " | RM items | RM calls | RM seconds | wall s |\n|---|";
   for (size_t i = 0; i < cats.size() + 5; ++i) os << "---:|";
   os << "\n";
   char buf[64];

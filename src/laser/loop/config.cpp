@@ -21,7 +21,8 @@ const std::vector<ConfigKey>& config_schema() {
       {"run.checkpoint_every_steps", "int", "0", "also checkpoint every N steps inside an iteration; 0 = only at iteration ends"},
       {"run.max_steps", "int", "0", "stop after this many training steps in total; 0 = no limit"},
       {"policy.model", "string", "\"\"", "policy model directory (HF layout); required"},
-      {"policy.chat_template", "string", "\"\"", "chat template name for prompts (llama-3, chatml, llama-2, zephyr); empty = raw prompt"},
+      {"policy.chat_template", "string", "\"\"", "render prompts as a user turn: auto (from the policy's tokenizer_config.json), llama-3, chatml, qwen2, qwen2.5, llama-2, mistral, zephyr; empty = raw prompt"},
+      {"policy.system_prompt", "string", "\"\"", "system message of the chat template (needs policy.chat_template)"},
       {"data.format", "string", "\"world\"", "gsm8k, strategyqa, mmlu, instructions, longbench, nq, jsonl, world"},
       {"data.path", "string", "\"\"", "dataset file or folder (world: ignored)"},
       {"data.train_size", "int", "0", "training prompts; 0 = everything left after dev and test"},
@@ -74,7 +75,9 @@ const std::vector<ConfigKey>& config_schema() {
       {"train.lora_targets", "strings", "[\"q_proj\", \"v_proj\"]", "LoRA target modules"},
       {"eval.max_new_tokens", "int", "0", "evaluation response length; 0 = generation.max_new_tokens"},
       {"eval.temperature", "float", "0.0", "evaluation temperature; 0 = greedy"},
-      {"eval.verifier", "string", "\"auto\"", "answer checker: auto (from data.format), gsm8k, mmlu, yesno, exact, f1"},
+      {"eval.verifier", "string", "\"auto\"", "answer checker: auto (from data.format), gsm8k, mmlu, yesno, exact, f1, none (instruction data: win rate)"},
+      {"eval.judge", "string", "\"\"", "verifier none: name of the [[rm]] that judges the win rate against the starting policy; empty = the first [[rm]]"},
+      {"eval.tie_margin", "float", "0.0", "win rate: judge score differences up to this count as ties"},
   };
   return s;
 }

@@ -33,30 +33,39 @@ double check_answer(const std::string& v, const std::string& response, const dat
   throw Error("no answer checker for verifier '" + v + "'", "eval.verifier", "choose gsm8k, mmlu, yesno, exact or f1");
 }
 
-EvalResult evaluate(model::CausalLM& m, const text::Tokenizer& tok, const data::Dataset& d, const std::string& verifier,
-                    const gen::SamplingParams& sp_in) {
-  EvalResult r;
-  if (d.examples.empty()) return r;
+std::vector<std::string> respond(model::CausalLM& m, const text::Tokenizer& tok, const data::Dataset& d, const gen::SamplingParams& sp_in,
+                                 const text::PromptEncoder& pe) {
+  std::vector<std::string> out(d.examples.size());
+  if (d.examples.empty()) return out;
   gen::SamplingParams sp = sp_in;
   sp.n = 1;
+  for (int32_t s : pe.stop_ids(tok)) sp.stop_ids.push_back(s);
   std::vector<std::vector<int32_t>> prompts;
-  for (auto& e : d.examples) prompts.push_back(tok.encode(e.prompt, true));
+  for (auto& e : d.examples) prompts.push_back(pe.encode(tok, e.prompt));
   bool was_training = m->is_training();
   m->eval();
   auto gens = gen::generate(m, tok, prompts, sp);
   if (was_training) m->train();
+  for (auto& g : gens) out[g.prompt_index] = g.text;
+  return out;
+}
+
+EvalResult evaluate(model::CausalLM& m, const text::Tokenizer& tok, const data::Dataset& d, const std::string& verifier,
+                    const gen::SamplingParams& sp, const text::PromptEncoder& pe) {
+  EvalResult r;
+  if (d.examples.empty()) return r;
+  r.responses = respond(m, tok, d, sp, pe);
   std::map<std::string, double> sums;
   double total = 0;
-  for (auto& g : gens) {
-    const auto& e = d.examples[g.prompt_index];
-    double s = check_answer(verifier, g.text, e);
-    r.responses.push_back(g.text);
+  for (size_t i = 0; i < d.examples.size(); ++i) {
+    const auto& e = d.examples[i];
+    double s = check_answer(verifier, r.responses[i], e);
     r.scores.push_back(s);
     total += s;
     sums[e.category] += s;
     r.count[e.category]++;
   }
-  r.n = static_cast<int>(gens.size());
+  r.n = static_cast<int>(d.examples.size());
   r.accuracy = total / r.n;
   for (auto& [c, s] : sums) r.per_category[c] = s / r.count[c];
   return r;

@@ -9,12 +9,14 @@
 #include "laser/data/example.h"
 #include "laser/gen/sampling.h"
 #include "laser/model/causal_lm.h"
+#include "laser/text/prompt_encoder.h"
 #include "laser/text/tokenizer.h"
 
 namespace laser::loop {
 
 struct EvalResult {
-  double accuracy = 0;                          // mean score in [0,1]
+  std::string metric = "accuracy";              // "accuracy", or "win_rate" (instruction data judged against a baseline)
+  double accuracy = 0;                          // mean score in [0,1] (the win rate when metric is win_rate)
   std::map<std::string, double> per_category;   // mean score per category
   std::map<std::string, int> count;             // examples per category
   int n = 0;
@@ -28,7 +30,12 @@ std::string resolve_verifier(const std::string& verifier, const std::string& dat
 // Score in [0,1] of one response to an example under a checker.
 double check_answer(const std::string& verifier, const std::string& response, const data::Example& e);
 
+// Greedy (or sampled) responses of `m` to the prompts of `d`, one per example, in order; prompts
+// encoded by `pe` (raw or chat-templated), generation also stopping at its end-of-turn id.
+std::vector<std::string> respond(model::CausalLM& m, const text::Tokenizer& tok, const data::Dataset& d, const gen::SamplingParams& sp,
+                                 const text::PromptEncoder& pe = {});
+
 EvalResult evaluate(model::CausalLM& m, const text::Tokenizer& tok, const data::Dataset& d, const std::string& verifier,
-                    const gen::SamplingParams& sp);
+                    const gen::SamplingParams& sp, const text::PromptEncoder& pe = {});
 
 }  // namespace laser::loop

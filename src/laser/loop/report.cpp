@@ -49,10 +49,14 @@ std::string write_report(const std::string& run_dir) {
   h << "<p>strategy <b>" << html_escape(summary.value("strategy", "?")) << "</b>, " << metrics.size() << " steps, "
     << decisions.size() << " bandit decisions, wall time " << fmt(num(summary, "wall_seconds", 0), 1) << " s.</p>\n";
 
+  // What the evaluations measure: accuracy (answer checker) or win rate against the starting policy.
+  const bool win = summary.value("metric", "accuracy") == "win_rate";
+  const std::string metric = win ? "win rate vs starting policy" : "accuracy";
+  if (win) h << "<p>Evaluation: win rate of the policy's responses against the starting policy's, judged by a reward model (ties count half).</p>\n";
   // Summary table.
   if (summary.contains("test")) {
     const json& t = summary["test"];
-    h << "<h2>Test accuracy</h2><table><tr><th>overall</th>";
+    h << "<h2>Test " << metric << "</h2><table><tr><th>overall</th>";
     std::vector<std::string> cats;
     if (t.contains("per_category"))
       for (auto it = t["per_category"].begin(); it != t["per_category"].end(); ++it) cats.push_back(it.key());
@@ -124,7 +128,7 @@ std::string write_report(const std::string& run_dir) {
     h << svg_line_chart("Bandit reward", "step", "reward", {rn, rr});
     h << svg_line_chart("Training loss", "step", "loss", {loss, dpo, nll});
   }
-  // 5. Accuracy per iteration (dev).
+  // 5. Accuracy (or win rate) per iteration (dev).
   {
     std::map<std::string, Series> per;
     Series overall{"overall", {}};
@@ -140,7 +144,7 @@ std::string write_report(const std::string& run_dir) {
     }
     std::vector<Series> ss{overall};
     for (auto& kv : per) ss.push_back(kv.second);
-    h << svg_line_chart("Dev accuracy per iteration", "iteration (0 = before training)", "accuracy", ss);
+    h << svg_line_chart("Dev " + metric + " per iteration", "iteration (0 = before training)", win ? "win rate" : "accuracy", ss);
   }
   // 6. RM cost per arm.
   if (summary.contains("rm_cost")) {
@@ -157,7 +161,7 @@ std::string write_report(const std::string& run_dir) {
   h << "</div>\n";
   // Eval table.
   if (!evals.empty()) {
-    h << "<h2>Evaluations</h2><table><tr><th>iteration</th><th>split</th><th>accuracy</th><th>n</th></tr>";
+    h << "<h2>Evaluations</h2><table><tr><th>iteration</th><th>split</th><th>" << (win ? "win rate" : "accuracy") << "</th><th>n</th></tr>";
     for (auto& e : evals)
       h << "<tr><td>" << e.value("iteration", 0) << "</td><td>" << html_escape(e.value("split", "")) << "</td><td>"
         << fmt(100 * num(e, "accuracy", 0), 2) << "%</td><td>" << e.value("n", 0) << "</td></tr>";

@@ -16,6 +16,7 @@
 #include "laser/model/causal_lm.h"
 #include "laser/model/torch_util.h"
 #include "laser/reward/reward_factory.h"
+#include "laser/text/prompt_encoder.h"
 #include "laser/text/tokenizer.h"
 
 namespace laser::loop {
@@ -39,6 +40,8 @@ json run_rerank(const RerankOptions& o) {
   model::set_threads(static_cast<int>(cfg.get_int("run.threads")));
   std::string model_dir = o.model.empty() ? ck : o.model;
   auto tok = text::load_tokenizer(model_dir);
+  auto pe = text::PromptEncoder::from_spec(cfg.get_string("policy.chat_template"), model_dir, cfg_path + " policy.chat_template",
+                                           cfg.get_string("policy.system_prompt"));
   auto policy = model::load_model(model_dir, parse_device(cfg.get_string("run.device")), parse_dtype(cfg.get_string("run.dtype")));
   std::vector<std::unique_ptr<reward::RewardModel>> rms;
   std::vector<std::string> names;
@@ -74,6 +77,7 @@ json run_rerank(const RerankOptions& o) {
   sp.max_new_tokens = o.max_new_tokens > 0 ? o.max_new_tokens : static_cast<int>(cfg.get_int("generation.max_new_tokens"));
   sp.seed = o.seed;
   sp.validate("rerank");
+  sp.stop_ids = pe.stop_ids(*tok);
 
   std::map<std::string, double> acc, first;
   std::map<std::string, int> count;
@@ -85,7 +89,7 @@ json run_rerank(const RerankOptions& o) {
   for (size_t s = 0; s < d.size(); s += B) {
     size_t e = std::min(d.size(), s + B);
     std::vector<std::vector<int32_t>> ids;
-    for (size_t k = s; k < e; ++k) ids.push_back(tok->encode(d.examples[k].prompt, true));
+    for (size_t k = s; k < e; ++k) ids.push_back(pe.encode(*tok, d.examples[k].prompt));
     const int64_t nb = static_cast<int64_t>(ids.size());
     Eigen::MatrixXd ctx = prompt_contexts(policy, ids, pooling);
     auto choice = strategy.choose(ctx);

@@ -21,9 +21,11 @@
 #include "laser/loop/evaluator.h"
 #include "laser/loop/report.h"
 #include "laser/loop/strategy.h"
+#include "laser/loop/win_rate.h"
 #include "laser/model/torch_util.h"
 #include "laser/reward/ensemble.h"
 #include "laser/reward/reward_factory.h"
+#include "laser/text/prompt_encoder.h"
 #include "laser/text/tokenizer.h"
 #include "laser/train/pairs.h"
 #include "laser/train/trainer.h"
@@ -150,7 +152,24 @@ data::Splits load_splits(const Config& cfg) {
 }
 
 json eval_json(const EvalResult& r, int64_t iteration, const std::string& split) {
-  return {{"iteration", iteration}, {"split", split}, {"accuracy", r.accuracy}, {"per_category", r.per_category}, {"n", r.n}};
+  return {{"iteration", iteration}, {"split", split}, {"metric", r.metric}, {"accuracy", r.accuracy}, {"per_category", r.per_category}, {"n", r.n}};
+}
+
+// The judge of a win-rate evaluation: a fresh instance of the [[rm]] named `name` (first when
+// empty), so judging neither loads the arms' weights twice at once nor adds to their RM cost.
+std::unique_ptr<reward::RewardModel> make_judge(const Config& cfg, const std::string& name) {
+  auto* arr = cfg.reward_models();
+  LASER_CHECK(arr && !arr->empty(), "eval.judge", "a win-rate evaluation needs a judge but no [[rm]] is configured", "add [[rm]] tables");
+  std::vector<std::string> names;
+  int i = 0;
+  for (auto& node : *arr) {
+    std::string where = (cfg.source().empty() ? std::string("config") : cfg.source()) + " [[rm]] #" + std::to_string(++i);
+    auto rm = reward::make_reward_model(*node.as_table(), where);
+    if (name.empty() || rm->name() == name) return rm;
+    names.push_back(rm->name());
+  }
+  std::string near = nearest(name, names);
+  throw Error("no [[rm]] named '" + name + "' to judge with", "eval.judge", near.empty() ? "use one of " + join(names, ", ") : "did you mean '" + near + "'?");
 }
 
 }  // namespace
@@ -189,6 +208,8 @@ json run_training(const Config& cfg, const RunOptions& opts) {
   // Data, models, strategy.
   auto splits = load_splits(cfg);
   auto tok = text::load_tokenizer(policy_dir);
+  const auto pe = text::PromptEncoder::from_spec(cfg.get_string("policy.chat_template"), policy_dir, "policy.chat_template",
+                                                 cfg.get_string("policy.system_prompt"));
   auto policy = model::load_model(policy_dir, device, dtype);
   std::vector<std::unique_ptr<reward::RewardModel>> rms;
   std::vector<std::string> rm_names;
@@ -216,6 +237,7 @@ json run_training(const Config& cfg, const RunOptions& opts) {
   if (!rms.empty()) strategy = std::make_unique<Strategy>(strategy_options(cfg), rm_names, static_cast<int>(policy->config().hidden_size), seed);
   auto pooling = model::parse_pooling(cfg.get_string("strategy.pooling"), "strategy.pooling");
   auto sp = sampling_from(cfg);
+  for (int32_t id : pe.stop_ids(*tok)) sp.stop_ids.push_back(id);
   train::PairConfig pc;
   pc.mode = cfg.get_string("pairs.mode");
   pc.num_pairs = static_cast<int>(cfg.get_int("pairs.num_pairs"));
@@ -232,6 +254,28 @@ json run_training(const Config& cfg, const RunOptions& opts) {
   esp.temperature = cfg.get_float("eval.temperature");
   if (cfg.get_int("eval.max_new_tokens") > 0) esp.max_new_tokens = static_cast<int>(cfg.get_int("eval.max_new_tokens"));
   esp.seed = mix_seed(seed, 7);
+  // Instruction data (no answer checker): win rate of the policy against the starting policy's
+  // responses, judged by one RM; those responses are kept in the run directory for resumes.
+  std::unique_ptr<reward::RewardModel> judge;
+  const std::string baseline_path = io::join_path(dir, "baseline_responses.json");
+  json baseline_responses;
+  if (verifier == "none") judge = make_judge(cfg, cfg.get_string("eval.judge"));
+  const double tie_margin = cfg.get_float("eval.tie_margin");
+  auto eval_split = [&](const data::Dataset& ds, const std::string& split) {
+    if (!judge) return evaluate(policy, *tok, ds, verifier, esp, pe);
+    auto responses = respond(policy, *tok, ds, esp, pe);
+    std::vector<std::string> base = baseline_responses.at(split).get<std::vector<std::string>>();
+    auto w = judge_win_rate(*judge, ds, responses, base, tie_margin);
+    judge->unload();
+    EvalResult r;
+    r.metric = "win_rate";
+    r.accuracy = w.win_rate;
+    r.per_category = w.per_category;
+    r.count = w.count;
+    r.n = w.n;
+    r.responses = std::move(responses);
+    return r;
+  };
 
   // Resume state.
   int64_t start_iter = 1, start_batch = 0, step = 0;
@@ -255,9 +299,19 @@ json run_training(const Config& cfg, const RunOptions& opts) {
     truncate_lines(metrics_path, extra.value("metrics_lines", int64_t{0}));
     truncate_lines(decisions_path, extra.value("decisions_lines", int64_t{0}));
     truncate_lines(eval_path, extra.value("eval_lines", int64_t{0}));
+    if (judge) {
+      LASER_CHECK(io::file_exists(baseline_path), baseline_path, "the starting policy's responses are missing, so the win rate cannot go on",
+                  "start the run again without --resume");
+      baseline_responses = io::read_json(baseline_path);
+    }
     log::info("resuming {} from {} (iteration {}, batch {}, step {})", dir, ck, start_iter, start_batch, step);
   } else {
     for (auto* p : {&metrics_path, &decisions_path, &eval_path}) io::write_file_atomic(*p, "");
+    if (judge) {
+      baseline_responses = {{"dev", respond(policy, *tok, splits.dev, esp, pe)}, {"test", respond(policy, *tok, splits.test, esp, pe)}};
+      // Invalid UTF-8 in a response is written as U+FFFD (the judge then sees that text after a resume).
+      io::write_file_atomic(baseline_path, baseline_responses.dump(1, ' ', false, json::error_handler_t::replace) + "\n");
+    }
   }
   io::JsonlWriter metrics_out(metrics_path), decisions_out(decisions_path), eval_out(eval_path);
 
@@ -288,9 +342,9 @@ json run_training(const Config& cfg, const RunOptions& opts) {
   };
 
   if (!opts.resume && M > 0) {
-    auto r0 = evaluate(policy, *tok, splits.dev, verifier, esp);
+    auto r0 = eval_split(splits.dev, "dev");
     eval_out.write(eval_json(r0, 0, "dev"));
-    log::info("iteration 0 (before training): dev accuracy {:.3f}", r0.accuracy);
+    log::info("iteration 0 (before training): dev {} {:.3f}", r0.metric, r0.accuracy);
   }
 
   const double early = cfg.get_float("run.early_stop_loss");
@@ -317,7 +371,7 @@ json run_training(const Config& cfg, const RunOptions& opts) {
         ex.push_back(&splits.train.examples[order[k]]);
       const int nb = static_cast<int>(ex.size());
       std::vector<std::vector<int32_t>> prompt_ids;
-      for (auto* e : ex) prompt_ids.push_back(tok->encode(e->prompt, true));
+      for (auto* e : ex) prompt_ids.push_back(pe.encode(*tok, e->prompt));
       // 1. Context: pooled prompt embeddings (B,d).
       Eigen::MatrixXd ctx = prompt_contexts(policy, prompt_ids, pooling);
       // 2. Choose.
@@ -393,7 +447,7 @@ json run_training(const Config& cfg, const RunOptions& opts) {
       std::vector<std::vector<std::pair<size_t, size_t>>> pair_idx(nb);  // generation indices
       auto resp_ids = [&](size_t g) {
         auto v = gens[g].ids;
-        if (gens[g].finish_reason == "stop" && tok->eos_id()) v.push_back(*tok->eos_id());
+        if (gens[g].stop_id >= 0) v.push_back(gens[g].stop_id);  // the turn ends as the model ended it
         return v;
       };
       for (int b = 0; b < nb; ++b) {
@@ -526,10 +580,10 @@ json run_training(const Config& cfg, const RunOptions& opts) {
     // End of iteration: sync reference, evaluate, checkpoint, early stop.
     trainer.sync_reference();
     policy = trainer.policy();
-    auto r = evaluate(policy, *tok, splits.dev, verifier, esp);
+    auto r = eval_split(splits.dev, "dev");
     eval_out.write(eval_json(r, it, "dev"));
     double mean_loss = loss_n ? loss_sum / loss_n : NAN;
-    log::info("iteration {}: mean loss {:.4f}, dev accuracy {:.3f}", it, mean_loss, r.accuracy);
+    log::info("iteration {}: mean loss {:.4f}, dev {} {:.3f}", it, mean_loss, r.metric, r.accuracy);
     checkpoint("iter-" + std::to_string(it), it + 1, 0);
     if (early > 0 && std::isfinite(mean_loss) && mean_loss < early) {
       log::info("mean loss {:.4f} below run.early_stop_loss {}: stopping", mean_loss, early);
@@ -539,12 +593,12 @@ json run_training(const Config& cfg, const RunOptions& opts) {
   }
 
   // Final test evaluation, summary, report.
-  auto rt = evaluate(policy, *tok, splits.test, verifier, esp);
+  auto rt = eval_split(splits.test, "test");
   eval_out.write(eval_json(rt, -1, "test"));
   json summary = {{"format_version", 1}, {"run", cfg.get_string("run.name")}, {"dir", dir},
                   {"strategy", rms.empty() ? std::string("none") : cfg.get_string("strategy.name")}, {"arms", rm_names},
                   {"steps", step}, {"wall_seconds", elapsed_before + wall.seconds()}, {"rm_cost", cost_table()},
-                  {"test", eval_json(rt, -1, "test")}, {"verifier", verifier},
+                  {"test", eval_json(rt, -1, "test")}, {"verifier", verifier}, {"metric", rt.metric}, {"chat_template", pe.describe()},
                   {"train_size", splits.train.size()}, {"dev_size", splits.dev.size()}, {"test_size", splits.test.size()}};
   int64_t calls = 0, items = 0;
   double rsec = 0;
@@ -561,8 +615,8 @@ json run_training(const Config& cfg, const RunOptions& opts) {
   if (!opts.quiet) {
     std::string cats;
     for (auto& [c, a] : rt.per_category) cats += fmt::format("  {} {:.1f}%", c, 100 * a);
-    std::fprintf(stderr, "run %s: test accuracy %.1f%% (n=%d)%s; RM items %lld, RM calls %lld, RM seconds %.1f, wall %.1f s\nreport: %s\n",
-                 dir.c_str(), 100 * rt.accuracy, rt.n, cats.c_str(), static_cast<long long>(items), static_cast<long long>(calls), rsec,
+    std::fprintf(stderr, "run %s: test %s %.1f%% (n=%d)%s; RM items %lld, RM calls %lld, RM seconds %.1f, wall %.1f s\nreport: %s\n",
+                 dir.c_str(), rt.metric == "win_rate" ? "win rate vs start" : "accuracy", 100 * rt.accuracy, rt.n, cats.c_str(), static_cast<long long>(items), static_cast<long long>(calls), rsec,
                  summary["wall_seconds"].get<double>(), summary["report"].get<std::string>().c_str());
   }
   return summary;

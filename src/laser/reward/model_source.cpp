@@ -1,6 +1,7 @@
 // Prompt formatting and item encoding shared by the model-based RMs (see model_source.h).
 #include "laser/reward/model_source.h"
 
+#include "laser/text/prompt_encoder.h"
 #include "laser/text/tokenizer.h"
 
 namespace laser::reward {
@@ -24,8 +25,12 @@ EncodedItems encode_items(const text::Tokenizer& tok, const ModelSource& src, co
   EncodedItems e;
   e.prompts.reserve(items.size());
   e.responses.reserve(items.size());
+  text::PromptEncoder pe;
+  if (!src.chat_template.empty()) pe = text::PromptEncoder(text::ChatTemplate::by_name(src.chat_template));
+  const auto eot = pe.end_of_turn_id(tok);
   for (size_t i = 0; i < items.size(); ++i) {
-    auto p = tok.encode(format_prompt(src.prompt_format, items[i].prompt), src.add_special);
+    const std::string text = format_prompt(src.prompt_format, items[i].prompt);
+    auto p = pe.chat() ? pe.encode(tok, text) : tok.encode(text, src.add_special);
     if (p.empty()) {
       auto bos = tok.bos_id();
       LASER_CHECK(bos.has_value(), "reward item " + std::to_string(i), "the prompt encodes to no tokens and the tokenizer has no BOS",
@@ -34,7 +39,7 @@ EncodedItems encode_items(const text::Tokenizer& tok, const ModelSource& src, co
     }
     auto r = tok.encode(items[i].response, false);
     if (src.append_eos) {
-      if (auto eos = tok.eos_id()) r.push_back(*eos);
+      if (eot) r.push_back(*eot);
     }
     e.tokens += static_cast<int64_t>(p.size() + r.size());
     e.prompts.push_back(std::move(p));

@@ -25,7 +25,8 @@ struct ModelSource {
   int batch_size = 16;               // sequences per forward pass
   std::string prompt_format = "{prompt}";  // "{prompt}" is replaced by the item's prompt
   bool add_special = true;           // BOS (and what the tokenizer adds) on the prompt
-  bool append_eos = false;           // EOS after the response
+  bool append_eos = false;           // EOS after the response (with a chat template: its end-of-turn token)
+  std::string chat_template;         // "" = none; else a template name: the formatted prompt becomes a user turn
 
   std::string tokenizer_path() const { return tokenizer_dir.empty() ? model_dir : tokenizer_dir; }
 };
@@ -33,8 +34,9 @@ struct ModelSource {
 // prompt_format with every "{prompt}" replaced by `prompt`.
 std::string format_prompt(const std::string& prompt_format, const std::string& prompt);
 
-// Token ids of the items: prompt (formatted, with special tokens; never empty: BOS is used when the
-// prompt encodes to nothing) and response (no special tokens, EOS appended if asked).
+// Token ids of the items: prompt (formatted, with special tokens, or rendered by the chat template;
+// never empty: BOS is used when the prompt encodes to nothing) and response (no special tokens;
+// EOS, or the template's end-of-turn token, appended if asked).
 struct EncodedItems {
   std::vector<std::vector<int32_t>> prompts, responses;
   int64_t tokens = 0;  // sum of both lengths

@@ -11,6 +11,7 @@
 #include "laser/reward/lm_likelihood.h"
 #include "laser/reward/noisy.h"
 #include "laser/reward/verifier.h"
+#include "laser/text/prompt_encoder.h"
 
 namespace laser::reward {
 
@@ -98,9 +99,13 @@ ModelSource model_source(const Keys& k) {
   s.add_special = k.boolean("add_special", true);
   s.append_eos = k.boolean("append_eos", false);
   if (auto* n = k.node("chat_template")) {
-    bool off = n->is_boolean() && !*n->value<bool>();
-    LASER_CHECK(off, k.at("chat_template"), "chat templates are not available in this build yet",
-                "write the template into prompt_format, for example \"<|user|>\\n{prompt}\\n<|assistant|>\\n\"");
+    // true = "auto" (detected from the RM's tokenizer_config.json now, so a missing template fails at load), false = none, or a name.
+    std::string spec;
+    if (n->is_boolean()) spec = *n->value<bool>() ? "auto" : "";
+    else if (n->is_string()) spec = *n->value<std::string>();
+    else throw Error("must be true, false or a template name", k.at("chat_template"), "chat_template = \"auto\"");
+    auto pe = text::PromptEncoder::from_spec(spec, s.tokenizer_path(), k.at("chat_template"));
+    if (pe.chat()) s.chat_template = pe.chat_template()->name();
   }
   return s;
 }

@@ -3,7 +3,7 @@
 // serve-rm's [serve] table. Not an RM itself. Follows Vowpal Wabbit's "validate where declared".
 //
 //   kind = "lm-likelihood"  model, tokenizer, device, dtype, batch_size, prompt_format, add_special,
-//                           append_eos, chat_template(false only, for now), reduction (mean|sum), empty_score
+//                           append_eos, chat_template (true = detect from tokenizer_config.json, false, or a template name), reduction (mean|sum), empty_score
 //   kind = "implicit-dpo"   the model keys + ref_model, beta (0.1), length_normalize (false)
 //   kind = "classifier"     the model keys + label (0), padding (right|left)
 //   kind = "verifier"       type (gsm8k|mmlu|yesno|exact|f1), num_choices (4)

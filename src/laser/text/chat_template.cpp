@@ -67,6 +67,12 @@ std::optional<ChatTemplate> ChatTemplate::detect(const std::string& dir_or_confi
   return std::nullopt;
 }
 
+std::string ChatTemplate::end_of_turn() const {
+  if (name_ == "llama-3") return "<|eot_id|>";
+  if (name_ == "chatml" || name_ == "qwen2" || name_ == "qwen2.5") return "<|im_end|>";
+  return "</s>";
+}
+
 std::string ChatTemplate::render(const std::vector<ChatMessage>& ms, bool gen) const {
   check_roles(ms, name_);
   std::string out;

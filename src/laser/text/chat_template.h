@@ -28,6 +28,8 @@ class ChatTemplate {
 
   // Roles must be system (first only), user or assistant; throws laser::Error otherwise.
   std::string render(const std::vector<ChatMessage>& messages, bool add_generation_prompt) const;
+  // The text that closes an assistant turn ("<|eot_id|>", "<|im_end|>", "</s>").
+  std::string end_of_turn() const;
   const std::string& name() const { return name_; }
 
  private:
