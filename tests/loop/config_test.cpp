@@ -2,6 +2,9 @@
 
 #include "laser/core/error.h"
 #include "laser/loop/config.h"
+#include "laser/reward/reward_factory.h"
+
+#include <filesystem>
 
 using laser::loop::Config;
 
@@ -52,4 +55,24 @@ TEST(Config, WrongTypeAndSyntaxErrorsNamePlace) {
 TEST(Config, ReferenceListsEveryKey) {
   auto md = laser::loop::config_reference_markdown();
   for (auto& k : laser::loop::config_schema()) EXPECT_NE(md.find("`" + k.key + "`"), std::string::npos) << k.key;
+}
+
+// Every shipped config under configs/ parses with known keys only, and each of its [[rm]] tables
+// is a valid reward model (built lazily: no weights are read).
+TEST(Config, ShippedConfigsAreValid) {
+  const std::string src = LASER_SOURCE_DIR;
+  int n = 0;
+  for (const auto& f : std::filesystem::directory_iterator(std::string(src) + "/configs")) {
+    if (f.path().extension() != ".toml") continue;
+    ++n;
+    auto c = Config::load(f.path().string());
+    ASSERT_NE(c.reward_models(), nullptr) << f.path();
+    int i = 0;
+    for (auto& node : *c.reward_models()) {
+      auto rm = laser::reward::make_reward_model(*node.as_table(), f.path().string() + " [[rm]] #" + std::to_string(++i));
+      EXPECT_FALSE(rm->name().empty());
+    }
+    EXPECT_GE(i, 3) << f.path();
+  }
+  EXPECT_GE(n, 2);
 }
