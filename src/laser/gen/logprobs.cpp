@@ -44,18 +44,27 @@ std::vector<std::vector<float>> response_logprobs(model::CausalLM& m, const std:
       for (size_t t = 0; t < responses[i].size(); ++t) ia[b][off + prompts[i].size() + t] = responses[i][t];
       for (int64_t t = off; t < T; ++t) ma[b][t] = 1;
     }
-    auto logits = m->forward(ids, mask);                        // (B,T,V) f32
-    auto lp = torch::log_softmax(logits.narrow(1, 0, T - 1), -1);  // predicts tokens 1..T-1
-    auto tgt = ids.narrow(1, 1, T - 1).to(lp.device());
-    auto tok_lp = lp.gather(-1, tgt.unsqueeze(-1)).squeeze(-1).to(torch::kCPU).contiguous();  // (B,T-1)
+    // Only the positions that predict a response token need logits: the hidden states of the last
+    // Rm+1 .. 2nd-to-last columns (Rm = longest response in the batch; rows are left-padded, so
+    // every response ends at column T-1). log p = logit[target] - logsumexp(logits).
+    int64_t Rm = 0;
+    for (int64_t b = 0; b < B; ++b) Rm = std::max<int64_t>(Rm, static_cast<int64_t>(responses[order[s + b]].size()));
+    if (Rm == 0) {
+      for (int64_t b = 0; b < B; ++b) out[order[s + b]].clear();
+      continue;
+    }
+    auto h = m->hidden_states(ids, mask).narrow(1, T - 1 - Rm, Rm);   // (B,Rm,d)
+    auto logits = m->lm_logits(h);                                     // (B,Rm,V) f32
+    auto tgt = ids.narrow(1, T - Rm, Rm).to(logits.device()).unsqueeze(-1);
+    auto tok_lp = (logits.gather(-1, tgt).squeeze(-1) - logits.logsumexp(-1)).to(torch::kCPU).contiguous();  // (B,Rm)
     auto ta = tok_lp.accessor<float, 2>();
     for (int64_t b = 0; b < B; ++b) {
       size_t i = order[s + b];
       int64_t R = static_cast<int64_t>(responses[i].size());
       std::vector<float>& v = out[i];
       v.resize(R);
-      // response token r sits at position T-R+r and is predicted at column T-R+r-1
-      for (int64_t r = 0; r < R; ++r) v[r] = ta[b][T - R + r - 1];
+      // response token r sits at column T-R+r and is predicted at column T-R+r-1, i.e. at Rm-R+r here
+      for (int64_t r = 0; r < R; ++r) v[r] = ta[b][Rm - R + r];
     }
   }
   return out;
