@@ -3,6 +3,9 @@
 // Torch-free: tensors are plain byte strings here.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <filesystem>
 
@@ -191,4 +194,24 @@ TEST(AtomicWrite, ReplacesFilesAndDirectoriesWholeOrNotAtAll) {
   io::write_dir_atomic(d, [](const std::string& t) { io::write_file_atomic(io::join_path(t, "b"), "3"); });
   EXPECT_FALSE(io::file_exists(io::join_path(d, "a")));  // replaced as a whole
   EXPECT_EQ(io::read_file(io::join_path(d, "b")), "3");
+}
+
+TEST(AtomicWrite, LeftoversOfKilledWritersAreCleanedUp) {
+  std::string d = tmp("leftovers");
+  io::remove_all(d);
+  // A child that is gone gives a pid nobody holds now.
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  int st = 0;
+  waitpid(dead, &st, 0);
+  std::string pid = std::to_string(dead);
+  io::make_dirs(d + ".old-" + pid);  // killed between its two renames: the only copy
+  io::make_dirs(d + ".tmp-" + pid);  // killed while filling
+  io::make_dirs(d + ".tmp-1");       // pid 1 is alive: another writer's, left alone
+  io::write_dir_atomic(d, [](const std::string& t) { io::write_file_atomic(io::join_path(t, "a"), "1"); });
+  EXPECT_EQ(io::read_file(io::join_path(d, "a")), "1");
+  EXPECT_FALSE(io::dir_exists(d + ".tmp-" + pid));
+  EXPECT_FALSE(io::dir_exists(d + ".old-" + pid));  // stale once the new version is in place
+  EXPECT_TRUE(io::dir_exists(d + ".tmp-1"));
+  io::remove_all(d + ".tmp-1");
 }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "laser/core/error.h"
+#include "laser/core/strings.h"
 #include "laser/io/file_util.h"
 #include "laser/io/jsonl.h"
 #include "laser/loop/config.h"
@@ -162,7 +163,8 @@ TEST(Run, KilledRunResumesWithoutDuplicatedSteps) {
   std::string out = tmp("resume");
   io::remove_all(out);
   io::make_dirs(out);
-  std::string cfgp = write_config(out + "/c.toml", config_text(out, "k"));
+  const std::string noisy = "[[rm]]\nname = \"noisy\"\nkind = \"noisy\"\nsigma = 0.5\nseed = 2\n[rm.inner]\nkind = \"verifier\"\ntype = \"gsm8k\"\n";
+  std::string cfgp = write_config(out + "/c.toml", config_text(out, "k", noisy));
   std::string cmd = std::string(LASER_BIN) + " train --config " + cfgp + " --set run.checkpoint_every_steps=1 --set run.iterations=3";
   // Start, wait for a few steps of iteration 2, then kill -9 (no chance to clean up).
   pid_t pid = fork();
@@ -182,6 +184,9 @@ TEST(Run, KilledRunResumesWithoutDuplicatedSteps) {
   int st = 0;
   waitpid(pid, &st, 0);
   ASSERT_TRUE(io::file_exists(out + "/k/checkpoints/latest")) << io::read_file(out + "/log1");
+  // The noisy RM's RNG travels with the checkpoint, so resumed scores continue its stream.
+  std::string latest = out + "/k/checkpoints/" + laser::trim(io::read_file(out + "/k/checkpoints/latest"));
+  EXPECT_NE(io::read_file(latest + "/trainer_state.json").find("rm_state"), std::string::npos);
   int rc = 0;
   auto log2 = sh(cmd + " --resume", &rc);
   ASSERT_EQ(rc, 0) << log2;

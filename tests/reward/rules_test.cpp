@@ -109,6 +109,32 @@ TEST(VerifierRM, MmluAndStrategyQaRealLines) {
   }
 }
 
+TEST(NoisyRM, SavedStateContinuesTheSameStream) {
+  auto items = group_items(10, 4);
+  NoisyRM a("noisy", std::make_unique<LengthRM>("len"), {0.3, 0.2, 7});
+  a.score(items);  // advance the stream
+  std::string st = a.save_state();
+  EXPECT_FALSE(st.empty());
+  auto next = a.score(items);
+  NoisyRM b("noisy", std::make_unique<LengthRM>("len"), {0.3, 0.2, 7});
+  EXPECT_NE(b.score(items), next);  // a fresh wrapper starts the stream over
+  NoisyRM c("noisy", std::make_unique<LengthRM>("len"), {0.3, 0.2, 7});
+  c.load_state(st, "ck");
+  EXPECT_EQ(c.score(items), next);  // a restored one continues it
+  EXPECT_THROW(c.load_state("{oops", "ck"), laser::Error);
+  // An ensemble carries its members' states.
+  std::vector<std::unique_ptr<RewardModel>> m1, m2;
+  m1.push_back(std::make_unique<NoisyRM>("n", std::make_unique<LengthRM>("len"), NoisyRM::Options{0.5, 0.0, 3}));
+  m1.push_back(std::make_unique<LengthRM>("len2"));
+  m2.push_back(std::make_unique<NoisyRM>("n", std::make_unique<LengthRM>("len"), NoisyRM::Options{0.5, 0.0, 3}));
+  m2.push_back(std::make_unique<LengthRM>("len2"));
+  EnsembleRM e1("e", std::move(m1)), e2("e", std::move(m2));
+  e1.score(items);
+  e2.load_state(e1.save_state(), "ck");
+  EXPECT_EQ(e1.score(items), e2.score(items));
+  EXPECT_EQ(LengthRM("plain").save_state(), "");
+}
+
 TEST(NoisyRM, ReproducibleFromSeed) {
   auto items = group_items(50, 40);
   auto make = [](uint64_t seed, double sigma, double flip) {

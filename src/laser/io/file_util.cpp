@@ -1,6 +1,7 @@
 #include "laser/io/file_util.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -65,8 +66,29 @@ void write_file_atomic(const std::string& path, const std::string& data) {
   fsync_path(p.has_parent_path() ? p.parent_path().string() : ".", true);
 }
 
+namespace {
+// Removes "<dir><tag><pid>" siblings left by processes that are gone (killed mid-write).
+void remove_dead_siblings(const fs::path& d, const std::string& tag) {
+  std::error_code ec;
+  fs::path parent = d.has_parent_path() ? d.parent_path() : fs::path(".");
+  std::string prefix = d.filename().string() + tag;
+  for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    std::string pid_s = name.substr(prefix.size());
+    if (pid_s.find_first_not_of("0123456789") != std::string::npos || pid_s.size() > 9) continue;
+    long pid = std::stol(pid_s);
+    if (pid == ::getpid() || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) {
+      std::error_code e2;
+      fs::remove_all(it->path(), e2);
+    }
+  }
+}
+}  // namespace
+
 void write_dir_atomic(const std::string& dir, const std::function<void(const std::string&)>& fill) {
   fs::path d(dir);
+  remove_dead_siblings(d, ".tmp-");
   std::string tmp = dir + ".tmp-" + std::to_string(::getpid());
   std::error_code ec;
   fs::remove_all(tmp, ec);
@@ -90,6 +112,8 @@ void write_dir_atomic(const std::string& dir, const std::function<void(const std
     throw Error("cannot rename new directory into place", dir, "check permissions");
   }
   if (had_old) fs::remove_all(old, ec);
+  // The new version is in place: earlier versions moved aside by killed writers are stale now.
+  remove_dead_siblings(d, ".old-");
   fsync_path(d.has_parent_path() ? d.parent_path().string() : ".", true);
 }
 

@@ -296,6 +296,9 @@ json run_training(const Config& cfg, const RunOptions& opts) {
           auto& c = extra["rm_cost"][rm_names[k]];
           cost_before[k] = {c.value("calls", int64_t{0}), c.value("items", int64_t{0}), c.value("tokens", int64_t{0}), c.value("seconds", 0.0)};
         }
+    if (extra.contains("rm_state"))
+      for (size_t k = 0; k < rms.size(); ++k)
+        if (extra["rm_state"].contains(rm_names[k])) rms[k]->load_state(extra["rm_state"][rm_names[k]].get<std::string>(), ck + " rm_state." + rm_names[k]);
     truncate_lines(metrics_path, extra.value("metrics_lines", int64_t{0}));
     truncate_lines(decisions_path, extra.value("decisions_lines", int64_t{0}));
     truncate_lines(eval_path, extra.value("eval_lines", int64_t{0}));
@@ -331,6 +334,10 @@ json run_training(const Config& cfg, const RunOptions& opts) {
                   {"metrics_lines", count_lines(metrics_path)}, {"decisions_lines", count_lines(decisions_path)},
                   {"eval_lines", count_lines(eval_path)}};
     if (strategy) extra["strategy"] = strategy->save();
+    json rm_state = json::object();  // RNG of noisy RMs, so resumed scores equal uninterrupted ones
+    for (size_t k = 0; k < rms.size(); ++k)
+      if (auto st = rms[k]->save_state(); !st.empty()) rm_state[rm_names[k]] = st;
+    if (!rm_state.empty()) extra["rm_state"] = rm_state;
     std::string ckdir = io::join_path(ck_root, name);
     trainer.save_checkpoint(ckdir, extra);
     for (const char* f : {"laser_tokenizer.json", "tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt",

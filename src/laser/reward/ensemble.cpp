@@ -4,6 +4,8 @@
 #include <cmath>
 #include <unordered_map>
 
+#include <nlohmann/json.hpp>
+
 namespace laser::reward {
 
 std::vector<std::vector<size_t>> group_by_prompt(const std::vector<RewardItem>& items) {
@@ -105,6 +107,29 @@ bool EnsembleRM::loaded() const {
   for (const auto& m : members_)
     if (!m->loaded()) return false;
   return true;
+}
+
+std::string EnsembleRM::save_state() const {
+  nlohmann::json a = nlohmann::json::array();
+  bool any = false;
+  for (auto& m : members_) {
+    a.push_back(m->save_state());
+    any = any || !a.back().get<std::string>().empty();
+  }
+  return any ? a.dump() : "";
+}
+
+void EnsembleRM::load_state(const std::string& state, const std::string& where) {
+  if (state.empty()) return;
+  nlohmann::json a;
+  try {
+    a = nlohmann::json::parse(state);
+  } catch (const std::exception&) {
+    throw Error("reward model '" + name() + "' state is not JSON", where, "the checkpoint is corrupted");
+  }
+  LASER_CHECK(a.is_array() && a.size() == members_.size(), where, "reward model '" + name() + "' state does not match its " +
+              std::to_string(members_.size()) + " members", "resume with the config the run started with");
+  for (size_t k = 0; k < members_.size(); ++k) members_[k]->load_state(a[k].get<std::string>(), where);
 }
 
 }  // namespace laser::reward

@@ -37,6 +37,9 @@ class EnsembleRM : public RewardModel {
   bool loaded() const override;
   size_t size() const { return members_.size(); }
   RewardModel& member(size_t k) { return *members_.at(k); }
+  // The members' states, as a JSON array of their strings.
+  std::string save_state() const override;
+  void load_state(const std::string& state, const std::string& where) override;
 
  private:
   std::vector<std::unique_ptr<RewardModel>> members_;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "laser/reward/ensemble.h"
 
 namespace laser::reward {
@@ -28,6 +30,23 @@ std::vector<double> NoisyRM::score(const std::vector<RewardItem>& items) {
   if (o_.sigma > 0)
     for (auto& v : s) v += rng_.normal(0.0, o_.sigma);
   return s;
+}
+
+std::string NoisyRM::save_state() const {
+  return nlohmann::json{{"rng", rng_.state()}, {"inner", inner_->save_state()}}.dump();
+}
+
+void NoisyRM::load_state(const std::string& state, const std::string& where) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(state);
+  } catch (const std::exception&) {
+    throw Error("reward model '" + name() + "' state is not JSON", where, "the checkpoint is corrupted");
+  }
+  LASER_CHECK(j.is_object() && j.contains("rng") && j["rng"].is_string(), where, "reward model '" + name() + "' state lacks its RNG",
+              "the checkpoint is corrupted");
+  rng_.set_state(j["rng"].get<std::string>());
+  inner_->load_state(j.value("inner", ""), where);
 }
 
 }  // namespace laser::reward

@@ -26,6 +26,9 @@ class NoisyRM : public RewardModel {
   void unload() override { inner_->unload(); }
   bool loaded() const override { return inner_->loaded(); }
   RewardModel& inner() { return *inner_; }
+  // The RNG's state and the inner RM's, as JSON text.
+  std::string save_state() const override;
+  void load_state(const std::string& state, const std::string& where) override;
 
  private:
   std::unique_ptr<RewardModel> inner_;

@@ -54,6 +54,11 @@ class RewardModel {
   virtual void load() {}
   virtual void unload() {}
   virtual bool loaded() const { return true; }
+  // Random state that later scores depend on (the noise wrapper's RNG), as an opaque string, so a
+  // checkpointed run resumes with the same scores; "" = stateless. load_state takes what
+  // save_state returned (throws laser::Error naming `where` when it does not fit).
+  virtual std::string save_state() const { return ""; }
+  virtual void load_state(const std::string& state, const std::string& where) { (void)state; (void)where; }
 
  protected:
   // Adds one call's cost (thread-safe).
