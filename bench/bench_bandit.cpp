@@ -1,8 +1,10 @@
 // bench_bandit: time per LinUCB decision (select + update) at large context dimension, with A^-1 kept
 // by Sherman-Morrison (this library) next to the same policy inverting every A_k per step, as the
-// LASeR authors' code does; prints both and their ratio from one run. Not a test (no assertions).
+// LASeR authors' code does; prints both and their ratio from one run, and the time per decision when
+// a per-query batch of 16 prompts is chosen and fed back together (select_batch/update_batch).
+// Not a test (no assertions).
 // Usage: bench_bandit [--dim 4096] [--arms 4,16] [--decisions 20] [--inverse-decisions 1]
-//                     [--inverse-arms M]  (invert only M arms per step and scale by K/M: every arm's
+//                     [--batch 16] [--inverse-arms M]  (invert only M arms per step and scale by K/M: every arm's
 //                     inversion is the same O(d^3) work, and one 4096^2 inverse takes seconds)
 #include <cmath>
 #include <cstdio>
@@ -53,7 +55,7 @@ struct InvertingLinUCB {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int dim = 4096, decisions = 20, inv_decisions = 1, inv_arms = 1 << 30;
+  int dim = 4096, decisions = 20, inv_decisions = 1, inv_arms = 1 << 30, batch = 16;
   std::vector<int> arms = {4, 16};
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
@@ -61,6 +63,7 @@ int main(int argc, char** argv) {
     else if (k == "--decisions") decisions = std::atoi(v.c_str());
     else if (k == "--inverse-decisions") inv_decisions = std::atoi(v.c_str());
     else if (k == "--inverse-arms") inv_arms = std::atoi(v.c_str());
+    else if (k == "--batch") batch = std::atoi(v.c_str());
     else if (k == "--arms") {
       arms.clear();
       for (auto& a : split(v, ',')) arms.push_back(std::atoi(a.c_str()));
@@ -71,7 +74,7 @@ int main(int argc, char** argv) {
   }
   std::printf("LinUCB decision = select + update, d=%d, Eigen %d.%d.%d, 1 thread\n", dim, EIGEN_WORLD_VERSION,
               EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION);
-  std::printf("%6s %6s %22s %24s %10s\n", "d", "K", "sherman_morrison_ms", "inverse_per_step_ms", "ratio");
+  std::printf("%6s %6s %22s %24s %10s %18s\n", "d", "K", "sherman_morrison_ms", "inverse_per_step_ms", "ratio", "batch_of_16_ms");
   for (int K : arms) {
     Rng rng(1);
     bandit::BanditConfig cfg;
@@ -89,6 +92,26 @@ int main(int argc, char** argv) {
       b->update(c, d.arm, rng.uniform());
     }
     double sm_ms = t.seconds() * 1000.0 / decisions;
+    // Per-query LASeR: a batch of `batch` prompts chosen against the same state, then fed back
+    // (select_batch + update_batch); time per decision.
+    double batch_ms = NAN;
+    {
+      auto bb = bandit::make_bandit(cfg, K, dim);
+      auto round = [&] {
+        Eigen::MatrixXd C(batch, dim);
+        for (int i = 0; i < batch; ++i) C.row(i) = unit(rng, dim).transpose();
+        auto ds = bb->select_batch(C);
+        std::vector<int> arms;
+        std::vector<double> r;
+        for (auto& d : ds) arms.push_back(d.arm), r.push_back(rng.uniform());
+        bb->update_batch(C, arms, r);
+      };
+      round();  // warm-up
+      int rounds = std::max(1, decisions / batch);
+      Timer tb;
+      for (int i = 0; i < rounds; ++i) round();
+      batch_ms = tb.seconds() * 1000.0 / (rounds * batch);
+    }
     b.reset();
     double inv_ms = NAN;
     if (inv_decisions > 0) {
@@ -107,7 +130,7 @@ int main(int argc, char** argv) {
       inv_ms = (sel_s * K / measured + upd_s) * 1000.0 / inv_decisions;
       if (measured < K) std::printf("  (inverse per step: %d of %d arms inverted per step, scaled by %d/%d)\n", measured, K, K, measured);
     }
-    std::printf("%6d %6d %22.3f %24.1f %10.1f\n", dim, K, sm_ms, inv_ms, inv_ms / sm_ms);
+    std::printf("%6d %6d %22.3f %24.1f %10.1f %18.3f\n", dim, K, sm_ms, inv_ms, inv_ms / sm_ms, batch_ms);
     std::fflush(stdout);
   }
   return 0;

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential cmake ccache pkg-config
-  libtorch-dev libopenblas0-openmp
+  libtorch-dev libopenblas0-openmp libblas-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libfmt-dev
   libpcre2-dev libcpp-httplib-dev libeigen3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libgloo-dev

@@ -13,6 +13,21 @@ namespace laser::bandit {
 Bandit::Bandit(const BanditConfig& config, int num_arms, int dim)
     : config_(config), num_arms_(num_arms), dim_(dim), rng_(config.seed) {}
 
+std::vector<Decision> Bandit::select_batch(const Eigen::MatrixXd& contexts) {
+  std::vector<Decision> out;
+  out.reserve(static_cast<size_t>(contexts.rows()));
+  for (Eigen::Index b = 0; b < contexts.rows(); ++b) out.push_back(select(contexts.row(b).transpose()));
+  return out;
+}
+
+void Bandit::update_batch(const Eigen::MatrixXd& contexts, const std::vector<int>& arms, const std::vector<double>& rewards) {
+  LASER_CHECK(arms.size() == static_cast<size_t>(contexts.rows()) && rewards.size() == arms.size(), "bandit " + name() + " update_batch",
+              std::to_string(contexts.rows()) + " contexts, " + std::to_string(arms.size()) + " arms and " + std::to_string(rewards.size()) +
+                  " rewards",
+              "give one arm and one reward per context row");
+  for (Eigen::Index b = 0; b < contexts.rows(); ++b) update(contexts.row(b).transpose(), arms[b], rewards[b]);
+}
+
 void Bandit::add_arm() {
   LASER_CHECK(num_arms_ < kMaxArms, "bandit " + name(), "cannot add an arm beyond " + std::to_string(kMaxArms),
               "the bandit supports at most 64 arms");

@@ -41,6 +41,14 @@ class Bandit {
   virtual Decision select(const Eigen::VectorXd& context) = 0;
   // Feeds back the reward of `arm` chosen for `context`. Rewards must be finite; exp3 needs [0, 1].
   virtual void update(const Eigen::VectorXd& context, int arm, double reward) = 0;
+  // Decisions for the rows of `contexts` (B x dim) against the same state, as per-query LASeR
+  // chooses a whole batch before any feedback: the same decisions, probabilities and random
+  // draws as calling select() on each row in order. Linear bandits share one pass over each
+  // A_k^-1 among all rows.
+  virtual std::vector<Decision> select_batch(const Eigen::MatrixXd& contexts);
+  // Feeds back rewards[i] of arms[i] for row i of `contexts`: the same state (up to rounding) as
+  // calling update() row by row. Linear bandits apply each arm's rows as one rank-m update.
+  virtual void update_batch(const Eigen::MatrixXd& contexts, const std::vector<int>& arms, const std::vector<double>& rewards);
   // Adds one arm (a new reward model) at index num_arms(); the other arms keep what they learned.
   void add_arm();
 

@@ -13,6 +13,8 @@ namespace laser::bandit {
 class LinearBandit : public Bandit {
  public:
   void update(const Eigen::VectorXd& context, int arm, double reward) override;
+  std::vector<Decision> select_batch(const Eigen::MatrixXd& contexts) override;
+  void update_batch(const Eigen::MatrixXd& contexts, const std::vector<int>& arms, const std::vector<double>& rewards) override;
   // Full symmetric A_k^-1 (d x d) and theta_k of one arm, for tests and diagnostics.
   Eigen::MatrixXd a_inverse(int arm) const { return arms_.at(arm).inverse(); }
   const Eigen::VectorXd& theta(int arm) const { return arms_.at(arm).theta(); }
@@ -25,11 +27,18 @@ class LinearBandit : public Bandit {
   // Computes u_k = A_k^-1 c for every arm (reusing the cache when c is the cached context) and
   // leaves them in cache_u_. O(K d^2).
   void solve_all(const Eigen::VectorXd& context);
+  // The policy: a decision for `context` given u_k = A_k^-1 context of every arm (u[k]).
+  virtual Decision decide(const Eigen::VectorXd& context, const std::vector<Eigen::VectorXd>& u) = 0;
 
   std::vector<RidgeArm> arms_;
   Eigen::VectorXd cache_context_;
   std::vector<Eigen::VectorXd> cache_u_;
   std::vector<char> cache_valid_;
+  // From the last select_batch: its contexts (B x d) and U_k = A_k^-1 C^T (d x B) per arm, so that
+  // update_batch reuses them for arms not updated since.
+  Eigen::MatrixXd batch_context_;
+  std::vector<Eigen::MatrixXd> batch_u_;
+  std::vector<char> batch_valid_;
 };
 
 }  // namespace laser::bandit

@@ -41,10 +41,14 @@ double prob_gaussian_max(const std::vector<double>& means, const std::vector<dou
 Decision LinearTS::select(const Eigen::VectorXd& context) {
   check_context(context);
   solve_all(context);
+  return decide(context, cache_u_);
+}
+
+Decision LinearTS::decide(const Eigen::VectorXd& context, const std::vector<Eigen::VectorXd>& u) {
   std::vector<double> means(num_arms_), sds(num_arms_), scores(num_arms_);
   for (int k = 0; k < num_arms_; ++k) {
     means[k] = arms_[k].mean(context);
-    sds[k] = config_.ts_scale * std::sqrt(std::max(0.0, context.dot(cache_u_[k])));
+    sds[k] = config_.ts_scale * std::sqrt(std::max(0.0, context.dot(u[k])));
     scores[k] = means[k] + sds[k] * rng_.normal();
   }
   Decision d = argmax_decision(std::move(scores));

@@ -13,6 +13,9 @@ class LinearTS : public LinearBandit {
   LinearTS(const BanditConfig& config, int num_arms, int dim) : LinearBandit(config, num_arms, dim) {}
   // scores[k] = the sampled c.theta_k.
   Decision select(const Eigen::VectorXd& context) override;
+
+ protected:
+  Decision decide(const Eigen::VectorXd& context, const std::vector<Eigen::VectorXd>& u) override;
 };
 
 // P(X_a > X_j for all j != a) for independent X_j ~ N(means[j], sds[j]^2) (sd 0 = a point mass).

@@ -12,6 +12,9 @@ class LinUCB : public LinearBandit {
   LinUCB(const BanditConfig& config, int num_arms, int dim) : LinearBandit(config, num_arms, dim) {}
   // scores[k] = the upper confidence bound of arm k. O(K d^2).
   Decision select(const Eigen::VectorXd& context) override;
+
+ protected:
+  Decision decide(const Eigen::VectorXd& context, const std::vector<Eigen::VectorXd>& u) override;
 };
 
 }  // namespace laser::bandit

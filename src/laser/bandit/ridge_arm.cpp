@@ -28,6 +28,30 @@ void RidgeArm::update(const Eigen::VectorXd& c, double r, const Eigen::VectorXd&
   ++count_;
 }
 
+void RidgeArm::solve_many(const Eigen::MatrixXd& C, Eigen::MatrixXd& U) const {
+  U.noalias() = a_inv_.selfadjointView<Eigen::Lower>() * C.transpose();
+}
+
+void RidgeArm::update_many(const Eigen::MatrixXd& C, const Eigen::VectorXd& r, const Eigen::MatrixXd& U) {
+  const Eigen::Index m = C.rows();
+  if (m == 0) return;
+  if (m == 1) {  // the rank-1 path, bit for bit what update() does
+    update(C.row(0).transpose(), r[0], U.col(0));
+    return;
+  }
+  Eigen::MatrixXd S = C * U;                      // m x m, = C A^-1 C^T
+  S = 0.5 * (S + S.transpose()).eval();            // symmetric up to rounding
+  S.diagonal().array() += 1.0;
+  Eigen::LLT<Eigen::MatrixXd> llt(S);              // S = L L^T, positive definite (>= I)
+  Eigen::VectorXd resid = r - C * theta_;
+  theta_ += U * llt.solve(resid);
+  b_ += C.transpose() * r;
+  // U S^-1 U^T = W W^T with W = U L^-T.
+  Eigen::MatrixXd Wt = llt.matrixL().solve(U.transpose());  // m x d
+  a_inv_.selfadjointView<Eigen::Lower>().rankUpdate(Wt.transpose(), -1.0);
+  count_ += m;
+}
+
 Eigen::MatrixXd RidgeArm::inverse() const {
   Eigen::MatrixXd full = a_inv_.selfadjointView<Eigen::Lower>();
   return full;

@@ -19,6 +19,12 @@ class RidgeArm {
   // Adds one observation (c, r). u must be A^-1 c computed *before* this update (from solve()).
   // A^-1 <- A^-1 - u u^T / (1 + c.u); theta <- theta + u (r - c.theta) / (1 + c.u). O(d^2).
   void update(const Eigen::VectorXd& c, double r, const Eigen::VectorXd& u);
+  // U = A^-1 C^T for the rows of C (m x d) -> U (d x m): one pass over A^-1 for all of them.
+  void solve_many(const Eigen::MatrixXd& C, Eigen::MatrixXd& U) const;
+  // Adds m observations at once (Woodbury): with U = A^-1 C^T computed before this update and
+  // S = I + C U, A^-1 <- A^-1 - U S^-1 U^T and theta <- theta + U S^-1 (r - C theta). One
+  // O(d^2 m) pass instead of m rank-1 passes; the same result as m update() calls up to rounding.
+  void update_many(const Eigen::MatrixXd& C, const Eigen::VectorXd& r, const Eigen::MatrixXd& U);
   // The full symmetric A^-1 (d x d), for tests and diagnostics.
   Eigen::MatrixXd inverse() const;
   const Eigen::VectorXd& theta() const { return theta_; }

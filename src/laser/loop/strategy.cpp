@@ -76,8 +76,10 @@ BatchChoice Strategy::choose(const Eigen::MatrixXd& ctx) {
     ch.arm.assign(B, d.arm);
     ch.prob.assign(B, d.probability);
   } else {
-    for (int b = 0; b < B; ++b) {
-      auto d = bandit_->select(reduce(ctx.row(b).transpose()));
+    // One decision per prompt, all against the same state: the bandit shares its passes over A_k^-1.
+    Eigen::MatrixXd rows(B, bandit_->dim());
+    for (int b = 0; b < B; ++b) rows.row(b) = reduce(ctx.row(b).transpose()).transpose();
+    for (auto& d : bandit_->select_batch(rows)) {
       ch.arm.push_back(d.arm);
       ch.prob.push_back(d.probability);
     }
@@ -100,11 +102,21 @@ std::vector<double> Strategy::feedback(const Eigen::MatrixXd& ctx, const BatchCh
     std::fill(norm.begin(), norm.end(), r);
     return norm;
   }
+  std::vector<Eigen::Index> fed;
   for (size_t b = 0; b < raw.size(); ++b) {
     if (!std::isfinite(raw[b])) continue;
     norm[b] = normalizer_->normalize(raw[b]);
-    bandit_->update(reduce(ctx.row(static_cast<Eigen::Index>(b)).transpose()), ch.arm[b], norm[b]);
+    fed.push_back(static_cast<Eigen::Index>(b));
   }
+  Eigen::MatrixXd rows(static_cast<Eigen::Index>(fed.size()), bandit_->dim());
+  std::vector<int> arms;
+  std::vector<double> rewards;
+  for (size_t i = 0; i < fed.size(); ++i) {
+    rows.row(static_cast<Eigen::Index>(i)) = reduce(ctx.row(fed[i]).transpose()).transpose();
+    arms.push_back(ch.arm[fed[i]]);
+    rewards.push_back(norm[fed[i]]);
+  }
+  bandit_->update_batch(rows, arms, rewards);
   return norm;
 }
 
