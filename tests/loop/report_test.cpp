@@ -44,3 +44,33 @@ TEST(Report, WritesWellFormedHtmlWithEveryPlot) {
   EXPECT_EQ(html.find("<script"), std::string::npos);  // opens offline: no scripts,
   EXPECT_EQ(html.find("src="), std::string::npos);     // no external resources
 }
+
+TEST(Report, SummaryTableHasScoresAndArms) {
+  std::string dir = std::string(LASER_TEST_TMP) + "/report-table";
+  laser::io::remove_all(dir);
+  laser::io::make_dirs(dir);
+  {
+    laser::io::JsonlWriter d(dir + "/decisions.jsonl"), e(dir + "/eval.jsonl");
+    for (int s = 1; s <= 4; ++s) d.write({{"step", s}, {"arm_name", s == 1 ? "A" : "B"}, {"category", "add"}});
+    e.write({{"iteration", 0}, {"split", "dev"}, {"accuracy", 0.25}, {"per_category", {{"add", 0.25}, {"mul", 0.5}}}, {"n", 8}});
+    e.write({{"iteration", 2}, {"split", "dev"}, {"accuracy", 0.5}, {"per_category", {{"add", 0.75}, {"mul", 0.25}}}, {"n", 8}});
+  }
+  json summary = {{"arms", {"A", "B", "C"}}, {"rm_cost", {{"A", {{"calls", 2}, {"items", 30}, {"seconds", 1.25}}}}},
+                  {"test", {{"accuracy", 0.625}, {"per_category", {{"add", 1.0}, {"mul", 0.25}}}, {"n", 16}}}};
+  laser::io::write_file_atomic(dir + "/summary.json", summary.dump());
+  auto t = laser::loop::summary_table(dir);
+  EXPECT_NE(t.find("dev, iteration 0"), std::string::npos) << t;
+  EXPECT_NE(t.find("dev, iteration 2"), std::string::npos) << t;
+  EXPECT_NE(t.find("62.5%"), std::string::npos) << t;   // test overall
+  EXPECT_NE(t.find("100.0%"), std::string::npos) << t;  // test add
+  // Arm rows: A chosen once of 4 (25%), B three times (75%), C never; A's cost.
+  auto row = [&](const std::string& arm) {
+    size_t p = t.find("\n" + arm + " ");
+    return p == std::string::npos ? std::string() : t.substr(p + 1, t.find('\n', p + 1) - p - 1);
+  };
+  EXPECT_NE(row("A").find("25.0%"), std::string::npos) << t;
+  EXPECT_NE(row("A").find("30"), std::string::npos) << t;
+  EXPECT_NE(row("A").find("1.2"), std::string::npos) << t;
+  EXPECT_NE(row("B").find("75.0%"), std::string::npos) << t;
+  EXPECT_NE(row("C").find("0.0%"), std::string::npos) << t;
+}

@@ -1,5 +1,7 @@
 #include "laser/loop/report.h"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 #include <sstream>
@@ -171,6 +173,71 @@ std::string write_report(const std::string& run_dir) {
   std::string path = io::join_path(run_dir, "report.html");
   io::write_file_atomic(path, h.str());
   return path;
+}
+
+std::string summary_table(const std::string& run_dir) {
+  auto decisions = read_if(io::join_path(run_dir, "decisions.jsonl"));
+  auto evals = read_if(io::join_path(run_dir, "eval.jsonl"));
+  json summary = io::file_exists(io::join_path(run_dir, "summary.json")) ? io::read_json(io::join_path(run_dir, "summary.json")) : json::object();
+  const bool win = summary.value("metric", "accuracy") == "win_rate";
+  std::ostringstream os;
+  auto pct = [](double v) { return std::isfinite(v) ? fmt(100 * v, 1) + "%" : std::string("-"); };
+  auto pad = [](const std::string& s, size_t w, bool right = true) {
+    if (s.size() >= w) return s;
+    return right ? std::string(w - s.size(), ' ') + s : s + std::string(w - s.size(), ' ');
+  };
+  // Scores: rows dev (first and last) and test; columns overall and each category.
+  std::vector<std::pair<std::string, json>> rows;
+  const json* first_dev = nullptr;
+  const json* last_dev = nullptr;
+  for (auto& e : evals)
+    if (e.value("split", "") == "dev") {
+      if (!first_dev) first_dev = &e;
+      last_dev = &e;
+    }
+  if (first_dev) rows.push_back({"dev, iteration " + std::to_string(first_dev->value("iteration", 0)), *first_dev});
+  if (last_dev && last_dev != first_dev) rows.push_back({"dev, iteration " + std::to_string(last_dev->value("iteration", 0)), *last_dev});
+  if (summary.contains("test")) rows.push_back({"test", summary["test"]});
+  std::set<std::string> cats;
+  for (auto& [name, r] : rows)
+    if (r.contains("per_category"))
+      for (auto it = r["per_category"].begin(); it != r["per_category"].end(); ++it) cats.insert(it.key());
+  os << pad(win ? "win rate vs start" : "accuracy", 18, false) << pad("overall", 9);
+  for (auto& c : cats) os << pad(c, std::max<size_t>(8, c.size() + 1));
+  os << pad("n", 6) << "\n";
+  for (auto& [name, r] : rows) {
+    os << pad(name, 18, false) << pad(pct(num(r, "accuracy")), 9);
+    for (auto& c : cats) {
+      double v = r.contains("per_category") && r["per_category"].contains(c) ? r["per_category"][c].get<double>() : NAN;
+      os << pad(pct(v), std::max<size_t>(8, c.size() + 1));
+    }
+    os << pad(std::to_string(r.value("n", 0)), 6) << "\n";
+  }
+  // Arms: decisions over the whole run, share, cost.
+  std::vector<std::string> arms;
+  if (summary.contains("arms"))
+    for (auto& a : summary["arms"]) arms.push_back(a.get<std::string>());
+  std::map<std::string, int64_t> count;
+  for (auto& d : decisions) {
+    std::string a = d.value("arm_name", "");
+    count[a]++;
+    if (std::find(arms.begin(), arms.end(), a) == arms.end()) arms.push_back(a);
+  }
+  if (!arms.empty()) {
+    size_t w = 8;
+    for (auto& a : arms) w = std::max(w, a.size() + 2);
+    os << "\n" << pad("arm", w, false) << pad("decisions", 10) << pad("share", 8) << pad("RM items", 10) << pad("RM calls", 10)
+       << pad("RM seconds", 12) << "\n";
+    for (auto& a : arms) {
+      json c = summary.contains("rm_cost") && summary["rm_cost"].contains(a) ? summary["rm_cost"][a] : json::object();
+      double share = decisions.empty() ? NAN : static_cast<double>(count[a]) / decisions.size();
+      os << pad(a, w, false) << pad(std::to_string(count[a]), 10) << pad(pct(share), 8)
+         << pad(c.contains("items") ? std::to_string(c["items"].get<int64_t>()) : "-", 10)
+         << pad(c.contains("calls") ? std::to_string(c["calls"].get<int64_t>()) : "-", 10)
+         << pad(c.contains("seconds") ? fmt(c["seconds"].get<double>(), 1) : "-", 12) << "\n";
+    }
+  }
+  return os.str();
 }
 
 }  // namespace laser::loop

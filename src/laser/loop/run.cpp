@@ -620,6 +620,7 @@ json run_training(const Config& cfg, const RunOptions& opts) {
   io::write_file_atomic(io::join_path(dir, "summary.json"), summary.dump(2) + "\n");
   summary["report"] = write_report(dir);
   if (!opts.quiet) {
+    std::fprintf(stderr, "\n%s\n", summary_table(dir).c_str());
     std::string cats;
     for (auto& [c, a] : rt.per_category) cats += fmt::format("  {} {:.1f}%", c, 100 * a);
     std::fprintf(stderr, "run %s: test %s %.1f%% (n=%d)%s; RM items %lld, RM calls %lld, RM seconds %.1f, wall %.1f s\nreport: %s\n",
