@@ -11,25 +11,16 @@
 #include "laser/io/file_util.h"
 #include "laser/io/jsonl.h"
 #include "laser/loop/win_rate.h"
+#include "loop/loop_test_util.h"
 
 using laser::io::json;
 namespace io = laser::io;
 using namespace laser;
 
+using laser::loop::testing::sh;
+using laser::loop::testing::tmp;
+
 namespace {
-
-std::string tmp(const std::string& name) { return std::string(LASER_TEST_TMP) + "/eval-" + name; }
-
-std::string sh(const std::string& cmd, int* rc = nullptr) {
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  if (rc) *rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
-}
 
 // Scores a response by its length in bytes.
 class LengthRM : public reward::RewardModel {
@@ -63,7 +54,7 @@ struct Fixture {
 const Fixture& fixture() {
   static Fixture f = [] {
     Fixture x;
-    x.dir = tmp("fixture");
+    x.dir = tmp("eval-fixture");
     io::make_dirs(x.dir);
     x.m1 = x.dir + "/m1";
     x.m2 = x.dir + "/m2";

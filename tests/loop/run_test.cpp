@@ -16,24 +16,15 @@
 #include "laser/io/jsonl.h"
 #include "laser/loop/config.h"
 #include "laser/loop/run.h"
+#include "loop/loop_test_util.h"
 
 using laser::io::json;
 namespace io = laser::io;
 
+using laser::loop::testing::sh;
+using laser::loop::testing::tmp;
+
 namespace {
-
-std::string tmp(const std::string& name) { return std::string(LASER_TEST_TMP) + "/loop-" + name; }
-
-std::string sh(const std::string& cmd, int* rc = nullptr) {
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  if (rc) *rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
-}
 
 // Tiny random policy and two tiny random LM-likelihood RMs (made once per test binary).
 const std::string& models() {

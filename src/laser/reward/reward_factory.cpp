@@ -110,6 +110,15 @@ ModelSource model_source(const Keys& k) {
   return s;
 }
 
+// `token`, or the environment variable named by `token_env` (which then must be set).
+std::string bearer_token(const Keys& k) {
+  std::string env = k.str("token_env", "");
+  if (env.empty()) return k.str("token", "");
+  const char* v = std::getenv(env.c_str());
+  LASER_CHECK(v != nullptr, k.at("token_env"), "environment variable " + env + " is not set", "export " + env + "=<token>");
+  return v;
+}
+
 uint64_t seed_of(const Keys& k) {
   int64_t s = k.integer("seed", 0);
   LASER_CHECK(s >= 0, k.at("seed"), "must be >= 0", "seed = 0");
@@ -168,13 +177,7 @@ std::unique_ptr<RewardModel> make_reward_model(const toml::table& t, const std::
     o.retries = static_cast<int>(k.integer("retries", 3));
     o.backoff_s = k.num("backoff_s", 0.5);
     o.batch_size = static_cast<int>(k.integer("batch_size", 64));
-    o.token = k.str("token", "");
-    std::string env = k.str("token_env", "");
-    if (!env.empty()) {
-      const char* v = std::getenv(env.c_str());
-      LASER_CHECK(v != nullptr, k.at("token_env"), "environment variable " + env + " is not set", "export " + env + "=<token>");
-      o.token = v;
-    }
+    o.token = bearer_token(k);
     return std::make_unique<HttpRM>(name, o);
   }
   if (kind == "noisy") {
@@ -247,13 +250,7 @@ ServeOptions parse_serve_options(const toml::table* serve, const std::string& wh
   LASER_CHECK(o.port >= 0 && o.port < 65536, k.at("port"), "must be in 0..65535", "0 picks a free port");
   o.path = k.str("path", o.path);
   LASER_CHECK(starts_with(o.path, "/"), k.at("path"), "must start with /", "path = \"/get_reward\"");
-  o.token = k.str("token", "");
-  std::string env = k.str("token_env", "");
-  if (!env.empty()) {
-    const char* v = std::getenv(env.c_str());
-    LASER_CHECK(v != nullptr, k.at("token_env"), "environment variable " + env + " is not set", "export " + env + "=<token>");
-    o.token = v;
-  }
+  o.token = bearer_token(k);
   int64_t mb = k.integer("max_body_bytes", static_cast<int64_t>(o.max_body_bytes));
   LASER_CHECK(mb > 0, k.at("max_body_bytes"), "must be positive", "8388608 (8 MiB)");
   o.max_body_bytes = static_cast<size_t>(mb);
