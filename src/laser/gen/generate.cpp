@@ -8,6 +8,7 @@
 #include <set>
 
 #include "laser/core/error.h"
+#include "laser/model/left_pad.h"
 
 namespace laser::gen {
 
@@ -81,22 +82,12 @@ std::vector<Generation> generate(model::CausalLM& m, const text::Tokenizer* tok,
       if (uniq.empty() || uniq.back() != pi) uniq.push_back(pi);
       slot.push_back(static_cast<int64_t>(uniq.size() - 1));
     }
-    int64_t U = static_cast<int64_t>(uniq.size()), L = 0;
-    for (size_t pi : uniq) L = std::max<int64_t>(L, static_cast<int64_t>(prompts[pi].size()));
-    auto ids = torch::zeros({U, L}, lopts);    // (U,L) left-padded with id 0
-    auto mask = torch::zeros({U, L}, lopts);   // (U,L) 1 for real tokens
-    auto ia = ids.accessor<int64_t, 2>();
-    auto ma = mask.accessor<int64_t, 2>();
-    for (int64_t u = 0; u < U; ++u) {
-      const auto& pr = prompts[uniq[u]];
-      int64_t off = L - static_cast<int64_t>(pr.size());
-      for (size_t t = 0; t < pr.size(); ++t) {
-        ia[u][off + t] = pr[t];
-        ma[u][off + t] = 1;
-      }
-    }
-    ids = ids.to(dev);
-    mask = mask.to(dev);
+    std::vector<const std::vector<int32_t>*> uniq_rows;
+    for (size_t pi : uniq) uniq_rows.push_back(&prompts[pi]);
+    auto padded = model::left_pad(uniq_rows);  // (U,L)
+    const int64_t U = static_cast<int64_t>(uniq.size()), L = padded.length;
+    auto ids = padded.ids.to(dev);
+    auto mask = padded.mask.to(dev);
     model::KVCache cache;
     cache.reserve(L + p.max_new_tokens);
     auto hidden = m->hidden_states(ids, mask, &cache);                  // (U,L,d)

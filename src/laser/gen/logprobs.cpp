@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "laser/core/error.h"
+#include "laser/model/left_pad.h"
 
 namespace laser::gen {
 
@@ -24,26 +25,19 @@ std::vector<std::vector<float>> response_logprobs(model::CausalLM& m, const std:
   });
   for (size_t s = 0; s < order.size(); s += batch_size) {
     size_t e = std::min(order.size(), s + batch_size);
-    int64_t T = 0;
+    std::vector<std::vector<int32_t>> rows;  // prompt + response, left-padded below
     for (size_t k = s; k < e; ++k) {
       size_t i = order[k];
       LASER_CHECK(!prompts[i].empty(), "response_logprobs item " + std::to_string(i), "empty prompt",
                   "a prompt needs at least one token (BOS)");
-      T = std::max<int64_t>(T, static_cast<int64_t>(prompts[i].size() + responses[i].size()));
+      rows.push_back(prompts[i]);
+      rows.back().insert(rows.back().end(), responses[i].begin(), responses[i].end());
     }
-    int64_t B = static_cast<int64_t>(e - s);
-    // ids (B,T) left-padded with 0, mask (B,T)
-    auto ids = torch::zeros({B, T}, torch::kLong);
-    auto mask = torch::zeros({B, T}, torch::kLong);
-    auto ia = ids.accessor<int64_t, 2>();
-    auto ma = mask.accessor<int64_t, 2>();
-    for (int64_t b = 0; b < B; ++b) {
-      size_t i = order[s + b];
-      int64_t L = static_cast<int64_t>(prompts[i].size() + responses[i].size()), off = T - L;
-      for (size_t t = 0; t < prompts[i].size(); ++t) ia[b][off + t] = prompts[i][t];
-      for (size_t t = 0; t < responses[i].size(); ++t) ia[b][off + prompts[i].size() + t] = responses[i][t];
-      for (int64_t t = off; t < T; ++t) ma[b][t] = 1;
-    }
+    const int64_t B = static_cast<int64_t>(e - s);
+    auto padded = model::left_pad(rows);  // ids, mask (B,T)
+    const int64_t T = padded.length;
+    auto& ids = padded.ids;
+    auto& mask = padded.mask;
     // Only the positions that predict a response token need logits: the hidden states of the last
     // Rm+1 .. 2nd-to-last columns (Rm = longest response in the batch; rows are left-padded, so
     // every response ends at column T-1). log p = logit[target] - logsumexp(logits).

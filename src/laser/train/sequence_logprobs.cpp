@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "laser/core/error.h"
+#include "laser/model/left_pad.h"
 
 namespace laser::train {
 
@@ -21,7 +22,7 @@ SequenceLogps sequence_logprobs(model::CausalLM& m, const std::vector<std::vecto
     out.tokens = out.sum.clone();
     return out;
   }
-  int64_t Pn = static_cast<int64_t>(prompts.size()), Tp = 0, Tr = 0;
+  int64_t Tp = 0, Tr = 0;
   for (auto& p : prompts) {
     LASER_CHECK(!p.empty(), "sequence_logprobs", "a prompt is empty", "every prompt needs at least one token (BOS)");
     Tp = std::max<int64_t>(Tp, p.size());
@@ -31,13 +32,9 @@ SequenceLogps sequence_logprobs(model::CausalLM& m, const std::vector<std::vecto
                 "indices must be < prompts.size()");
     Tr = std::max<int64_t>(Tr, responses[i].size());
   }
-  // Prompts, left-padded: ids (Pn,Tp), mask (Pn,Tp).
-  auto pid = torch::zeros({Pn, Tp}, lopt), pmask = torch::zeros({Pn, Tp}, lopt);
-  auto pa = pid.accessor<int64_t, 2>(), pm = pmask.accessor<int64_t, 2>();
-  for (int64_t b = 0; b < Pn; ++b) {
-    int64_t off = Tp - static_cast<int64_t>(prompts[b].size());
-    for (size_t t = 0; t < prompts[b].size(); ++t) { pa[b][off + t] = prompts[b][t]; pm[b][off + t] = 1; }
-  }
+  // Prompts, left-padded: ids (P,Tp), mask (P,Tp).
+  auto padded = model::left_pad(prompts);
+  auto pid = padded.ids, pmask = padded.mask;
   // Responses, right-padded: ids (N,Tr), mask (N,Tr).
   auto rid = torch::zeros({N, std::max<int64_t>(Tr, 1)}, lopt), rmask = torch::zeros({N, std::max<int64_t>(Tr, 1)}, lopt);
   auto ra = rid.accessor<int64_t, 2>(), rm = rmask.accessor<int64_t, 2>();
