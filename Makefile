@@ -25,6 +25,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 bench: build
+	cmake --build $(BUILD) -j $(JOBS) --target benchmarks
 	bash bench/run-all.sh $(BUILD)
 
 clean:
