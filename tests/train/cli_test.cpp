@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "laser/core/error.h"
@@ -140,4 +141,29 @@ TEST(TrainCli, BadJsonlLinesReportedWithFileAndLine) {
   r = run("sft --model " + d + "/m --data " + d + "/sft_bad.jsonl --out " + d + "/o");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("sft_bad.jsonl:1"), std::string::npos) << r.output;
+}
+
+// With a chat template the prompt is the rendered user turn and every response ends with the
+// template's end-of-turn token (Qwen2: <|im_end|> = 151645) instead of EOS.
+TEST(TrainCli, ChatTemplatedPreferenceData) {
+  const char* ext = std::getenv("LASER_SHARED_EXT");
+  if (!ext || !io::dir_exists(std::string(ext) + "/tokenizers/qwen2")) GTEST_SKIP() << "../shared/ext/tokenizers/qwen2 is absent";
+  std::string tdir = std::string(ext) + "/tokenizers/qwen2";
+  auto tok = text::load_tokenizer(tdir);
+  std::string d = tmpdir("chat");
+  write(d + "/p.jsonl", "{\"prompt\": \"Hi\", \"chosen\": \"Hello!\", \"rejected\": \"Go away.\"}\n");
+  auto pe = text::PromptEncoder::from_spec("auto", tdir, "--chat-template");
+  auto pairs = train::load_preference_jsonl(d + "/p.jsonl", *tok, pe);
+  ASSERT_EQ(pairs.size(), 1u);
+  EXPECT_EQ(pairs[0].prompt, tok->encode(pe.render("Hi"), false));
+  EXPECT_EQ(pairs[0].prompt.front(), 151644);  // <|im_start|>
+  EXPECT_EQ(pairs[0].chosen.back(), 151645);
+  EXPECT_EQ(pairs[0].rejected.back(), 151645);
+  auto chosen = tok->encode("Hello!", false);
+  EXPECT_EQ(std::vector<int32_t>(pairs[0].chosen.begin(), pairs[0].chosen.end() - 1), chosen);
+  // Raw (the default) keeps the tokenizer's BOS/EOS handling.
+  auto raw = train::load_preference_jsonl(d + "/p.jsonl", *tok);
+  EXPECT_EQ(raw[0].prompt, tok->encode("Hi", true));
+  ASSERT_TRUE(tok->eos_id().has_value());
+  EXPECT_EQ(raw[0].chosen.back(), *tok->eos_id());
 }

@@ -32,7 +32,7 @@ namespace laser::cli {
 namespace {
 
 struct TrainOpts {
-  std::string model, data, out, resume, loss = "sigmoid", schedule = "constant", targets = "q_proj,v_proj";
+  std::string model, data, out, resume, loss = "sigmoid", schedule = "constant", targets = "q_proj,v_proj", chat_template, system;
   int64_t steps = 0, epochs = 1, batch = 8, micro_batch = 16, grad_accum = 1, warmup = 0, lora_r = 16, save_every = 0;
   double lr = 5e-6, beta = 0.1, nll_weight = 1.0, dpo_weight = 1.0, weight_decay = 0.0, max_grad_norm = 1.0;
   double lora_alpha = 32.0, lora_dropout = 0.1, label_smoothing = 0.0, simpo_gamma = 0.5;
@@ -44,6 +44,8 @@ struct TrainOpts {
 void add_common(CLI::App* c, TrainOpts& o, bool dpo) {
   c->add_option("--model", o.model, "policy model directory (HF layout)")->required();
   c->add_option("--data", o.data, dpo ? "JSONL with prompt, chosen, rejected" : "JSONL with prompt, response")->required();
+  c->add_option("--chat-template", o.chat_template, "prompts as a user turn of this chat template (auto or a name); responses end with its end-of-turn token");
+  c->add_option("--system", o.system, "system message for the chat template");
   c->add_option("--out", o.out, "output directory")->required();
   c->add_option("--steps", o.steps, "optimizer steps (0: --epochs over the data)")->capture_default_str();
   c->add_option("--epochs", o.epochs, "passes over the data when --steps is 0")->capture_default_str();
@@ -119,8 +121,9 @@ void run_training(const TrainOpts& o, bool dpo) {
   auto tok = text::load_tokenizer(o.model);
   std::vector<train::PreferencePair> pairs;
   std::vector<train::SftExample> sft;
-  if (dpo) pairs = train::load_preference_jsonl(o.data, *tok);
-  else sft = train::load_sft_jsonl(o.data, *tok);
+  auto pe = text::PromptEncoder::from_spec(o.chat_template, o.model, "--chat-template", o.system);
+  if (dpo) pairs = train::load_preference_jsonl(o.data, *tok, pe);
+  else sft = train::load_sft_jsonl(o.data, *tok, pe);
   size_t n = dpo ? pairs.size() : sft.size();
   LASER_CHECK(o.batch >= 1, "--batch-size", "batch size must be >= 1", "use 8");
   int64_t per_epoch = static_cast<int64_t>((n + o.batch - 1) / o.batch);
