@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -72,8 +73,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::printf("LinUCB decision = select + update, d=%d, Eigen %d.%d.%d, 1 thread\n", dim, EIGEN_WORLD_VERSION,
-              EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION);
+  const char* omp = std::getenv("OMP_NUM_THREADS");
+  std::printf("LinUCB decision = select + update, d=%d, Eigen %d.%d.%d with BLAS products, BLAS threads %s\n", dim, EIGEN_WORLD_VERSION,
+              EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION, omp ? omp : std::to_string(std::thread::hardware_concurrency()).c_str());
   std::printf("%6s %6s %22s %24s %10s %18s\n", "d", "K", "sherman_morrison_ms", "inverse_per_step_ms", "ratio", "batch_of_16_ms");
   for (int K : arms) {
     Rng rng(1);
