@@ -192,3 +192,23 @@ TEST(EvalCli, BadInvocationsGiveOneLineErrors) {
   check(eval_cmd("--model " + f.m1 + " --baseline " + f.m2 + " --judge " + f.dir + "/missing.toml --format instructions --data " + f.data),
         "missing.toml");
 }
+
+// The judge can be one [[rm]] of a `laser train` config, picked by name.
+TEST(EvalCli, JudgeFromATrainConfigByName) {
+  const auto& f = fixture();
+  std::string cfg = f.dir + "/train.toml";
+  io::write_file_atomic(cfg, "[run]\nname = \"x\"\n[[rm]]\nname = \"check\"\nkind = \"verifier\"\ntype = \"exact\"\n" +
+                                 io::read_file(f.judge).insert(0, "[[rm]]\n"));
+  int rc = 0;
+  auto log = sh(eval_cmd("--model " + f.m1 + " --baseline " + f.m1 + " --judge " + cfg + " --judge-name m3-likes --format instructions --data " + f.data),
+                &rc);
+  ASSERT_EQ(rc, 0) << log;
+  EXPECT_NE(log.find("judged by m3-likes (lm-likelihood)"), std::string::npos) << log;
+  log = sh(eval_cmd("--model " + f.m1 + " --baseline " + f.m1 + " --judge " + cfg + " --format instructions --data " + f.data), &rc);
+  EXPECT_NE(rc, 0);
+  EXPECT_NE(log.find("which one?"), std::string::npos) << log;
+  EXPECT_NE(log.find("check, m3-likes"), std::string::npos) << log;
+  log = sh(eval_cmd("--model " + f.m1 + " --baseline " + f.m1 + " --judge " + cfg + " --judge-name m3-like --format instructions --data " + f.data), &rc);
+  EXPECT_NE(rc, 0);
+  EXPECT_NE(log.find("did you mean 'm3-likes'"), std::string::npos) << log;
+}

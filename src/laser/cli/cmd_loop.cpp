@@ -84,7 +84,7 @@ void add_compare(CLI::App& app) {
 void add_eval(CLI::App& app) {
   struct Opts {
     std::string model, format = "gsm8k", path, tmpl, verifier = "auto", device = "cpu", dtype = "f32";
-    std::string chat_template, system, baseline, baseline_chat_template = "same", judge, out;
+    std::string chat_template, system, baseline, baseline_chat_template = "same", judge, judge_name, out;
     size_t limit = 0;
     int max_new_tokens = 150, threads = 0;
     double temperature = 0.0, tie_margin = 0.0;
@@ -104,7 +104,8 @@ void add_eval(CLI::App& app) {
   c->add_option("--system", o->system, "system message for the chat template");
   c->add_option("--baseline", o->baseline, "baseline model directory: also report the win rate against it (needs --judge)");
   c->add_option("--baseline-chat-template", o->baseline_chat_template, "the baseline's chat template (same = --chat-template)")->capture_default_str();
-  c->add_option("--judge", o->judge, "reward model TOML (top-level kind or an [rm] table) that judges model against baseline");
+  c->add_option("--judge", o->judge, "reward model TOML that judges model against baseline: a top-level kind, an [rm] table, or a train config's [[rm]] tables");
+  c->add_option("--judge-name", o->judge_name, "which [[rm]] of the --judge file (needed when it has several)");
   c->add_option("--tie-margin", o->tie_margin, "judge score differences up to this count as ties (half a win)")->capture_default_str();
   c->add_option("--out", o->out, "write every prompt, response, score and judge score to this JSON file");
   c->add_option("--limit", o->limit, "evaluate the first N examples (0 = all)")->capture_default_str();
@@ -128,7 +129,7 @@ void add_eval(CLI::App& app) {
     LASER_CHECK(!d.examples.empty(), o->path, "the dataset has no examples", "check --data and --limit");
     // Judge first, so a bad judge file fails before any generation.
     std::unique_ptr<reward::RewardModel> judge;
-    if (!o->judge.empty()) judge = reward::load_reward_model(o->judge);
+    if (!o->judge.empty()) judge = reward::load_reward_model(o->judge, o->judge_name);
     auto device = parse_device(o->device, "--device");
     auto dtype = parse_dtype(o->dtype, "--dtype");
     gen::SamplingParams sp;

@@ -232,12 +232,33 @@ toml::table parse_toml_file(const std::string& path) {
 
 }  // namespace
 
-std::unique_ptr<RewardModel> load_reward_model(const std::string& path) {
+std::unique_ptr<RewardModel> load_reward_model(const std::string& path, const std::string& name) {
   auto t = parse_toml_file(path);
-  if (t.contains("kind")) return make_reward_model(t, path);
-  auto* rm = t.get_as<toml::table>("rm");
-  LASER_CHECK(rm != nullptr, path, "no reward model here: neither a top-level `kind` nor an [rm] table", "add [rm] with kind = \"...\"");
-  return make_reward_model(*rm, path + " [rm]");
+  std::unique_ptr<RewardModel> rm;
+  std::vector<std::string> names;
+  if (t.contains("kind")) {
+    rm = make_reward_model(t, path);
+  } else if (auto* one = t.get_as<toml::table>("rm")) {
+    rm = make_reward_model(*one, path + " [rm]");
+  } else if (auto* many = t.get_as<toml::array>("rm")) {
+    int i = 0;
+    for (auto& node : *many) {
+      auto* tab = node.as_table();
+      std::string where = path + " [[rm]] #" + std::to_string(++i);
+      LASER_CHECK(tab != nullptr, where, "is not a table", "write [[rm]] tables");
+      auto cand = make_reward_model(*tab, where);
+      names.push_back(cand->name());
+      if (cand->name() == name || (name.empty() && many->size() == 1)) return cand;
+    }
+    std::string near = nearest(name, names);
+    throw Error(name.empty() ? "the file has " + std::to_string(names.size()) + " [[rm]] tables; which one?" : "no [[rm]] named '" + name + "'", path,
+                near.empty() || name.empty() ? "name one of " + join(names, ", ") : "did you mean '" + near + "'?");
+  } else {
+    throw Error("no reward model here: no top-level `kind`, [rm] table or [[rm]] tables", path, "add [rm] with kind = \"...\"");
+  }
+  LASER_CHECK(name.empty() || rm->name() == name, path, "the reward model here is named '" + rm->name() + "', not '" + name + "'",
+              "drop the name or use '" + rm->name() + "'");
+  return rm;
 }
 
 ServeOptions parse_serve_options(const toml::table* serve, const std::string& where) {

@@ -24,8 +24,10 @@ namespace laser::reward {
 // `where` names the table in messages ("rm.toml [rm]").
 std::unique_ptr<RewardModel> make_reward_model(const toml::table& t, const std::string& where);
 
-// Reads a TOML file whose RM is either the top-level table (it has `kind`) or its [rm] table.
-std::unique_ptr<RewardModel> load_reward_model(const std::string& path);
+// Reads a TOML file whose RM is the top-level table (it has `kind`), its [rm] table, or one of its
+// [[rm]] tables (a `laser train` config): the one named `name`, or the only one when `name` is
+// empty. A `name` that matches nothing is an error listing the names there.
+std::unique_ptr<RewardModel> load_reward_model(const std::string& path, const std::string& name = "");
 
 // serve-rm settings from a [serve] table (host, port, path, token, token_env, max_body_bytes,
 // max_items, read_timeout_s); missing table -> defaults.
