@@ -81,6 +81,11 @@ const Fixture& fixture() {
 
 std::string eval_cmd(const std::string& args) { return std::string(LASER_BIN) + " eval --threads 1 --max-new-tokens 6 " + args; }
 
+// `laser eval` of `model` against `baseline` on the fixture's instructions, judged by its judge.
+std::string judged_cmd(const Fixture& f, const std::string& model, const std::string& baseline, const std::string& extra) {
+  return eval_cmd("--model " + model + " --baseline " + baseline + " --judge " + f.judge + " --format instructions --data " + f.data + " " + extra);
+}
+
 }  // namespace
 
 TEST(WinRate, CountsWinsTiesLossesPerCategory) {
@@ -141,9 +146,7 @@ TEST(EvalCli, ModelAgainstItselfTiesEverywhere) {
   const auto& f = fixture();
   std::string out = f.dir + "/self.json";
   int rc = 0;
-  auto log = sh(eval_cmd("--model " + f.m1 + " --baseline " + f.m1 + " --judge " + f.judge + " --format instructions --data " + f.data +
-                         " --chat-template zephyr --out " + out),
-                &rc);
+  auto log = sh(judged_cmd(f, f.m1, f.m1, "--chat-template zephyr --out " + out), &rc);
   ASSERT_EQ(rc, 0) << log;
   EXPECT_NE(log.find("50.00%"), std::string::npos) << log;
   EXPECT_NE(log.find("wins 0, ties 6, losses 0"), std::string::npos) << log;
@@ -159,9 +162,7 @@ TEST(EvalCli, WinRateFollowsTheJudgeScores) {
   const auto& f = fixture();
   std::string out = f.dir + "/vs.json";
   int rc = 0;
-  auto log = sh(eval_cmd("--model " + f.m1 + " --baseline " + f.m2 + " --judge " + f.judge + " --format instructions --data " + f.data +
-                         " --temperature 1 --seed 4 --out " + out),
-                &rc);
+  auto log = sh(judged_cmd(f, f.m1, f.m2, "--temperature 1 --seed 4 --out " + out), &rc);
   ASSERT_EQ(rc, 0) << log;
   auto j = io::read_json(out);
   auto a = j["judge_scores"].get<std::vector<double>>(), b = j["baseline_judge_scores"].get<std::vector<double>>();
