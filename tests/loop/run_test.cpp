@@ -311,6 +311,10 @@ TEST(Run, InstructionDataReportsWinRateAgainstTheStart) {
   EXPECT_EQ(rc, 1);
   EXPECT_NE(msg.find("eval.judge"), std::string::npos) << msg;
   EXPECT_NE(msg.find("did you mean 'b'"), std::string::npos) << msg;
+  // With several [[rm]] the judge must be named.
+  msg = sh(std::string(LASER_BIN) + " train --config " + p + " --set eval.judge= --set run.name=bad3", &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(msg.find("set eval.judge to one of a, b"), std::string::npos) << msg;
   // The verifier reward signal needs reference answers and a checker.
   msg = sh(std::string(LASER_BIN) + " train --config " + p + " --set strategy.reward_signal=verifier --set run.name=bad2", &rc);
   EXPECT_EQ(rc, 1);

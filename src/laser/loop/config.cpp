@@ -76,7 +76,7 @@ const std::vector<ConfigKey>& config_schema() {
       {"eval.max_new_tokens", "int", "0", "evaluation response length; 0 = generation.max_new_tokens"},
       {"eval.temperature", "float", "0.0", "evaluation temperature; 0 = greedy"},
       {"eval.verifier", "string", "\"auto\"", "answer checker: auto (from data.format), gsm8k, mmlu, yesno, exact, f1, none (instruction data: win rate)"},
-      {"eval.judge", "string", "\"\"", "verifier none: name of the [[rm]] that judges the win rate against the starting policy; empty = the first [[rm]]"},
+      {"eval.judge", "string", "\"\"", "verifier none: name of the [[rm]] that judges the win rate against the starting policy (required with several [[rm]])"},
       {"eval.tie_margin", "float", "0.0", "win rate: judge score differences up to this count as ties"},
   };
   return s;

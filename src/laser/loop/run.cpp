@@ -155,11 +155,20 @@ json eval_json(const EvalResult& r, int64_t iteration, const std::string& split)
   return {{"iteration", iteration}, {"split", split}, {"metric", r.metric}, {"accuracy", r.accuracy}, {"per_category", r.per_category}, {"n", r.n}};
 }
 
-// The judge of a win-rate evaluation: a fresh instance of the [[rm]] named `name` (first when
-// empty), so judging neither loads the arms' weights twice at once nor adds to their RM cost.
+// The judge of a win-rate evaluation: a fresh instance of the [[rm]] named `name` (the only one
+// when empty), so judging neither loads the arms' weights twice at once nor adds to their RM cost.
+// With several [[rm]] the judge must be named: a silent default would favour that arm.
 std::unique_ptr<reward::RewardModel> make_judge(const Config& cfg, const std::string& name) {
   auto* arr = cfg.reward_models();
   LASER_CHECK(arr && !arr->empty(), "eval.judge", "a win-rate evaluation needs a judge but no [[rm]] is configured", "add [[rm]] tables");
+  if (name.empty() && arr->size() > 1) {
+    std::vector<std::string> names;
+    int i = 0;
+    for (auto& node : *arr)
+      names.push_back(reward::make_reward_model(*node.as_table(), "config [[rm]] #" + std::to_string(++i))->name());
+    throw Error("instruction data is evaluated by a win rate judged by one [[rm]], and none is named", "eval.judge",
+                "set eval.judge to one of " + join(names, ", ") + " (judging with a training arm favours that arm)");
+  }
   std::vector<std::string> names;
   int i = 0;
   for (auto& node : *arr) {
