@@ -155,30 +155,13 @@ json eval_json(const EvalResult& r, int64_t iteration, const std::string& split)
   return {{"iteration", iteration}, {"split", split}, {"metric", r.metric}, {"accuracy", r.accuracy}, {"per_category", r.per_category}, {"n", r.n}};
 }
 
-// The judge of a win-rate evaluation: a fresh instance of the [[rm]] named `name` (the only one
-// when empty), so judging neither loads the arms' weights twice at once nor adds to their RM cost.
-// With several [[rm]] the judge must be named: a silent default would favour that arm.
-std::unique_ptr<reward::RewardModel> make_judge(const Config& cfg, const std::string& name) {
+// The judge of a win-rate evaluation: a fresh instance of the [[rm]] named by eval.judge (required
+// when there are several: a silent default would favour that arm), so judging neither loads the
+// arms' weights twice at once nor adds to their RM cost.
+std::unique_ptr<reward::RewardModel> make_judge(const Config& cfg) {
   auto* arr = cfg.reward_models();
   LASER_CHECK(arr && !arr->empty(), "eval.judge", "a win-rate evaluation needs a judge but no [[rm]] is configured", "add [[rm]] tables");
-  if (name.empty() && arr->size() > 1) {
-    std::vector<std::string> names;
-    int i = 0;
-    for (auto& node : *arr)
-      names.push_back(reward::make_reward_model(*node.as_table(), "config [[rm]] #" + std::to_string(++i))->name());
-    throw Error("instruction data is evaluated by a win rate judged by one [[rm]], and none is named", "eval.judge",
-                "set eval.judge to one of " + join(names, ", ") + " (judging with a training arm favours that arm)");
-  }
-  std::vector<std::string> names;
-  int i = 0;
-  for (auto& node : *arr) {
-    std::string where = (cfg.source().empty() ? std::string("config") : cfg.source()) + " [[rm]] #" + std::to_string(++i);
-    auto rm = reward::make_reward_model(*node.as_table(), where);
-    if (name.empty() || rm->name() == name) return rm;
-    names.push_back(rm->name());
-  }
-  std::string near = nearest(name, names);
-  throw Error("no [[rm]] named '" + name + "' to judge with", "eval.judge", near.empty() ? "use one of " + join(names, ", ") : "did you mean '" + near + "'?");
+  return reward::pick_reward_model(*arr, cfg.get_string("eval.judge"), cfg.source().empty() ? std::string("config") : cfg.source(), "eval.judge");
 }
 
 }  // namespace
@@ -268,14 +251,14 @@ json run_training(const Config& cfg, const RunOptions& opts) {
   std::unique_ptr<reward::RewardModel> judge;
   const std::string baseline_path = io::join_path(dir, "baseline_responses.json");
   json baseline_responses;
-  if (verifier == "none") judge = make_judge(cfg, cfg.get_string("eval.judge"));
+  if (verifier == "none") judge = make_judge(cfg);
   const double tie_margin = cfg.get_float("eval.tie_margin");
   auto eval_split = [&](const data::Dataset& ds, const std::string& split) {
     if (!judge) return evaluate(policy, *tok, ds, verifier, esp, pe);
     auto responses = respond(policy, *tok, ds, esp, pe);
     std::vector<std::string> base = baseline_responses.at(split).get<std::vector<std::string>>();
     auto w = judge_win_rate(*judge, ds, responses, base, tie_margin);
-    judge->unload();
+    judge->unload();  // an extra model beside the arms: held only while judging
     EvalResult r;
     r.metric = "win_rate";
     r.accuracy = w.win_rate;

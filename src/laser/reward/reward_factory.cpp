@@ -232,27 +232,34 @@ toml::table parse_toml_file(const std::string& path) {
 
 }  // namespace
 
+std::unique_ptr<RewardModel> pick_reward_model(const toml::array& rms, const std::string& name, const std::string& source,
+                                               const std::string& name_key) {
+  std::vector<std::string> names;
+  int i = 0;
+  for (auto& node : rms) {
+    auto* tab = node.as_table();
+    std::string where = source + " [[rm]] #" + std::to_string(++i);
+    LASER_CHECK(tab != nullptr, where, "is not a table", "write [[rm]] tables");
+    auto rm = make_reward_model(*tab, where);
+    if (rm->name() == name || (name.empty() && rms.size() == 1)) return rm;
+    names.push_back(rm->name());
+  }
+  const std::string where = source + " " + name_key;
+  if (name.empty())
+    throw Error(std::to_string(names.size()) + " [[rm]] tables and none named; which one?", where, "set " + name_key + " to one of " + join(names, ", "));
+  std::string near = nearest(name, names);
+  throw Error("no [[rm]] named '" + name + "'", where, near.empty() ? "use one of " + join(names, ", ") : "did you mean '" + near + "'?");
+}
+
 std::unique_ptr<RewardModel> load_reward_model(const std::string& path, const std::string& name) {
   auto t = parse_toml_file(path);
   std::unique_ptr<RewardModel> rm;
-  std::vector<std::string> names;
   if (t.contains("kind")) {
     rm = make_reward_model(t, path);
   } else if (auto* one = t.get_as<toml::table>("rm")) {
     rm = make_reward_model(*one, path + " [rm]");
   } else if (auto* many = t.get_as<toml::array>("rm")) {
-    int i = 0;
-    for (auto& node : *many) {
-      auto* tab = node.as_table();
-      std::string where = path + " [[rm]] #" + std::to_string(++i);
-      LASER_CHECK(tab != nullptr, where, "is not a table", "write [[rm]] tables");
-      auto cand = make_reward_model(*tab, where);
-      names.push_back(cand->name());
-      if (cand->name() == name || (name.empty() && many->size() == 1)) return cand;
-    }
-    std::string near = nearest(name, names);
-    throw Error(name.empty() ? "the file has " + std::to_string(names.size()) + " [[rm]] tables; which one?" : "no [[rm]] named '" + name + "'", path,
-                near.empty() || name.empty() ? "name one of " + join(names, ", ") : "did you mean '" + near + "'?");
+    return pick_reward_model(*many, name, path, "--judge-name");
   } else {
     throw Error("no reward model here: no top-level `kind`, [rm] table or [[rm]] tables", path, "add [rm] with kind = \"...\"");
   }

@@ -24,6 +24,13 @@ namespace laser::reward {
 // `where` names the table in messages ("rm.toml [rm]").
 std::unique_ptr<RewardModel> make_reward_model(const toml::table& t, const std::string& where);
 
+// The [[rm]] table of `rms` named `name`, built (the only one when `name` is empty). `source` names
+// the file in messages ("run.toml"); `name_key` is how the user names an RM ("eval.judge",
+// "--judge-name"). An empty name with several tables, or a name that matches none, is an error
+// naming `name_key` and listing the names (the nearest one when there is one).
+std::unique_ptr<RewardModel> pick_reward_model(const toml::array& rms, const std::string& name, const std::string& source,
+                                               const std::string& name_key);
+
 // Reads a TOML file whose RM is the top-level table (it has `kind`), its [rm] table, or one of its
 // [[rm]] tables (a `laser train` config): the one named `name`, or the only one when `name` is
 // empty. A `name` that matches nothing is an error listing the names there.
