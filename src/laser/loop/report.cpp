@@ -26,21 +26,37 @@ std::string fmt(double v, int prec = 3) {
   os << std::fixed << v;
   return os.str();
 }
+// What a run directory holds (missing files read as empty), and its arms: the summary's, then any
+// other name the decisions used (ensembles), in name order.
+struct RunFiles {
+  std::vector<json> metrics, decisions, evals;
+  json summary = json::object();
+  std::vector<std::string> arms;
+};
+
+RunFiles read_run(const std::string& run_dir) {
+  RunFiles r;
+  r.metrics = read_if(io::join_path(run_dir, "metrics.jsonl"));
+  r.decisions = read_if(io::join_path(run_dir, "decisions.jsonl"));
+  r.evals = read_if(io::join_path(run_dir, "eval.jsonl"));
+  if (io::file_exists(io::join_path(run_dir, "summary.json"))) r.summary = io::read_json(io::join_path(run_dir, "summary.json"));
+  if (r.summary.contains("arms"))
+    for (auto& a : r.summary["arms"]) r.arms.push_back(a.get<std::string>());
+  std::set<std::string> seen_arms;
+  for (auto& d : r.decisions) seen_arms.insert(d.value("arm_name", ""));
+  for (auto& a : seen_arms)
+    if (std::find(r.arms.begin(), r.arms.end(), a) == r.arms.end()) r.arms.push_back(a);
+  return r;
+}
 }  // namespace
 
 std::string write_report(const std::string& run_dir) {
-  auto metrics = read_if(io::join_path(run_dir, "metrics.jsonl"));
-  auto decisions = read_if(io::join_path(run_dir, "decisions.jsonl"));
-  auto evals = read_if(io::join_path(run_dir, "eval.jsonl"));
-  json summary = io::file_exists(io::join_path(run_dir, "summary.json")) ? io::read_json(io::join_path(run_dir, "summary.json")) : json::object();
-
-  std::vector<std::string> arms;
-  if (summary.contains("arms"))
-    for (auto& a : summary["arms"]) arms.push_back(a.get<std::string>());
-  std::set<std::string> seen_arms;
-  for (auto& d : decisions) seen_arms.insert(d.value("arm_name", ""));
-  for (auto& a : seen_arms)
-    if (std::find(arms.begin(), arms.end(), a) == arms.end()) arms.push_back(a);
+  const RunFiles run = read_run(run_dir);
+  const auto& metrics = run.metrics;
+  const auto& decisions = run.decisions;
+  const auto& evals = run.evals;
+  const json& summary = run.summary;
+  const auto& arms = run.arms;
 
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>laser run " << html_escape(summary.value("run", run_dir))
@@ -176,9 +192,11 @@ std::string write_report(const std::string& run_dir) {
 }
 
 std::string summary_table(const std::string& run_dir) {
-  auto decisions = read_if(io::join_path(run_dir, "decisions.jsonl"));
-  auto evals = read_if(io::join_path(run_dir, "eval.jsonl"));
-  json summary = io::file_exists(io::join_path(run_dir, "summary.json")) ? io::read_json(io::join_path(run_dir, "summary.json")) : json::object();
+  const RunFiles run = read_run(run_dir);
+  const auto& decisions = run.decisions;
+  const auto& evals = run.evals;
+  const json& summary = run.summary;
+  const auto& arms = run.arms;
   const bool win = summary.value("metric", "accuracy") == "win_rate";
   std::ostringstream os;
   auto pct = [](double v) { return std::isfinite(v) ? fmt(100 * v, 1) + "%" : std::string("-"); };
@@ -214,15 +232,8 @@ std::string summary_table(const std::string& run_dir) {
     os << pad(std::to_string(r.value("n", 0)), 6) << "\n";
   }
   // Arms: decisions over the whole run, share, cost.
-  std::vector<std::string> arms;
-  if (summary.contains("arms"))
-    for (auto& a : summary["arms"]) arms.push_back(a.get<std::string>());
   std::map<std::string, int64_t> count;
-  for (auto& d : decisions) {
-    std::string a = d.value("arm_name", "");
-    count[a]++;
-    if (std::find(arms.begin(), arms.end(), a) == arms.end()) arms.push_back(a);
-  }
+  for (auto& d : decisions) count[d.value("arm_name", "")]++;
   if (!arms.empty()) {
     size_t w = 8;
     for (auto& a : arms) w = std::max(w, a.size() + 2);
