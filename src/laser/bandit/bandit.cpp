@@ -20,11 +20,15 @@ std::vector<Decision> Bandit::select_batch(const Eigen::MatrixXd& contexts) {
   return out;
 }
 
-void Bandit::update_batch(const Eigen::MatrixXd& contexts, const std::vector<int>& arms, const std::vector<double>& rewards) {
+void Bandit::check_batch(const Eigen::MatrixXd& contexts, const std::vector<int>& arms, const std::vector<double>& rewards) const {
   LASER_CHECK(arms.size() == static_cast<size_t>(contexts.rows()) && rewards.size() == arms.size(), "bandit " + name() + " update_batch",
               std::to_string(contexts.rows()) + " contexts, " + std::to_string(arms.size()) + " arms and " + std::to_string(rewards.size()) +
                   " rewards",
               "give one arm and one reward per context row");
+}
+
+void Bandit::update_batch(const Eigen::MatrixXd& contexts, const std::vector<int>& arms, const std::vector<double>& rewards) {
+  check_batch(contexts, arms, rewards);
   for (Eigen::Index b = 0; b < contexts.rows(); ++b) update(contexts.row(b).transpose(), arms[b], rewards[b]);
 }
 

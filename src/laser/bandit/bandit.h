@@ -75,6 +75,8 @@ class Bandit {
 
   // Throws unless arm is in [0, num_arms) and reward is finite.
   void check_update(int arm, double reward) const;
+  // Throws unless update_batch got one arm and one reward per context row.
+  void check_batch(const Eigen::MatrixXd& contexts, const std::vector<int>& arms, const std::vector<double>& rewards) const;
   // Throws unless context.size() == dim() and every entry is finite (contextual algorithms only).
   void check_context(const Eigen::VectorXd& context) const;
   // Decision for a deterministic argmax of `scores`: exact ties (within 1e-12 relative) are broken

@@ -68,9 +68,7 @@ std::vector<Decision> LinearBandit::select_batch(const Eigen::MatrixXd& contexts
 
 void LinearBandit::update_batch(const Eigen::MatrixXd& contexts, const std::vector<int>& arms, const std::vector<double>& rewards) {
   const Eigen::Index n = contexts.rows();
-  LASER_CHECK(arms.size() == static_cast<size_t>(n) && rewards.size() == arms.size(), "bandit " + name() + " update_batch",
-              std::to_string(n) + " contexts, " + std::to_string(arms.size()) + " arms and " + std::to_string(rewards.size()) + " rewards",
-              "give one arm and one reward per context row");
+  check_batch(contexts, arms, rewards);
   for (Eigen::Index i = 0; i < n; ++i) {
     check_update(arms[i], rewards[i]);
     check_context(contexts.row(i).transpose());
