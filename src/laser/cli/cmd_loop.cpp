@@ -1,7 +1,10 @@
 // `laser train`, `laser compare`, `laser eval`: the LASeR loop, baselines side by side, and
 // evaluation of a model directory on a dataset.
 #include <iostream>
+#include <map>
 #include <memory>
+
+#include <fmt/format.h>
 
 #include "laser/cli/commands.h"
 #include "laser/core/error.h"
@@ -10,16 +13,16 @@
 #include "laser/gen/sampling.h"
 #include "laser/loop/compare.h"
 #include "laser/loop/config.h"
-#include "laser/loop/evaluator.h"
-#include "laser/loop/win_rate.h"
 #include "laser/io/file_util.h"
 #include "laser/io/jsonl.h"
-#include "laser/reward/reward_factory.h"
-#include "laser/text/prompt_encoder.h"
+#include "laser/loop/evaluator.h"
 #include "laser/loop/rerank.h"
 #include "laser/loop/run.h"
+#include "laser/loop/win_rate.h"
 #include "laser/model/causal_lm.h"
 #include "laser/model/torch_util.h"
+#include "laser/reward/reward_factory.h"
+#include "laser/text/prompt_encoder.h"
 #include "laser/text/tokenizer.h"
 
 namespace laser::cli {
@@ -79,6 +82,14 @@ void add_compare(CLI::App& app) {
     for (auto& r : res["rows"]) std::cout << "report " << r["strategy"].get<std::string>() << ": " << r["report"].get<std::string>() << "\n";
     std::cout << "table: " << res["dir"].get<std::string>() << "/compare.md\n";
   });
+}
+
+// A score per category, then overall, as percentages (`extra` follows the overall line).
+void print_category_table(const char* score_name, const std::map<std::string, double>& per_category, const std::map<std::string, int>& count,
+                          double overall, int n, const std::string& extra = "") {
+  std::printf("%-16s %8s %6s\n", "category", score_name, "n");
+  for (auto& [cat, a] : per_category) std::printf("%-16s %7.2f%% %6d\n", cat.c_str(), 100 * a, count.at(cat));
+  std::printf("%-16s %7.2f%% %6d%s\n", "overall", 100 * overall, n, extra.c_str());
 }
 
 void add_eval(CLI::App& app) {
@@ -145,9 +156,7 @@ void add_eval(CLI::App& app) {
     if (v != "none") {
       auto r = loop::evaluate(m, *tok, d, v, sp, pe);
       responses = r.responses;
-      std::printf("%-16s %8s %6s\n", "category", "score", "n");
-      for (auto& [cat, a] : r.per_category) std::printf("%-16s %7.2f%% %6d\n", cat.c_str(), 100 * a, r.count[cat]);
-      std::printf("%-16s %7.2f%% %6d\n", "overall", 100 * r.accuracy, r.n);
+      print_category_table("score", r.per_category, r.count, r.accuracy, r.n);
       out["verifier"] = v;
       out["accuracy"] = r.accuracy;
       out["per_category"] = r.per_category;
@@ -158,16 +167,16 @@ void add_eval(CLI::App& app) {
     if (judge) {
       m = nullptr;  // free the model before loading the baseline
       auto btok = text::load_tokenizer(o->baseline);
-      auto bpe = o->baseline_chat_template == "same" ? text::PromptEncoder::from_spec(o->chat_template, o->baseline, "--chat-template", o->system)
-                                                     : text::PromptEncoder::from_spec(o->baseline_chat_template, o->baseline, "--baseline-chat-template", o->system);
+      const bool same = o->baseline_chat_template == "same";
+      auto bpe = text::PromptEncoder::from_spec(same ? o->chat_template : o->baseline_chat_template, o->baseline,
+                                                same ? "--chat-template" : "--baseline-chat-template", o->system);
       auto bm = model::load_model(o->baseline, device, dtype);
       auto base = loop::respond(bm, *btok, d, sp, bpe);
       bm = nullptr;
       auto w = loop::judge_win_rate(*judge, d, responses, base, o->tie_margin);
       std::printf("\nwin rate against %s, judged by %s (%s)\n", o->baseline.c_str(), judge->name().c_str(), judge->kind().c_str());
-      std::printf("%-16s %8s %6s\n", "category", "win rate", "n");
-      for (auto& [cat, a] : w.per_category) std::printf("%-16s %7.2f%% %6d\n", cat.c_str(), 100 * a, w.count[cat]);
-      std::printf("%-16s %7.2f%% %6d   wins %d, ties %d, losses %d\n", "overall", 100 * w.win_rate, w.n, w.wins, w.ties, w.losses);
+      print_category_table("win rate", w.per_category, w.count, w.win_rate, w.n,
+                           fmt::format("   wins {}, ties {}, losses {}", w.wins, w.ties, w.losses));
       out["baseline"] = o->baseline;
       out["judge"] = {{"name", judge->name()}, {"kind", judge->kind()}, {"file", o->judge}, {"tie_margin", o->tie_margin}};
       out["win_rate"] = w.win_rate;
