@@ -193,10 +193,7 @@ std::string write_report(const std::string& run_dir) {
 
 std::string summary_table(const std::string& run_dir) {
   const RunFiles run = read_run(run_dir);
-  const auto& decisions = run.decisions;
-  const auto& evals = run.evals;
   const json& summary = run.summary;
-  const auto& arms = run.arms;
   const bool win = summary.value("metric", "accuracy") == "win_rate";
   std::ostringstream os;
   auto pct = [](double v) { return std::isfinite(v) ? fmt(100 * v, 1) + "%" : std::string("-"); };
@@ -208,7 +205,7 @@ std::string summary_table(const std::string& run_dir) {
   std::vector<std::pair<std::string, json>> rows;
   const json* first_dev = nullptr;
   const json* last_dev = nullptr;
-  for (auto& e : evals)
+  for (auto& e : run.evals)
     if (e.value("split", "") == "dev") {
       if (!first_dev) first_dev = &e;
       last_dev = &e;
@@ -233,15 +230,15 @@ std::string summary_table(const std::string& run_dir) {
   }
   // Arms: decisions over the whole run, share, cost.
   std::map<std::string, int64_t> count;
-  for (auto& d : decisions) count[d.value("arm_name", "")]++;
-  if (!arms.empty()) {
+  for (auto& d : run.decisions) count[d.value("arm_name", "")]++;
+  if (!run.arms.empty()) {
     size_t w = 8;
-    for (auto& a : arms) w = std::max(w, a.size() + 2);
+    for (auto& a : run.arms) w = std::max(w, a.size() + 2);
     os << "\n" << pad("arm", w, false) << pad("decisions", 10) << pad("share", 8) << pad("RM items", 10) << pad("RM calls", 10)
        << pad("RM seconds", 12) << "\n";
-    for (auto& a : arms) {
+    for (auto& a : run.arms) {
       json c = summary.contains("rm_cost") && summary["rm_cost"].contains(a) ? summary["rm_cost"][a] : json::object();
-      double share = decisions.empty() ? NAN : static_cast<double>(count[a]) / decisions.size();
+      double share = run.decisions.empty() ? NAN : static_cast<double>(count[a]) / run.decisions.size();
       os << pad(a, w, false) << pad(std::to_string(count[a]), 10) << pad(pct(share), 8)
          << pad(c.contains("items") ? std::to_string(c["items"].get<int64_t>()) : "-", 10)
          << pad(c.contains("calls") ? std::to_string(c["calls"].get<int64_t>()) : "-", 10)
