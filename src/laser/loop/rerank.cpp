@@ -60,8 +60,8 @@ json run_rerank(const RerankOptions& o) {
   so.bandit.algorithm = cfg.get_string("bandit.algorithm");
   so.bandit.alpha = cfg.get_float("bandit.alpha");
   so.bandit.ridge = cfg.get_float("bandit.ridge");
-  Strategy strategy(so, names, static_cast<int>(policy->config().hidden_size), static_cast<uint64_t>(cfg.get_int("run.seed")));
-  strategy.load(state["extra"]["strategy"], ck);
+  auto strategy = make_strategy(so, names, static_cast<int>(policy->config().hidden_size), static_cast<uint64_t>(cfg.get_int("run.seed")));
+  strategy->load(state["extra"]["strategy"], ck);
   auto pooling = model::parse_pooling(cfg.get_string("strategy.pooling"));
 
   data::LoadOptions lo;
@@ -92,7 +92,7 @@ json run_rerank(const RerankOptions& o) {
     for (size_t k = s; k < e; ++k) ids.push_back(pe.encode(*tok, d.examples[k].prompt));
     const int64_t nb = static_cast<int64_t>(ids.size());
     Eigen::MatrixXd ctx = prompt_contexts(policy, ids, pooling);
-    auto choice = strategy.choose(ctx);
+    auto choice = strategy->choose(ctx);
     sp.seed = mix_seed(o.seed, s);
     auto gens = gen::generate(policy, *tok, ids, sp);
     std::vector<std::vector<size_t>> of(nb);
