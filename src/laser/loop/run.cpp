@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
 
 #include "laser/core/error.h"
 #include "laser/core/log.h"
@@ -71,6 +72,14 @@ train::TrainerConfig trainer_config(const RunConfig& rc, int64_t total_steps) {
   t.seed = mix_seed(static_cast<uint64_t>(rc.run.seed), 3);
   t.validate("[train]");
   return t;
+}
+
+// Fault injection for the resume tests: LASER_TEST_KILL_AFTER_STEP=N kills the process with
+// SIGKILL right after step N's log lines are written (before any checkpoint of that step), at a
+// point a test can choose exactly, as a crash or `kill -9` would.
+void kill_if_asked(int64_t step) {
+  static const char* at = std::getenv("LASER_TEST_KILL_AFTER_STEP");
+  if (at && std::atoll(at) == step) std::raise(SIGKILL);
 }
 
 // The checks of a config that need more than one key.
@@ -241,6 +250,7 @@ double Run::step(const std::vector<const data::Example*>& ex, int64_t iteration,
   for (auto& d : decisions) s.files.decisions_out->write(d);
   t.step = t_step.seconds();
   s.files.metrics_out->write(step_metrics(s.step, iteration, batch, pairs, res, decisions, t, out.raw, norm, s.arms.total_cost()));
+  kill_if_asked(s.step);
   return res.loss;
 }
 

@@ -33,6 +33,7 @@ CausalLM load_model(const std::string& dir, const DeviceSpec& device, DType dtyp
 #endif
   LASER_CHECK(io::dir_exists(dir), dir, "model directory not found", "create one with `laser init-model` or check the path");
   auto cfg = ModelConfig::load(io::join_path(dir, "config.json"));
+  RngNeutral keep_rng;  // the random init below is overwritten: it must not move the global stream
   CausalLM m(cfg);
   // Which file holds each tensor.
   std::map<std::string, std::string> where_is;
