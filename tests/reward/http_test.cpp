@@ -432,6 +432,7 @@ TEST(ServeRm, ItemsTimesLengthLimit) {
   std::vector<RewardItem> many(20, RewardItem{"p", std::string(60, 'x'), std::string("x"), ""});
   auto m = failure_of(rm, many);
   EXPECT_NE(m.find("HTTP 413"), std::string::npos) << m;
+  EXPECT_NE(m.find("lower this RM's batch_size"), std::string::npos) << m;
   srv.stop();
 }
 
