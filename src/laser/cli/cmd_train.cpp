@@ -105,6 +105,7 @@ train::TrainerConfig make_config(const TrainOpts& o) {
   c.loss.type = o.loss; c.loss.beta = o.beta; c.loss.dpo_weight = o.dpo_weight; c.loss.nll_weight = o.nll_weight;
   c.loss.label_smoothing = o.label_smoothing; c.loss.simpo_gamma = o.simpo_gamma;
   c.seed = o.seed;
+  c.base_model_path = o.model;  // the checkpoint adapters' base_model_name_or_path
   return c;
 }
 
