@@ -30,6 +30,8 @@ void PromptEncoder::set_token_budget(size_t budget) {
   budget_->budget = budget;
 }
 
+size_t PromptEncoder::token_budget() const { return budget_ ? budget_->budget : 0; }
+
 size_t PromptEncoder::truncated_count() const { return budget_ ? budget_->truncated.load() : 0; }
 
 std::vector<int32_t> fit_to_budget(const Tokenizer& tok, const std::string& content, size_t budget,

@@ -50,7 +50,7 @@ class PromptEncoder {
   // than `budget` tokens (0: no limit). Copies of this encoder share the count of cut prompts; when
   // the last copy goes, one warning says how many there were (one per run, not one per prompt).
   void set_token_budget(size_t budget);
-  size_t token_budget() const { return budget_ ? budget_->budget : 0; }
+  size_t token_budget() const;
   size_t truncated_count() const;
   // The id that ends an assistant turn: chat: the template's end-of-turn token when the tokenizer
   // has it as one id, else EOS; raw: EOS. nullopt when there is none.
