@@ -1,11 +1,16 @@
+// Run configs: defaults and overrides, one-line errors, the key reference, the shipped configs/
+// (valid, and configs/world.toml equal to what `laser world` writes).
 #include <gtest/gtest.h>
 
 #include "laser/core/error.h"
+#include "laser/io/file_util.h"
 #include "laser/loop/config.h"
+#include "laser/loop/world_setup.h"
 #include "laser/reward/reward_factory.h"
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 using laser::loop::Config;
 
@@ -123,4 +128,22 @@ TEST(Config, ShippedConfigsAreValid) {
     EXPECT_GE(i, 3) << f.path();
   }
   EXPECT_GE(n, 2);
+}
+
+// configs/world.toml (what `laser train` suggests without --config) is the config `laser world`
+// writes with its default options (as scripts/run-main.sh runs it), comment lines aside.
+TEST(Config, ShippedWorldConfigIsTheBuiltInWorld) {
+  auto strip = [](const std::string& text) {
+    std::istringstream in(text);
+    std::string out, line;
+    while (std::getline(in, line))
+      if (line.rfind('#', 0) != 0) out += line + "\n";
+    return out;
+  };
+  const std::string path = std::string(LASER_SOURCE_DIR) + "/configs/world.toml";
+  ASSERT_TRUE(laser::io::file_exists(path));
+  EXPECT_EQ(strip(laser::io::read_file(path)), strip(laser::loop::world_run_config({})));
+  auto c = Config::load(path);
+  EXPECT_EQ(c.get_string("data.format"), "world");
+  EXPECT_EQ(c.get_string("policy.model"), ".cache/world/v1-add+mul+cmp-9-n480-s1-small/policy");
 }
