@@ -77,9 +77,11 @@ void expect_identical(const RunFilesOf& a, const RunFilesOf& b, const std::strin
   EXPECT_EQ(a.metrics, b.metrics) << what;
 }
 
+// The uninterrupted run, once per test process (ctest runs tests as parallel processes: each writes
+// its own copy).
 const RunFilesOf& uninterrupted() {
   static RunFilesOf f = [] {
-    std::string out = tmp("exact-ref");
+    std::string out = tmp(std::string("exact-ref-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     io::remove_all(out);
     int rc = 0;
     auto log = sh(train_cmd(config(out)), &rc);

@@ -62,13 +62,7 @@ void add_init_model(CLI::App& app) {
     m->to(model::to_torch(parse_dtype(o->dtype, "--dtype")));
     model::save_model(m, o->out);
     if (o->tokenizer == "bytes") text::ByteTokenizer::save(o->out);
-    else {
-      for (const char* f : {"tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt", "added_tokens.json",
-                            "tokenizer.model", "special_tokens_map.json", "laser_tokenizer.json"}) {
-        std::string src = io::join_path(o->tokenizer, f);
-        if (io::file_exists(src)) io::write_file_atomic(io::join_path(o->out, f), io::read_file(src));
-      }
-    }
+    else text::copy_tokenizer_files(o->tokenizer, o->out);
     std::cout << "wrote " << o->out << ": " << cfg.architecture << ", " << cfg.num_parameters() << " parameters\n";
   });
 }

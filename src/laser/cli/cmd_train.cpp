@@ -199,11 +199,7 @@ void run_training(const TrainOpts& o, bool dpo) {
     m->merge_lora();
     std::string mdir = io::join_path(o.out, "model");
     model::save_model(m, mdir);
-    for (const char* f : {"tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt", "tokenizer.model",
-                          "special_tokens_map.json", "laser_tokenizer.json"}) {
-      std::string src = io::join_path(o.model, f);
-      if (io::file_exists(src)) io::write_file_atomic(io::join_path(mdir, f), io::read_file(src));
-    }
+    text::copy_tokenizer_files(o.model, mdir);
     log::info("{}: {} steps, wrote {}", dpo ? "dpo" : "sft", total - start, o.out);
   }
   dist->barrier();

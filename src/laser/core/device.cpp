@@ -1,3 +1,4 @@
+// Device and dtype names, default thread count (see device.h).
 #include "laser/core/device.h"
 
 #include <cstdlib>

@@ -1,3 +1,4 @@
+// laser::Error: what, where, hint in one line (see error.h).
 #include "laser/core/error.h"
 
 namespace laser {

@@ -1,3 +1,4 @@
+// Leveled logging to stderr (see log.h).
 #include "laser/core/log.h"
 
 #include <atomic>

@@ -1,3 +1,4 @@
+// The progress bar with rate and ETA on stderr (see progress.h).
 #include "laser/core/progress.h"
 
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// The seeded random number generator and seed mixing (see rng.h).
 #include "laser/core/rng.h"
 
 #include <cmath>

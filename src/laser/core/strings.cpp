@@ -1,3 +1,4 @@
+// String helpers: split, join, trim, nearest match for "did you mean" hints (see strings.h).
 #include "laser/core/strings.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// Files and directories: existence, reads, atomic writes, directory trees (see file_util.h).
 #include "laser/io/file_util.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// `laser compare`: the same config run once per strategy, and the paper-style table (see compare.h).
 #include "laser/loop/compare.h"
 
 #include <cstdio>

@@ -121,78 +121,104 @@ Binding strs(const char* key, F field, const char* doc) {
 
 #define F(path) [](RunConfig& c) -> auto& { return c.path; }
 
+// The run and the policy.
+std::vector<Binding> run_bindings() {
+  return {
+    str("run.name", F(run.name), {}, "run directory name under run.out_dir"),
+    str("run.out_dir", F(run.out_dir), {}, "where run directories are created"),
+    num("run.seed", F(run.seed), at_least(0), "seed for data order, sampling, bandit and noise"),
+    num("run.iterations", F(run.iterations), at_least(0), "M: iterations over the training prompts (authors: 10)"),
+    str("run.device", F(run.device), {}, "cpu, cuda or cuda:N"),
+    str("run.dtype", F(run.dtype), {"f32", "bf16", "f16"}, "compute dtype: f32, bf16, f16"),
+    num("run.threads", F(run.threads), between(0, 4096), "intra-op threads; 0 = all cores"),
+    num("run.early_stop_loss", F(run.early_stop_loss), at_least(0), "stop when an iteration's mean loss is below this (authors: 0.1); 0 = off"),
+    num("run.checkpoint_every_steps", F(run.checkpoint_every_steps), at_least(0), "also checkpoint every N steps inside an iteration; 0 = only at iteration ends"),
+    num("run.max_steps", F(run.max_steps), at_least(0), "stop after this many training steps in total (with a checkpoint); 0 = no limit"),
+    str("policy.model", F(policy.model), {}, "policy model directory (HF layout); required"),
+    str("policy.chat_template", F(policy.chat_template), {}, "render prompts as a user turn: auto (from the policy's tokenizer_config.json), llama-3, chatml, qwen2, qwen2.5, llama-2, mistral, zephyr; empty = raw prompt"),
+    str("policy.system_prompt", F(policy.system_prompt), {}, "system message of the chat template (needs policy.chat_template)"),
+  };
+}
+
+// Data and generation.
+std::vector<Binding> data_bindings() {
+  return {
+    str("data.format", F(data.format), data::dataset_formats(), "gsm8k, strategyqa, mmlu, instructions, longbench, nq, jsonl, world"),
+    str("data.path", F(data.path), {}, "dataset file or folder (world: ignored)"),
+    num("data.train_size", F(data.train_size), at_least(0), "training prompts; 0 = everything left after dev and test"),
+    num("data.dev_size", F(data.dev_size), at_least(0), "dev prompts evaluated after each iteration"),
+    num("data.test_size", F(data.test_size), at_least(0), "test prompts evaluated at the end"),
+    str("data.template", F(data.template_spec), {}, "prompt template: reasoning (METHOD.md), mmlu, instruction, world, or a string with {question}"),
+    strs("data.world_skills", F(data.world_skills), "world: skills to generate"),
+    num("data.world_size", F(data.world_size), at_least(1), "world: examples generated"),
+    num("data.world_max", F(data.world_max), between(1, 1000000), "world: largest operand (9 = one-digit facts a tiny model learns quickly)"),
+    num("data.batch_size", F(data.batch_size), at_least(1), "prompts per step (authors: 16)"),
+    num("generation.n", F(generation.n), between(1, 4096), "responses sampled per prompt (authors: 30)"),
+    num("generation.temperature", F(generation.temperature), at_least(0), "sampling temperature (authors: 0.8)"),
+    num("generation.top_p", F(generation.top_p), {0, 1, true, false}, "nucleus sampling; 1 = off"),
+    num("generation.top_k", F(generation.top_k), at_least(0), "top-k sampling; 0 = off"),
+    num("generation.max_new_tokens", F(generation.max_new_tokens), at_least(1), "response length limit in tokens (authors: 150)"),
+    strs("generation.stop", F(generation.stop_strings), "stop strings"),
+  };
+}
+
+// The strategy and its bandit.
+std::vector<Binding> strategy_bindings() {
+  return {
+    str("strategy.name", F(strategy.name), {}, "laser, fixed:NAME, random, sequential, score-ensemble, agreement-ensemble, online-ensemble"),
+    str("strategy.mode", F(mode), {"per-query", "per-batch"}, "per-query (one arm per prompt, authors' default) or per-batch"),
+    str("strategy.pooling", F(pooling), {"mean-input", "last-input", "mean-hidden", "last-hidden"}, "context: mean-input (authors), last-input, mean-hidden, last-hidden (paper)"),
+    str("strategy.reward_signal", F(reward_signal), {"neg-loss", "verifier"}, "bandit reward: neg-loss (paper) or verifier (agreement of the RM's pairs with a verifier on reference answers)"),
+    str("strategy.normalizer", F(strategy.normalizer), {"percentile", "zscore", "none"}, "bandit reward normalizer: percentile (20th/80th, paper), zscore, none"),
+    num("strategy.context_dim", F(strategy.context_dim), at_least(0), "random projection of contexts to this many dimensions; 0 = off"),
+    flag("strategy.context_l2", F(strategy.context_l2), "L2-normalize bandit contexts (after any projection); the paper uses raw contexts"),
+    num("strategy.online_lr", F(strategy.online_lr), above(0), "online-ensemble: learning rate of the multiplicative weight update"),
+    str("bandit.algorithm", F(strategy.bandit.algorithm), bandit::bandit_names(), "linucb, linear_ts, epsilon_greedy, ucb1, exp3, softmax, round_robin, uniform, fixed"),
+    num("bandit.alpha", F(strategy.bandit.alpha), at_least(0), "LinUCB exploration (authors: 0.1)"),
+    num("bandit.ridge", F(strategy.bandit.ridge), above(0), "ridge lambda: A starts at lambda * I"),
+    num("bandit.epsilon", F(strategy.bandit.epsilon), between(0, 1), "epsilon-greedy exploration probability"),
+    num("bandit.epsilon_decay", F(strategy.bandit.epsilon_decay), at_least(0), "epsilon_t = epsilon / (1 + decay * t); 0 = fixed"),
+    num("bandit.exp3_gamma", F(strategy.bandit.exp3_gamma), {0, 1, true, false}, "Exp3 exploration"),
+    num("bandit.temperature", F(strategy.bandit.temperature), above(0), "softmax temperature"),
+    num("bandit.ts_scale", F(strategy.bandit.ts_scale), above(0), "linear Thompson sampling posterior scale"),
+  };
+}
+
+// Pairs, training and evaluation.
+std::vector<Binding> training_bindings() {
+  return {
+    str("pairs.mode", F(pairs.mode), {"rank1-vs-rest", "best-vs-worst", "margin"}, "rank1-vs-rest (authors), best-vs-worst, margin"),
+    num("pairs.num_pairs", F(pairs.num_pairs), at_least(1), "P: pairs per prompt for rank1-vs-rest (authors: 10)"),
+    num("pairs.margin", F(pairs.margin), at_least(0), "margin mode: minimum score difference"),
+    num("train.lr", F(train.lr), above(0), "learning rate (authors: 5e-6)"),
+    num("train.weight_decay", F(train.weight_decay), at_least(0), "AdamW weight decay (matrices only)"),
+    str("train.schedule", F(train.schedule), {"constant", "linear", "cosine"}, "constant, linear, cosine"),
+    num("train.warmup_steps", F(train.warmup_steps), at_least(0), "linear warmup steps"),
+    num("train.max_grad_norm", F(train.max_grad_norm), at_least(0), "global gradient-norm clipping; 0 = off"),
+    num("train.micro_batch", F(train.micro_batch), at_least(0), "pairs per forward/backward (gradient accumulation over a step); 0 = all"),
+    num("train.beta", F(train.loss.beta), above(0), "DPO beta (authors: 0.1)"),
+    str("train.loss", F(train.loss.type), {"sigmoid", "ipo", "hinge", "simpo"}, "preference loss: sigmoid (DPO), ipo, hinge, simpo"),
+    num("train.dpo_weight", F(train.loss.dpo_weight), at_least(0), "weight of the preference loss"),
+    num("train.nll_weight", F(train.loss.nll_weight), at_least(0), "weight of the chosen NLL (reasoning: 1, instruction following: 0)"),
+    flag("train.lora", F(train.lora), "LoRA adapters (false = full fine-tuning)"),
+    num("train.lora_r", F(train.lora_r), at_least(1), "LoRA rank"),
+    num("train.lora_alpha", F(train.lora_alpha), above(0), "LoRA alpha"),
+    num("train.lora_dropout", F(train.lora_dropout), {0, 1, false, true}, "LoRA dropout"),
+    strs("train.lora_targets", F(train.lora_targets), "LoRA target modules"),
+    num("eval.max_new_tokens", F(eval.max_new_tokens), at_least(0), "evaluation response length; 0 = generation.max_new_tokens"),
+    num("eval.temperature", F(eval.temperature), at_least(0), "evaluation temperature; 0 = greedy"),
+    str("eval.verifier", F(eval.verifier), {"auto", "gsm8k", "mmlu", "yesno", "exact", "f1", "none"}, "answer checker: auto (from data.format), gsm8k, mmlu, yesno, exact, f1, none (instruction data: win rate)"),
+    str("eval.judge", F(eval.judge), {}, "verifier none: name of the [[rm]] that judges the win rate against the starting policy (required with several [[rm]])"),
+    num("eval.tie_margin", F(eval.tie_margin), at_least(0), "win rate: judge score differences up to this count as ties"),
+  };
+}
+
+// Every binding, in the order of the reference, each default written from RunConfig{}.
 const std::vector<Binding>& bindings() {
   static const std::vector<Binding> b = [] {
-    std::vector<Binding> v = {
-        str("run.name", F(run.name), {}, "run directory name under run.out_dir"),
-        str("run.out_dir", F(run.out_dir), {}, "where run directories are created"),
-        num("run.seed", F(run.seed), at_least(0), "seed for data order, sampling, bandit and noise"),
-        num("run.iterations", F(run.iterations), at_least(0), "M: iterations over the training prompts (authors: 10)"),
-        str("run.device", F(run.device), {}, "cpu, cuda or cuda:N"),
-        str("run.dtype", F(run.dtype), {"f32", "bf16", "f16"}, "compute dtype: f32, bf16, f16"),
-        num("run.threads", F(run.threads), between(0, 4096), "intra-op threads; 0 = all cores"),
-        num("run.early_stop_loss", F(run.early_stop_loss), at_least(0), "stop when an iteration's mean loss is below this (authors: 0.1); 0 = off"),
-        num("run.checkpoint_every_steps", F(run.checkpoint_every_steps), at_least(0), "also checkpoint every N steps inside an iteration; 0 = only at iteration ends"),
-        num("run.max_steps", F(run.max_steps), at_least(0), "stop after this many training steps in total (with a checkpoint); 0 = no limit"),
-        str("policy.model", F(policy.model), {}, "policy model directory (HF layout); required"),
-        str("policy.chat_template", F(policy.chat_template), {}, "render prompts as a user turn: auto (from the policy's tokenizer_config.json), llama-3, chatml, qwen2, qwen2.5, llama-2, mistral, zephyr; empty = raw prompt"),
-        str("policy.system_prompt", F(policy.system_prompt), {}, "system message of the chat template (needs policy.chat_template)"),
-        str("data.format", F(data.format), data::dataset_formats(), "gsm8k, strategyqa, mmlu, instructions, longbench, nq, jsonl, world"),
-        str("data.path", F(data.path), {}, "dataset file or folder (world: ignored)"),
-        num("data.train_size", F(data.train_size), at_least(0), "training prompts; 0 = everything left after dev and test"),
-        num("data.dev_size", F(data.dev_size), at_least(0), "dev prompts evaluated after each iteration"),
-        num("data.test_size", F(data.test_size), at_least(0), "test prompts evaluated at the end"),
-        str("data.template", F(data.template_spec), {}, "prompt template: reasoning (METHOD.md), mmlu, instruction, world, or a string with {question}"),
-        strs("data.world_skills", F(data.world_skills), "world: skills to generate"),
-        num("data.world_size", F(data.world_size), at_least(1), "world: examples generated"),
-        num("data.world_max", F(data.world_max), between(1, 1000000), "world: largest operand (9 = one-digit facts a tiny model learns quickly)"),
-        num("data.batch_size", F(data.batch_size), at_least(1), "prompts per step (authors: 16)"),
-        num("generation.n", F(generation.n), between(1, 4096), "responses sampled per prompt (authors: 30)"),
-        num("generation.temperature", F(generation.temperature), at_least(0), "sampling temperature (authors: 0.8)"),
-        num("generation.top_p", F(generation.top_p), {0, 1, true, false}, "nucleus sampling; 1 = off"),
-        num("generation.top_k", F(generation.top_k), at_least(0), "top-k sampling; 0 = off"),
-        num("generation.max_new_tokens", F(generation.max_new_tokens), at_least(1), "response length limit in tokens (authors: 150)"),
-        strs("generation.stop", F(generation.stop_strings), "stop strings"),
-        str("strategy.name", F(strategy.name), {}, "laser, fixed:NAME, random, sequential, score-ensemble, agreement-ensemble, online-ensemble"),
-        str("strategy.mode", F(mode), {"per-query", "per-batch"}, "per-query (one arm per prompt, authors' default) or per-batch"),
-        str("strategy.pooling", F(pooling), {"mean-input", "last-input", "mean-hidden", "last-hidden"}, "context: mean-input (authors), last-input, mean-hidden, last-hidden (paper)"),
-        str("strategy.reward_signal", F(reward_signal), {"neg-loss", "verifier"}, "bandit reward: neg-loss (paper) or verifier (agreement of the RM's pairs with a verifier on reference answers)"),
-        str("strategy.normalizer", F(strategy.normalizer), {"percentile", "zscore", "none"}, "bandit reward normalizer: percentile (20th/80th, paper), zscore, none"),
-        num("strategy.context_dim", F(strategy.context_dim), at_least(0), "random projection of contexts to this many dimensions; 0 = off"),
-        flag("strategy.context_l2", F(strategy.context_l2), "L2-normalize bandit contexts (after any projection); the paper uses raw contexts"),
-        num("strategy.online_lr", F(strategy.online_lr), above(0), "online-ensemble: learning rate of the multiplicative weight update"),
-        str("bandit.algorithm", F(strategy.bandit.algorithm), bandit::bandit_names(), "linucb, linear_ts, epsilon_greedy, ucb1, exp3, softmax, round_robin, uniform, fixed"),
-        num("bandit.alpha", F(strategy.bandit.alpha), at_least(0), "LinUCB exploration (authors: 0.1)"),
-        num("bandit.ridge", F(strategy.bandit.ridge), above(0), "ridge lambda: A starts at lambda * I"),
-        num("bandit.epsilon", F(strategy.bandit.epsilon), between(0, 1), "epsilon-greedy exploration probability"),
-        num("bandit.epsilon_decay", F(strategy.bandit.epsilon_decay), at_least(0), "epsilon_t = epsilon / (1 + decay * t); 0 = fixed"),
-        num("bandit.exp3_gamma", F(strategy.bandit.exp3_gamma), {0, 1, true, false}, "Exp3 exploration"),
-        num("bandit.temperature", F(strategy.bandit.temperature), above(0), "softmax temperature"),
-        num("bandit.ts_scale", F(strategy.bandit.ts_scale), above(0), "linear Thompson sampling posterior scale"),
-        str("pairs.mode", F(pairs.mode), {"rank1-vs-rest", "best-vs-worst", "margin"}, "rank1-vs-rest (authors), best-vs-worst, margin"),
-        num("pairs.num_pairs", F(pairs.num_pairs), at_least(1), "P: pairs per prompt for rank1-vs-rest (authors: 10)"),
-        num("pairs.margin", F(pairs.margin), at_least(0), "margin mode: minimum score difference"),
-        num("train.lr", F(train.lr), above(0), "learning rate (authors: 5e-6)"),
-        num("train.weight_decay", F(train.weight_decay), at_least(0), "AdamW weight decay (matrices only)"),
-        str("train.schedule", F(train.schedule), {"constant", "linear", "cosine"}, "constant, linear, cosine"),
-        num("train.warmup_steps", F(train.warmup_steps), at_least(0), "linear warmup steps"),
-        num("train.max_grad_norm", F(train.max_grad_norm), at_least(0), "global gradient-norm clipping; 0 = off"),
-        num("train.micro_batch", F(train.micro_batch), at_least(0), "pairs per forward/backward (gradient accumulation over a step); 0 = all"),
-        num("train.beta", F(train.loss.beta), above(0), "DPO beta (authors: 0.1)"),
-        str("train.loss", F(train.loss.type), {"sigmoid", "ipo", "hinge", "simpo"}, "preference loss: sigmoid (DPO), ipo, hinge, simpo"),
-        num("train.dpo_weight", F(train.loss.dpo_weight), at_least(0), "weight of the preference loss"),
-        num("train.nll_weight", F(train.loss.nll_weight), at_least(0), "weight of the chosen NLL (reasoning: 1, instruction following: 0)"),
-        flag("train.lora", F(train.lora), "LoRA adapters (false = full fine-tuning)"),
-        num("train.lora_r", F(train.lora_r), at_least(1), "LoRA rank"),
-        num("train.lora_alpha", F(train.lora_alpha), above(0), "LoRA alpha"),
-        num("train.lora_dropout", F(train.lora_dropout), {0, 1, false, true}, "LoRA dropout"),
-        strs("train.lora_targets", F(train.lora_targets), "LoRA target modules"),
-        num("eval.max_new_tokens", F(eval.max_new_tokens), at_least(0), "evaluation response length; 0 = generation.max_new_tokens"),
-        num("eval.temperature", F(eval.temperature), at_least(0), "evaluation temperature; 0 = greedy"),
-        str("eval.verifier", F(eval.verifier), {"auto", "gsm8k", "mmlu", "yesno", "exact", "f1", "none"}, "answer checker: auto (from data.format), gsm8k, mmlu, yesno, exact, f1, none (instruction data: win rate)"),
-        str("eval.judge", F(eval.judge), {}, "verifier none: name of the [[rm]] that judges the win rate against the starting policy (required with several [[rm]])"),
-        num("eval.tie_margin", F(eval.tie_margin), at_least(0), "win rate: judge score differences up to this count as ties"),
-    };
+    std::vector<Binding> v;
+    for (auto part : {run_bindings, data_bindings, strategy_bindings, training_bindings})
+      for (auto& x : part()) v.push_back(std::move(x));
     const RunConfig defaults;
     for (auto& x : v) x.key.dflt = x.text(defaults);
     return v;

@@ -1,3 +1,4 @@
+// Bandit contexts from prompts through the policy's embed() (see contexts.h).
 #include "laser/loop/contexts.h"
 
 #include "laser/model/left_pad.h"

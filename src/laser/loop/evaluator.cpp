@@ -1,3 +1,4 @@
+// Evaluation of a policy on a dataset with an answer checker (see evaluator.h).
 #include "laser/loop/evaluator.h"
 
 #include "laser/core/error.h"

@@ -30,14 +30,14 @@ std::string fmt(double v, int prec = 3) {
 }
 // What a run directory holds (missing files read as empty), and its arms: the summary's, then any
 // other name the decisions used (ensembles), in name order.
-struct RunFiles {
+struct RunRecord {
   std::vector<json> metrics, decisions, evals;
   json summary = json::object();
   std::vector<std::string> arms;
 };
 
-RunFiles read_run(const std::string& run_dir) {
-  RunFiles r;
+RunRecord read_run(const std::string& run_dir) {
+  RunRecord r;
   r.metrics = read_if(io::join_path(run_dir, "metrics.jsonl"));
   r.decisions = read_if(io::join_path(run_dir, "decisions.jsonl"));
   r.evals = read_if(io::join_path(run_dir, "eval.jsonl"));
@@ -50,30 +50,22 @@ RunFiles read_run(const std::string& run_dir) {
     if (std::find(r.arms.begin(), r.arms.end(), a) == r.arms.end()) r.arms.push_back(a);
   return r;
 }
-}  // namespace
 
-std::string write_report(const std::string& run_dir) {
-  const RunFiles run = read_run(run_dir);
-  const auto& metrics = run.metrics;
-  const auto& decisions = run.decisions;
-  const auto& evals = run.evals;
+// The page's head and title line.
+void write_head(std::ostringstream& h, const RunRecord& run, const std::string& run_dir) {
   const json& summary = run.summary;
-  const auto& arms = run.arms;
-
-  std::ostringstream h;
   h << "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>laser run " << html_escape(summary.value("run", run_dir))
     << "</title>\n<style>body{font-family:sans-serif;max-width:1400px;margin:1em auto;padding:0 1em}"
        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
        "th{background:#f4f4f4}.plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:12px}"
        ".plots svg{height:auto}</style></head><body>\n";
   h << "<h1>laser run: " << html_escape(summary.value("run", run_dir)) << "</h1>\n";
-  h << "<p>strategy <b>" << html_escape(summary.value("strategy", "?")) << "</b>, " << metrics.size() << " steps, "
-    << decisions.size() << " bandit decisions, wall time " << fmt(num(summary, "wall_seconds", 0), 1) << " s.</p>\n";
+  h << "<p>strategy <b>" << html_escape(summary.value("strategy", "?")) << "</b>, " << run.metrics.size() << " steps, "
+    << run.decisions.size() << " bandit decisions, wall time " << fmt(num(summary, "wall_seconds", 0), 1) << " s.</p>\n";
+}
 
-  // What the evaluations measure: accuracy (answer checker) or win rate against the starting policy.
-  const bool win = summary.value("metric", "accuracy") == "win_rate";
-  const std::string metric = win ? "win rate vs starting policy" : "accuracy";
-  if (win) h << "<p>Evaluation: win rate of the policy's responses against the starting policy's, judged by a reward model (ties count half).</p>\n";
+// The summary tables: test result per category, RM cost per arm.
+void write_summary_tables(std::ostringstream& h, const json& summary, const std::string& metric) {
   // Summary table.
   if (summary.contains("test")) {
     const json& t = summary["test"];
@@ -93,8 +85,12 @@ std::string write_report(const std::string& run_dir) {
         << it->value("tokens", 0) << "</td><td>" << fmt(num(*it, "seconds", 0), 2) << "</td></tr>";
     h << "</table>\n";
   }
+}
 
-  h << "<h2>Plots</h2><div class='plots'>\n";
+// Arm share per step, and per category (whole run and last iteration).
+void write_arm_plots(std::ostringstream& h, const RunRecord& run) {
+  const auto& decisions = run.decisions;
+  const auto& arms = run.arms;
   // 1. Arm share over time (per step).
   {
     std::map<long, std::map<std::string, int>> per_step;
@@ -134,6 +130,13 @@ std::string write_report(const std::string& run_dir) {
       h << svg_bar_chart(pass == 0 ? "Arm share per category (whole run)" : "Arm share per category (last iteration)", cats, gs, "share");
     }
   }
+}
+
+// Bandit reward and training loss per step, dev evaluation per iteration, RM cost per arm.
+void write_training_plots(std::ostringstream& h, const RunRecord& run, const std::string& metric, bool win) {
+  const auto& metrics = run.metrics;
+  const auto& evals = run.evals;
+  const json& summary = run.summary;
   // 3. Bandit reward, 4. loss.
   {
     Series rn{"normalized reward", {}}, rr{"raw reward", {}};
@@ -179,7 +182,10 @@ std::string write_report(const std::string& run_dir) {
     h << svg_bar_chart("RM calls per arm", names, {calls}, "calls", true);
     h << svg_bar_chart("RM seconds per arm", names, {secs}, "seconds");
   }
-  h << "</div>\n";
+}
+
+// One row per evaluation.
+void write_eval_table(std::ostringstream& h, const std::vector<json>& evals, bool win) {
   // Eval table. The test split is scored once, after training (its line says iteration -1).
   if (!evals.empty()) {
     h << "<h2>Evaluations</h2><table><tr><th>iteration</th><th>split</th><th>" << (win ? "win rate" : "accuracy") << "</th><th>n</th></tr>";
@@ -188,6 +194,23 @@ std::string write_report(const std::string& run_dir) {
         << fmt(100 * num(e, "accuracy", 0), 2) << "%</td><td>" << e.value("n", 0) << "</td></tr>";
     h << "</table>\n";
   }
+}
+}  // namespace
+
+std::string write_report(const std::string& run_dir) {
+  const RunRecord run = read_run(run_dir);
+  // What the evaluations measure: accuracy (answer checker) or win rate against the starting policy.
+  const bool win = run.summary.value("metric", "accuracy") == "win_rate";
+  const std::string metric = win ? "win rate vs starting policy" : "accuracy";
+  std::ostringstream h;
+  write_head(h, run, run_dir);
+  if (win) h << "<p>Evaluation: win rate of the policy's responses against the starting policy's, judged by a reward model (ties count half).</p>\n";
+  write_summary_tables(h, run.summary, metric);
+  h << "<h2>Plots</h2><div class='plots'>\n";
+  write_arm_plots(h, run);
+  write_training_plots(h, run, metric, win);
+  h << "</div>\n";
+  write_eval_table(h, run.evals, win);
   h << "<p>Files: config.toml, metrics.jsonl, decisions.jsonl, eval.jsonl, summary.json, checkpoints/.</p>\n</body></html>\n";
   std::string path = io::join_path(run_dir, "report.html");
   io::write_file_atomic(path, h.str());
@@ -195,7 +218,7 @@ std::string write_report(const std::string& run_dir) {
 }
 
 std::string summary_table(const std::string& run_dir) {
-  const RunFiles run = read_run(run_dir);
+  const RunRecord run = read_run(run_dir);
   const json& summary = run.summary;
   const bool win = summary.value("metric", "accuracy") == "win_rate";
   std::ostringstream os;

@@ -11,6 +11,7 @@
 #include "laser/gen/generate.h"
 #include "laser/io/file_util.h"
 #include "laser/io/jsonl.h"
+#include "laser/loop/arms.h"
 #include "laser/loop/config.h"
 #include "laser/loop/contexts.h"
 #include "laser/loop/evaluator.h"
@@ -61,111 +62,128 @@ std::vector<reward::RewardItem> rerank_items(const data::Example& ex, const std:
   return items;
 }
 
-json run_rerank(const RerankOptions& o) {
-  std::string cfg_path = io::join_path(o.run_dir, "config.toml");
-  LASER_CHECK(io::file_exists(cfg_path), o.run_dir, "not a run directory (no config.toml)", "pass the directory `laser train` wrote");
-  auto cfg = Config::load(cfg_path);
-  std::string ck_root = io::join_path(o.run_dir, "checkpoints");
-  std::string name = o.checkpoint;
-  if (name.empty()) {
-    LASER_CHECK(io::file_exists(io::join_path(ck_root, "latest")), o.run_dir, "the run has no checkpoint", "train at least one iteration");
-    name = trim(io::read_file(io::join_path(ck_root, "latest")));
-  }
-  std::string ck = io::join_path(ck_root, name);
-  auto state = io::read_json(io::join_path(ck, "trainer_state.json"));
-  LASER_CHECK(state.contains("extra") && state["extra"].contains("strategy"), ck, "checkpoint holds no strategy state",
+namespace {
+// What reranking needs from a run: its config, the checkpoint's policy and bandit, the arms.
+struct Reranker {
+  Config cfg;
+  RunConfig rc;
+  std::string cfg_path, ck;
+  Arms arms;
+  std::shared_ptr<text::Tokenizer> tok;
+  text::PromptEncoder pe;
+  model::CausalLM policy{nullptr};
+  std::unique_ptr<Strategy> strategy;
+  model::Pooling pooling;
+};
+
+// The checkpoint directory (`name`, or the latest) of a run.
+std::string checkpoint_of(const std::string& run_dir, const std::string& name) {
+  std::string root = io::join_path(run_dir, "checkpoints");
+  if (!name.empty()) return io::join_path(root, name);
+  LASER_CHECK(io::file_exists(io::join_path(root, "latest")), run_dir, "the run has no checkpoint", "train at least one iteration");
+  return io::join_path(root, trim(io::read_file(io::join_path(root, "latest"))));
+}
+
+Reranker load_reranker(const RerankOptions& o) {
+  Reranker r;
+  r.cfg_path = io::join_path(o.run_dir, "config.toml");
+  LASER_CHECK(io::file_exists(r.cfg_path), o.run_dir, "not a run directory (no config.toml)", "pass the directory `laser train` wrote");
+  r.cfg = Config::load(r.cfg_path);
+  r.rc = r.cfg.typed();
+  r.ck = checkpoint_of(o.run_dir, o.checkpoint);
+  auto state = io::read_json(io::join_path(r.ck, "trainer_state.json"));
+  LASER_CHECK(state.contains("extra") && state["extra"].contains("strategy"), r.ck, "checkpoint holds no strategy state",
               "rerank needs a run trained with reward models");
-  std::vector<std::unique_ptr<reward::RewardModel>> rms;
-  std::vector<std::string> names;
-  int i = 0;
-  for (auto& node : *cfg.reward_models()) {
-    std::string where = cfg_path + " [[rm]] #" + std::to_string(++i);
-    rms.push_back(reward::make_reward_model(*node.as_table(), where));
-    check_inference_rm(*rms.back(), where);
-    names.push_back(rms.back()->name());
-  }
-  model::set_threads(static_cast<int>(cfg.get_int("run.threads")));
-  std::string model_dir = o.model.empty() ? ck : o.model;
-  auto tok = text::load_tokenizer(model_dir);
-  auto pe = text::PromptEncoder::from_spec(cfg.get_string("policy.chat_template"), model_dir, cfg_path + " policy.chat_template",
-                                           cfg.get_string("policy.system_prompt"));
-  auto policy = model::load_model(model_dir, parse_device(cfg.get_string("run.device")), parse_dtype(cfg.get_string("run.dtype")));
-  StrategyOptions so;
-  so.name = cfg.get_string("strategy.name");
-  LASER_CHECK(so.name == "laser", cfg_path, "rerank needs a LASeR run, this one used strategy '" + so.name + "'", "train with strategy.name = \"laser\"");
+  r.arms = build_arms(r.cfg.reward_models(), r.cfg_path);
+  for (int k = 0; k < r.arms.size(); ++k) check_inference_rm(*r.arms.rm[k], r.cfg_path + " [[rm]] #" + std::to_string(k + 1));
+  model::set_threads(static_cast<int>(r.rc.run.threads));
+  std::string model_dir = o.model.empty() ? r.ck : o.model;
+  r.tok = text::load_tokenizer(model_dir);
+  r.pe = text::PromptEncoder::from_spec(r.rc.policy.chat_template, model_dir, r.cfg_path + " policy.chat_template", r.rc.policy.system_prompt);
+  r.policy = model::load_model(model_dir, parse_device(r.rc.run.device), parse_dtype(r.rc.run.dtype));
+  StrategyOptions so = r.rc.strategy;
+  LASER_CHECK(so.name == "laser", r.cfg_path, "rerank needs a LASeR run, this one used strategy '" + so.name + "'", "train with strategy.name = \"laser\"");
   so.per_batch = false;  // one RM per prompt at inference
-  so.normalizer = cfg.get_string("strategy.normalizer");
-  so.context_dim = static_cast<int>(cfg.get_int("strategy.context_dim"));
-  so.context_l2 = cfg.get_bool("strategy.context_l2");
-  so.bandit.algorithm = cfg.get_string("bandit.algorithm");
-  so.bandit.alpha = cfg.get_float("bandit.alpha");
-  so.bandit.ridge = cfg.get_float("bandit.ridge");
-  auto strategy = make_strategy(so, names, static_cast<int>(policy->config().hidden_size), static_cast<uint64_t>(cfg.get_int("run.seed")));
-  strategy->load(state["extra"]["strategy"], ck);
-  auto pooling = model::parse_pooling(cfg.get_string("strategy.pooling"));
+  r.strategy = make_strategy(so, r.arms.names, static_cast<int>(r.policy->config().hidden_size), static_cast<uint64_t>(r.rc.run.seed));
+  r.strategy->load(state["extra"]["strategy"], r.ck);
+  r.pooling = model::parse_pooling(r.rc.pooling);
+  return r;
+}
 
-  data::LoadOptions lo;
-  lo.template_spec = o.template_spec.empty() ? cfg.get_string("data.template") : o.template_spec;
-  if (o.format == "world" && lo.template_spec == "reasoning") lo.template_spec = "world";
-  lo.limit = o.limit;
-  auto d = data::load_dataset(o.format, o.path, lo);
-  std::string verifier = resolve_verifier(cfg.get_string("eval.verifier"), o.format);
-  LASER_CHECK(verifier != "none", "rerank", "no answer checker for format '" + o.format + "'", "use a dataset with reference answers");
-  gen::SamplingParams sp;
-  sp.n = o.n;
-  sp.temperature = o.temperature;
-  sp.max_new_tokens = o.max_new_tokens > 0 ? o.max_new_tokens : static_cast<int>(cfg.get_int("generation.max_new_tokens"));
-  sp.seed = o.seed;
-  sp.validate("rerank");
-  sp.stop_ids = pe.stop_ids(*tok);
-
+// Accuracy of the reranked and the first sample, per category, and the arms chosen.
+struct Tally {
   std::map<std::string, double> acc, first;
   std::map<std::string, int> count;
   std::map<std::string, std::map<std::string, int>> arms;
   double tot = 0, tot_first = 0;
+  json to_json(size_t n, const std::string& ck, int64_t rm_items) const {
+    json out = {{"n", n}, {"accuracy", n ? tot / n : 0.0}, {"first_sample_accuracy", n ? tot_first / n : 0.0}, {"checkpoint", ck}, {"rm_items", rm_items}};
+    for (auto& [c, k] : count) {
+      out["per_category"][c] = {{"accuracy", acc.at(c) / k}, {"first", first.at(c) / k}, {"n", k}};
+      for (auto& [a, m] : arms.at(c)) out["arm_share"][c][a] = static_cast<double>(m) / k;
+    }
+    return out;
+  }
+};
+
+// One batch of examples [s, e): contexts, the bandit's choice per prompt, n samples, the chosen RM's best.
+void rerank_batch(Reranker& r, const data::Dataset& d, size_t s, size_t e, gen::SamplingParams sp, uint64_t seed, const std::string& verifier,
+                  Tally& t) {
+  std::vector<std::vector<int32_t>> ids;
+  for (size_t k = s; k < e; ++k) ids.push_back(r.pe.encode(*r.tok, d.examples[k].prompt));
+  Eigen::MatrixXd ctx = prompt_contexts(r.policy, ids, r.pooling);  // (B,d)
+  auto choice = r.strategy->choose(ctx);
+  sp.seed = mix_seed(seed, s);
+  auto gens = gen::generate(r.policy, *r.tok, ids, sp);
+  std::vector<std::vector<size_t>> of(ids.size());
+  for (size_t g = 0; g < gens.size(); ++g) of[gens[g].prompt_index].push_back(g);
+  for (size_t b = 0; b < ids.size(); ++b) {
+    const auto& ex = d.examples[s + b];
+    std::vector<std::string> cands;
+    for (size_t g : of[b]) cands.push_back(gens[g].text);
+    auto scores = r.arms.rm[choice.arm[b]]->score(rerank_items(ex, cands));
+    size_t best = 0;
+    for (size_t k = 1; k < scores.size(); ++k)
+      if (scores[k] > scores[best]) best = k;
+    double a = check_answer(verifier, gens[of[b][best]].text, ex), f = check_answer(verifier, gens[of[b][0]].text, ex);
+    t.acc[ex.category] += a;
+    t.first[ex.category] += f;
+    t.count[ex.category]++;
+    t.arms[ex.category][r.arms.names[choice.arm[b]]]++;
+    t.tot += a;
+    t.tot_first += f;
+  }
+}
+}  // namespace
+
+json run_rerank(const RerankOptions& o) {
+  Reranker r = load_reranker(o);
+  data::LoadOptions lo;
+  lo.template_spec = o.template_spec.empty() ? r.rc.data.template_spec : o.template_spec;
+  if (o.format == "world" && lo.template_spec == "reasoning") lo.template_spec = "world";
+  lo.limit = o.limit;
+  auto d = data::load_dataset(o.format, o.path, lo);
+  std::string verifier = resolve_verifier(r.rc.eval.verifier, o.format);
+  LASER_CHECK(verifier != "none", "rerank", "no answer checker for format '" + o.format + "'", "use a dataset with reference answers");
+  gen::SamplingParams sp;
+  sp.n = o.n;
+  sp.temperature = o.temperature;
+  sp.max_new_tokens = o.max_new_tokens > 0 ? o.max_new_tokens : r.rc.generation.max_new_tokens;
+  sp.seed = o.seed;
+  sp.validate("rerank");
+  sp.stop_ids = r.pe.stop_ids(*r.tok);
+  r.pe.set_token_budget(text::prompt_token_budget(r.policy->config().max_position_embeddings, sp.max_new_tokens, "--max-new-tokens"));
+  Tally t;
   const size_t B = 16;
   Progress bar("rerank", static_cast<long>(d.size()));
-  policy->eval();
+  r.policy->eval();
   for (size_t s = 0; s < d.size(); s += B) {
     size_t e = std::min(d.size(), s + B);
-    std::vector<std::vector<int32_t>> ids;
-    for (size_t k = s; k < e; ++k) ids.push_back(pe.encode(*tok, d.examples[k].prompt));
-    const int64_t nb = static_cast<int64_t>(ids.size());
-    Eigen::MatrixXd ctx = prompt_contexts(policy, ids, pooling);
-    auto choice = strategy->choose(ctx);
-    sp.seed = mix_seed(o.seed, s);
-    auto gens = gen::generate(policy, *tok, ids, sp);
-    std::vector<std::vector<size_t>> of(nb);
-    for (size_t g = 0; g < gens.size(); ++g) of[gens[g].prompt_index].push_back(g);
-    for (int64_t b = 0; b < nb; ++b) {
-      const auto& ex = d.examples[s + static_cast<size_t>(b)];
-      std::vector<std::string> cands;
-      for (size_t g : of[b]) cands.push_back(gens[g].text);
-      auto scores = rms[choice.arm[b]]->score(rerank_items(ex, cands));
-      size_t best = 0;
-      for (size_t k = 1; k < scores.size(); ++k)
-        if (scores[k] > scores[best]) best = k;
-      double a = check_answer(verifier, gens[of[b][best]].text, ex), f = check_answer(verifier, gens[of[b][0]].text, ex);
-      acc[ex.category] += a;
-      first[ex.category] += f;
-      count[ex.category]++;
-      arms[ex.category][names[choice.arm[b]]]++;
-      tot += a;
-      tot_first += f;
-    }
-    bar.tick(nb);
+    rerank_batch(r, d, s, e, sp, o.seed, verifier, t);
+    bar.tick(static_cast<long>(e - s));
   }
   bar.finish();
-  json out = {{"n", d.size()}, {"accuracy", d.empty() ? 0.0 : tot / d.size()}, {"first_sample_accuracy", d.empty() ? 0.0 : tot_first / d.size()},
-              {"checkpoint", ck}};
-  int64_t items = 0;
-  for (auto& r : rms) items += r->cost().items;
-  out["rm_items"] = items;
-  for (auto& [c, n] : count) {
-    out["per_category"][c] = {{"accuracy", acc[c] / n}, {"first", first[c] / n}, {"n", n}};
-    for (auto& [a, k] : arms[c]) out["arm_share"][c][a] = static_cast<double>(k) / n;
-  }
-  return out;
+  return t.to_json(d.size(), r.ck, r.arms.total_cost().items);
 }
 
 }  // namespace laser::loop

@@ -70,6 +70,7 @@ train::TrainerConfig trainer_config(const RunConfig& rc, int64_t total_steps) {
   train::TrainerConfig t = rc.train;
   t.total_steps = total_steps;
   t.seed = mix_seed(static_cast<uint64_t>(rc.run.seed), 3);
+  t.base_model_path = rc.policy.model;  // checkpoint adapters name it (base + adapter = the trained policy)
   t.validate("[train]");
   return t;
 }
@@ -137,6 +138,9 @@ Run::Run(const Config& cfg, const RunOptions& opts) : s_(std::make_unique<State>
   s.tok = text::load_tokenizer(rc.policy.model);
   s.pe = text::PromptEncoder::from_spec(rc.policy.chat_template, rc.policy.model, "policy.chat_template", rc.policy.system_prompt);
   s.policy = model::load_model(rc.policy.model, device, dtype);
+  // Prompts longer than the context lose their middle (LongBench's rule); one warning per run.
+  s.pe.set_token_budget(text::prompt_token_budget(s.policy->config().max_position_embeddings,
+                                                  std::max<int64_t>(rc.generation.max_new_tokens, rc.eval.max_new_tokens), "generation.max_new_tokens"));
   s.arms = build_arms(cfg.reward_models(), cfg.source().empty() ? std::string("config") : cfg.source());
   s.verifier = resolve_verifier(rc.eval.verifier, rc.data.format);
   check_combination(rc, s.arms, s.verifier);
@@ -331,7 +335,8 @@ json Run::finish() {
                   {"steps", s.step}, {"wall_seconds", s.elapsed_before + s.wall.seconds()}, {"rm_cost", s.arms.cost_json()},
                   {"test", eval_json(rt, -1, "test")}, {"verifier", s.verifier}, {"metric", rt.metric}, {"chat_template", s.pe.describe()},
                   {"train_size", s.splits.train.size()}, {"dev_size", s.splits.dev.size()}, {"test_size", s.splits.test.size()},
-                  {"rm_calls", cost.calls}, {"rm_items", cost.items}, {"rm_seconds", cost.seconds}};
+                  {"rm_calls", cost.calls}, {"rm_items", cost.items}, {"rm_seconds", cost.seconds},
+                  {"prompts_truncated", s.pe.truncated_count()}};
   io::write_file_atomic(s.files.summary, summary.dump(2) + "\n");
   summary["report"] = write_report(s.files.dir);
   if (s.opts.quiet) return summary;

@@ -111,30 +111,21 @@ std::string world_run_config(const WorldSetupOptions& o) {
   return cfg;
 }
 
-WorldSetup setup_world(const WorldSetupOptions& o) {
-  model::set_threads(0);
-  data::WorldOptions wo;
-  wo.seed = o.seed;
-  wo.n = o.size;
-  wo.skills = o.skills;
-  wo.max_operand = o.max_operand;
-  auto world = data::generate_world(wo);
-  std::string root = world_root(o);
-  std::string key = root.substr(root.find_last_of('/') + 1);
-  io::make_dirs(root);
-  json base_stamp = {{"version", 1}, {"key", key}, {"warm_accuracy", o.warm_accuracy}};
-
-  // Distinct facts per skill (the world repeats facts when its space is small).
+// Distinct facts per skill (the world repeats facts when its space is small).
+static std::map<std::string, std::vector<const data::Example*>> distinct_facts(const data::Dataset& world) {
   std::map<std::string, std::vector<const data::Example*>> facts;
-  {
-    std::set<std::string> seen;
-    for (auto& e : world.examples)
-      if (seen.insert(e.prompt).second) facts[e.category].push_back(&e);
-  }
-  // Policy warm start: for a share warm_accuracy of each skill's facts the correct answer is the
-  // most likely one (2 correct : 1 wrong); for the rest a fixed wrong answer is (2 wrong : 1 correct).
-  // Greedy accuracy is then about warm_accuracy, and sampling still finds correct answers.
-  std::vector<SftRow> policy_rows, generalist_rows;
+  std::set<std::string> seen;
+  for (auto& e : world.examples)
+    if (seen.insert(e.prompt).second) facts[e.category].push_back(&e);
+  return facts;
+}
+
+// Policy warm start: for a share warm_accuracy of each skill's facts the correct answer is the
+// most likely one (2 correct : 1 wrong); for the rest a fixed wrong answer is (2 wrong : 1 correct).
+// Greedy accuracy is then about warm_accuracy, and sampling still finds correct answers.
+// The generalist RM's rows see every skill, right 60% of the time.
+static void warm_start_rows(const std::map<std::string, std::vector<const data::Example*>>& facts, const WorldSetupOptions& o,
+                     std::vector<SftRow>& policy_rows, std::vector<SftRow>& generalist_rows) {
   Rng rng(mix_seed(o.seed, 11));
   for (auto& [skill, fs] : facts) {
     size_t n_right = static_cast<size_t>(o.warm_accuracy * fs.size() + 0.5);
@@ -148,10 +139,27 @@ WorldSetup setup_world(const WorldSetupOptions& o) {
       policy_rows.push_back({e.prompt, right ? good : bad});
       policy_rows.push_back({e.prompt, right ? good : bad});
       policy_rows.push_back({e.prompt, right ? bad : good});
-      // The generalist sees every skill, right 60% of the time.
       generalist_rows.push_back({e.prompt, rng.uniform() < 0.6 ? good : data::wrong_response(e, rng)});
     }
   }
+}
+
+WorldSetup setup_world(const WorldSetupOptions& o) {
+  model::set_threads(0);
+  data::WorldOptions wo;
+  wo.seed = o.seed;
+  wo.n = o.size;
+  wo.skills = o.skills;
+  wo.max_operand = o.max_operand;
+  auto world = data::generate_world(wo);
+  std::string root = world_root(o);
+  std::string key = root.substr(root.find_last_of('/') + 1);
+  io::make_dirs(root);
+  json base_stamp = {{"version", 1}, {"key", key}, {"warm_accuracy", o.warm_accuracy}};
+
+  auto facts = distinct_facts(world);
+  std::vector<SftRow> policy_rows, generalist_rows;
+  warm_start_rows(facts, o, policy_rows, generalist_rows);
   WorldSetup ws;
   ws.policy_dir = io::join_path(root, "policy");
   build_model(ws.policy_dir, "policy (warm start)", policy_rows, o, o.policy_steps, mix_seed(o.seed, 1),

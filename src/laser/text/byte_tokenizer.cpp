@@ -1,3 +1,4 @@
+// The byte tokenizer of tiny test models (see byte_tokenizer.h): one id per byte plus BOS/EOS/PAD.
 #include "laser/text/byte_tokenizer.h"
 
 #include <nlohmann/json.hpp>
