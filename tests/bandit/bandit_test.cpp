@@ -409,10 +409,10 @@ TEST(Bandits, PaperPresetIsMethodMdAndLaserPresetIsTheDefaults) {
   // laser's defaults (the winners of a laser bandit-sim --seeds 10 sweep).
   BanditConfig d;
   EXPECT_EQ(d.algorithm, "linucb");
-  EXPECT_EQ(d.alpha, 1.0);
+  EXPECT_EQ(d.alpha, 1.5);
   EXPECT_EQ(d.ridge, 1.0);
   EXPECT_EQ(d.ts_scale, 0.2);
-  EXPECT_EQ(d.epsilon, 0.01);
+  EXPECT_EQ(d.epsilon, 0.05);
   EXPECT_EQ(d.exp3_gamma, 0.2);
   EXPECT_THROW(bandit_preset("papr", "--preset"), Error);
   try {

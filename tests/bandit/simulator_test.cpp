@@ -200,7 +200,7 @@ TEST(BanditSimCli, PrintsEveryAlgorithmAndWritesCsv) {
   EXPECT_NE(text.find("cumulative_regret"), std::string::npos);
   EXPECT_NE(text.find("regret_vs_uniform"), std::string::npos);
   EXPECT_NE(text.find(" ± "), std::string::npos);
-  EXPECT_NE(text.find("preset laser: alpha 1 "), std::string::npos) << text;
+  EXPECT_NE(text.find("preset laser: alpha 1.5 ridge 1 "), std::string::npos) << text;
   std::ifstream c(csv);
   std::string line;
   int lines = 0;
