@@ -8,6 +8,7 @@
 #include "laser/bandit/epsilon_greedy.h"
 #include "laser/bandit/exp3.h"
 #include "laser/bandit/factory.h"
+#include "laser/bandit/linear_eps_greedy.h"
 #include "laser/bandit/softmax.h"
 #include "laser/core/error.h"
 #include "laser/core/rng.h"
@@ -60,9 +61,11 @@ TEST(Bandits, EveryAlgorithmGivesValidDecisions) {
 // For the algorithms with a closed-form policy, the probability of every arm must sum to 1 and the
 // empirical choice frequencies with a frozen state must match the reported probabilities.
 TEST(Bandits, ReportedProbabilitiesMatchFrequencies) {
-  for (std::string name : {"epsilon_greedy", "exp3", "softmax", "uniform", "ucb1", "round_robin", "fixed"}) {
+  for (std::string name : {"epsilon_greedy", "linear_epsilon_greedy", "exp3", "softmax", "uniform", "ucb1", "round_robin", "fixed"}) {
     SCOPED_TRACE(name);
-    auto b = make_bandit(cfg_for(name, 3), 3, 2);
+    BanditConfig cfg = cfg_for(name, 3);
+    cfg.epsilon = 0.1;
+    auto b = make_bandit(cfg, 3, 2);
     Rng rng(4);
     Eigen::VectorXd c = Eigen::VectorXd::Ones(2);
     for (int t = 0; t < 60; ++t) {
@@ -363,5 +366,58 @@ TEST(Bandits, NonContextualIgnoreTheContext) {
       a->update(Eigen::VectorXd::Ones(4), x.arm, 0.1 * x.arm);
       b->update(Eigen::VectorXd(), y.arm, 0.1 * y.arm);
     }
+  }
+}
+
+TEST(Bandits, LinearEpsilonGreedyIsGreedyOnRidgeMeansWithExactProbabilities) {
+  BanditConfig c = cfg_for("linear_epsilon_greedy");
+  c.epsilon = 0.2;
+  c.epsilon_decay = 1.0;
+  LinearEpsGreedy b(c, 3, 2);
+  Eigen::VectorXd x(2), y(2);
+  x << 1, 0;
+  y << 0, 1;
+  // Arm 1 is good at x, arm 2 at y; arm 0 is poor everywhere.
+  for (int i = 0; i < 5; ++i) {
+    b.update(x, 0, 0.1);
+    b.update(x, 1, 0.9);
+    b.update(y, 2, 0.8);
+    b.update(y, 0, 0.1);
+  }
+  double eps = 0.2 / (1.0 + 20.0);
+  EXPECT_DOUBLE_EQ(b.current_epsilon(), eps);
+  for (int i = 0; i < 50; ++i) {
+    Decision d = b.select(x);
+    EXPECT_NEAR(d.scores[1], b.theta(1).dot(x), 1e-15);
+    EXPECT_NEAR(d.probability, d.arm == 1 ? eps / 3 + 1 - eps : eps / 3, 1e-15);
+    Decision e = b.select(y);
+    EXPECT_NEAR(e.probability, e.arm == 2 ? eps / 3 + 1 - eps : eps / 3, 1e-15);
+  }
+  EXPECT_TRUE(is_contextual("linear_epsilon_greedy"));
+  EXPECT_FALSE(is_contextual("epsilon_greedy"));
+}
+
+TEST(Bandits, PaperPresetIsMethodMdAndLaserPresetIsTheDefaults) {
+  BanditConfig p = bandit_preset("paper", "--preset");
+  EXPECT_EQ(p.algorithm, "linucb");
+  EXPECT_EQ(p.alpha, 0.1);  // METHOD.md step 2
+  EXPECT_EQ(p.ridge, 1.0);  // A_k starts at I
+  EXPECT_EQ(p.ts_scale, 0.1);
+  EXPECT_EQ(p.epsilon, 0.1);
+  EXPECT_EQ(p.exp3_gamma, 0.1);
+  EXPECT_EQ(to_json(bandit_preset("laser", "x")), to_json(BanditConfig()));
+  // laser's defaults (the winners of a laser bandit-sim --seeds 10 sweep).
+  BanditConfig d;
+  EXPECT_EQ(d.algorithm, "linucb");
+  EXPECT_EQ(d.alpha, 1.5);
+  EXPECT_EQ(d.ridge, 1.0);
+  EXPECT_EQ(d.ts_scale, 0.2);
+  EXPECT_EQ(d.epsilon, 0.05);
+  EXPECT_EQ(d.exp3_gamma, 0.2);
+  EXPECT_THROW(bandit_preset("papr", "--preset"), Error);
+  try {
+    bandit_preset("papr", "--preset");
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'paper'"), std::string::npos) << e.what();
   }
 }

@@ -94,10 +94,13 @@ TEST(LinUCB, PerClusterProblemFindsEachClustersBestArm) {
 
 // The known weakness of LASeR's setting (METHOD.md): with a small alpha and rewards that are all
 // positive, an arm that has been tried predicts more than the width of an untried one, so LinUCB
-// keeps the first arm. The simulator shows it; the percentile normalizer reduces it.
+// keeps the first arm. The simulator shows it; the percentile normalizer reduces it, centered
+// (z-scored) rewards remove it.
 TEST(LinUCB, SmallAlphaWithUncenteredRewardsCollapses) {
   SimSpec spec;
   spec.seed = 11;
+  spec.normalizer = "none";
+  spec.context = "raw";
   BanditConfig lin;
   lin.alpha = 0.1;
   lin.seed = 11;
@@ -108,11 +111,16 @@ TEST(LinUCB, SmallAlphaWithUncenteredRewardsCollapses) {
   spec.normalizer = "percentile";
   SimResult p = simulate(spec, lin);
   EXPECT_LT(p.cumulative_regret, r.cumulative_regret / 2);
+  spec.normalizer = "zscore";
+  SimResult z = simulate(spec, lin);
+  EXPECT_LT(z.cumulative_regret, r.cumulative_regret / 10);
+  EXPECT_GT(z.best_share_last(500), 0.9);
 }
 
 TEST(LinUCB, AddArmKeepsWhatOtherArmsLearned) {
   const int d = 8;
   BanditConfig cfg;
+  cfg.alpha = 0.1;  // small width, so that one reward of 1 raises the new arm's score
   auto b = make_bandit(cfg, 2, d);
   Rng rng(5);
   for (int t = 0; t < 50; ++t) {

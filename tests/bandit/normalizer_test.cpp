@@ -105,3 +105,11 @@ TEST(Normalizer, SaveLoadContinuesExactly) {
   j["state"]["history"] = "oops";
   EXPECT_THROW(load_normalizer(j, "norm.json"), Error);
 }
+
+TEST(Normalizer, AutoIsZScoreExceptPercentileForExp3) {
+  EXPECT_EQ(resolve_normalizer("auto", "linucb"), "zscore");
+  EXPECT_EQ(resolve_normalizer("auto", "epsilon_greedy"), "zscore");
+  EXPECT_EQ(resolve_normalizer("auto", "exp3"), "percentile");
+  EXPECT_EQ(resolve_normalizer("percentile", "linucb"), "percentile");
+  EXPECT_THROW(make_normalizer("auto"), laser::Error);
+}

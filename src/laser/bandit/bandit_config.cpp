@@ -1,6 +1,7 @@
 // Validation and JSON/text conversion of BanditConfig. Not the factory (factory.cpp).
 #include "laser/bandit/bandit_config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -10,7 +11,29 @@
 namespace laser::bandit {
 
 std::vector<std::string> bandit_names() {
-  return {"linucb", "linear_ts", "epsilon_greedy", "ucb1", "exp3", "softmax", "round_robin", "uniform", "fixed"};
+  return {"linucb", "linear_ts", "linear_epsilon_greedy", "epsilon_greedy", "ucb1", "exp3", "softmax", "round_robin", "uniform", "fixed"};
+}
+
+std::vector<std::string> preset_names() { return {"laser", "paper"}; }
+
+BanditConfig bandit_preset(const std::string& name, const std::string& where) {
+  auto names = preset_names();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    std::string near = nearest(name, names);
+    throw Error("unknown preset '" + name + "'", where, (near.empty() ? "" : "did you mean '" + near + "'? ") + "choose one of " + join(names, ", "));
+  }
+  BanditConfig c;
+  if (name == "paper") {
+    c.algorithm = "linucb";
+    c.alpha = 0.1;
+    c.ridge = 1.0;
+    c.epsilon = 0.1;
+    c.epsilon_decay = 0.0;
+    c.exp3_gamma = 0.1;
+    c.temperature = 0.1;
+    c.ts_scale = 0.1;
+  }
+  return c;
 }
 
 namespace {
@@ -40,7 +63,7 @@ void BanditConfig::validate(const std::string& where) const {
   }
   check_finite(alpha, where, "alpha");
   LASER_CHECK(alpha >= 0, key_where(where, "alpha"), "alpha must be >= 0, got " + std::to_string(alpha),
-              "alpha is the LinUCB exploration width; 0 = greedy, the paper uses 0.1");
+              "alpha is the LinUCB exploration width; 0 = greedy, default 1, the paper uses 0.1");
   check_finite(ridge, where, "ridge");
   LASER_CHECK(ridge > 0, key_where(where, "ridge"), "ridge must be > 0, got " + std::to_string(ridge),
               "ridge lambda sets A = lambda*I at the start; the paper uses 1");
@@ -58,7 +81,7 @@ void BanditConfig::validate(const std::string& where) const {
               "temperature must be > 0, got " + std::to_string(temperature), "smaller = greedier, e.g. 0.1");
   check_finite(ts_scale, where, "ts_scale");
   LASER_CHECK(ts_scale > 0, key_where(where, "ts_scale"), "ts_scale must be > 0, got " + std::to_string(ts_scale),
-              "ts_scale is the posterior scale v of linear Thompson sampling, e.g. 0.1");
+              "ts_scale is the posterior scale v of linear Thompson sampling, e.g. 0.2");
   LASER_CHECK(fixed_arm >= 0, key_where(where, "fixed_arm"), "fixed_arm must be >= 0, got " + std::to_string(fixed_arm),
               "arms are numbered from 0");
 }

@@ -4,6 +4,7 @@
 #include "laser/bandit/baselines.h"
 #include "laser/bandit/epsilon_greedy.h"
 #include "laser/bandit/exp3.h"
+#include "laser/bandit/linear_eps_greedy.h"
 #include "laser/bandit/linear_ts.h"
 #include "laser/bandit/linucb.h"
 #include "laser/bandit/softmax.h"
@@ -12,7 +13,9 @@
 
 namespace laser::bandit {
 
-bool is_contextual(const std::string& algorithm) { return algorithm == "linucb" || algorithm == "linear_ts"; }
+bool is_contextual(const std::string& algorithm) {
+  return algorithm == "linucb" || algorithm == "linear_ts" || algorithm == "linear_epsilon_greedy";
+}
 
 std::unique_ptr<Bandit> make_bandit(const BanditConfig& config, int num_arms, int dim) {
   config.validate("bandit");
@@ -33,6 +36,7 @@ std::unique_ptr<Bandit> make_bandit(const BanditConfig& config, int num_arms, in
   const auto& a = config.algorithm;
   if (a == "linucb") return std::make_unique<LinUCB>(config, num_arms, dim);
   if (a == "linear_ts") return std::make_unique<LinearTS>(config, num_arms, dim);
+  if (a == "linear_epsilon_greedy") return std::make_unique<LinearEpsGreedy>(config, num_arms, dim);
   if (a == "epsilon_greedy") return std::make_unique<EpsilonGreedy>(config, num_arms, dim);
   if (a == "ucb1") return std::make_unique<UCB1>(config, num_arms, dim);
   if (a == "exp3") return std::make_unique<Exp3>(config, num_arms, dim);

@@ -12,12 +12,12 @@
 
 namespace laser::bandit {
 
-// num_arms in [1, 64] (2..64 is the useful range); dim in [1, 8192] for linucb / linear_ts
+// num_arms in [1, 64] (2..64 is the useful range); dim in [1, 8192] for linucb / linear_ts / linear_epsilon_greedy
 // (memory: num_arms * dim^2 * 8 bytes), in [0, 8192] for the others (they ignore contexts).
 // Throws laser::Error for a bad option, arm count or dimension.
 std::unique_ptr<Bandit> make_bandit(const BanditConfig& config, int num_arms, int dim);
 
-// True for the algorithms that use the context (linucb, linear_ts).
+// True for the algorithms that use the context (linucb, linear_ts, linear_epsilon_greedy).
 bool is_contextual(const std::string& algorithm);
 
 }  // namespace laser::bandit

@@ -115,10 +115,16 @@ nlohmann::json RewardNormalizer::save() const {
 
 std::vector<std::string> normalizer_names() { return {"percentile", "zscore", "none"}; }
 
+std::string resolve_normalizer(const std::string& name, const std::string& algorithm) {
+  if (name != "auto") return name;
+  return algorithm == "exp3" ? "percentile" : "zscore";
+}
+
 std::unique_ptr<RewardNormalizer> make_normalizer(const std::string& name) {
   if (name == "percentile") return std::make_unique<PercentileNormalizer>();
   if (name == "zscore") return std::make_unique<ZScoreNormalizer>();
   if (name == "none") return std::make_unique<NoNormalizer>();
+  LASER_CHECK(name != "auto", "normalizer", "'auto' names no normalizer by itself", "resolve it with resolve_normalizer(name, algorithm)");
   std::string near = nearest(name, normalizer_names());
   throw Error("unknown reward normalizer '" + name + "'", "normalizer",
               (near.empty() ? "" : "did you mean '" + near + "'? ") + "choose percentile, zscore or none");

@@ -102,7 +102,13 @@ class NoNormalizer : public RewardNormalizer {
   int64_t n_ = 0;
 };
 
-// "percentile" | "zscore" | "none"; laser::Error (with a suggestion) otherwise.
+// "auto" -> the normalizer that works best with `algorithm` in `laser bandit-sim`: "zscore" (centered
+// rewards: an arm never tried, at theta = 0, then looks average instead of worst, which is what
+// keeps LinUCB from collapsing), except "percentile" for exp3 (it needs rewards in [0, 1]). Any
+// other name is returned unchanged (make_normalizer validates it).
+std::string resolve_normalizer(const std::string& name, const std::string& algorithm);
+// "percentile" | "zscore" | "none" ("auto" must go through resolve_normalizer first); laser::Error
+// (with a suggestion) otherwise.
 std::unique_ptr<RewardNormalizer> make_normalizer(const std::string& name);
 std::vector<std::string> normalizer_names();
 // Same as RewardNormalizer::load.

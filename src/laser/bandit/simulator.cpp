@@ -13,20 +13,42 @@
 
 namespace laser::bandit {
 
-std::vector<std::string> problem_names() { return {"linear", "cluster", "noise_arm", "shift"}; }
+std::vector<std::string> problem_names() { return {"linear", "cluster", "noise_arm", "shift", "drift", "lowrank"}; }
+std::vector<std::string> sim_context_names() { return {"raw", "l2"}; }
+
+namespace {
+constexpr int kLowRank = 8;
+
+void check_name(const std::string& v, const std::vector<std::string>& names, const std::string& what, const std::string& where) {
+  if (std::find(names.begin(), names.end(), v) != names.end()) return;
+  std::string near = nearest(v, names);
+  throw Error("unknown " + what + " '" + v + "'", where, (near.empty() ? "" : "did you mean '" + near + "'? ") + "choose one of " + join(names, ", "));
+}
+}  // namespace
 
 void SimSpec::validate(const std::string& where) const {
-  auto names = problem_names();
-  if (std::find(names.begin(), names.end(), problem) == names.end()) {
-    std::string near = nearest(problem, names);
-    throw Error("unknown simulator problem '" + problem + "'", where + ".problem",
-                (near.empty() ? "" : "did you mean '" + near + "'? ") + "choose one of " + join(names, ", "));
-  }
-  LASER_CHECK(dim >= 2 && dim <= 8192, where + ".dim", "dim must be in [2, 8192]", "e.g. 16");
+  check_name(problem, problem_names(), "simulator problem", where + ".problem");
+  LASER_CHECK(dim == 0 || (dim >= 2 && dim <= 8192), where + ".dim", "dim must be 0 (the problem's) or in [2, 8192]", "e.g. 16");
   LASER_CHECK(arms >= 2 && arms <= 64, where + ".arms", "arms must be in [2, 64]", "e.g. 4");
   LASER_CHECK(noise >= 0 && std::isfinite(noise), where + ".noise", "noise must be >= 0", "e.g. 0.1");
-  LASER_CHECK(rounds >= 1, where + ".rounds", "rounds must be >= 1", "e.g. 2000");
-  make_normalizer(normalizer);
+  LASER_CHECK(rounds >= 0, where + ".rounds", "rounds must be >= 1 (or 0: the problem's)", "e.g. 2000");
+  make_normalizer(resolve_normalizer(normalizer, "linucb"));
+  check_name(context, sim_context_names(), "context preprocessing", where + ".context");
+}
+
+SimSpec SimSpec::resolved() const {
+  SimSpec s = *this;
+  bool big = problem == "lowrank";
+  if (s.dim == 0) s.dim = big ? 256 : 16;
+  if (s.rounds == 0) s.rounds = big ? 500 : 2000;
+  return s;
+}
+
+void apply_sim_preset(const std::string& preset, SimSpec& spec, const std::string& where) {
+  check_name(preset, preset_names(), "preset", where);
+  SimSpec d;
+  spec.normalizer = preset == "paper" ? "percentile" : d.normalizer;
+  spec.context = preset == "paper" ? "raw" : d.context;
 }
 
 namespace {
@@ -36,30 +58,48 @@ Eigen::VectorXd random_unit(Rng& rng, int n) {
   double norm = v.norm();
   return norm > 0 ? Eigen::VectorXd(v / norm) : Eigen::VectorXd(Eigen::VectorXd::Unit(n, 0));
 }
+
+// Per-cluster mean tables: cluster c's best arm is perm[(c + offset) % candidates] (mean 0.8), the
+// others uniform in [0.2, 0.6]; noise_arm's last arm is 0.5.
+std::vector<std::vector<double>> mean_tables(Rng& rng, const SimSpec& spec, int clusters, const std::vector<int>& perm, int offset) {
+  int candidates = static_cast<int>(perm.size());
+  std::vector<std::vector<double>> out;
+  for (int c = 0; c < clusters; ++c) {
+    std::vector<double> m(spec.arms);
+    for (int k = 0; k < spec.arms; ++k) m[k] = 0.2 + 0.4 * rng.uniform();
+    m[perm[(c + offset) % candidates]] = 0.8;
+    if (spec.problem == "noise_arm") m[spec.arms - 1] = 0.5;
+    out.push_back(m);
+  }
+  return out;
+}
 }  // namespace
 
-SimProblem::SimProblem(const SimSpec& spec) : spec_(spec) {
+SimProblem::SimProblem(const SimSpec& spec) : spec_(spec.resolved()) {
   spec.validate("bandit-sim");
-  Rng rng(mix_seed(spec.seed, 1));
-  int u = spec.dim - 1;
-  if (spec.problem == "linear") {
-    for (int k = 0; k < spec.arms; ++k) theta_.push_back(random_unit(rng, u));
+  Rng rng(mix_seed(spec_.seed, 1));
+  int u = spec_.dim - 1;
+  if (spec_.problem == "linear") {
+    for (int k = 0; k < spec_.arms; ++k) theta_.push_back(random_unit(rng, u));
     return;
   }
-  int clusters = spec.arms;
-  int candidates = spec.problem == "noise_arm" ? spec.arms - 1 : spec.arms;
-  for (int c = 0; c < clusters; ++c) centers_.push_back(random_unit(rng, u));
+  bool low = spec_.problem == "lowrank";
+  int clusters = low ? 2 * spec_.arms : spec_.arms;
+  int candidates = spec_.problem == "noise_arm" ? spec_.arms - 1 : spec_.arms;
+  if (low) {
+    common_ = random_unit(rng, spec_.dim);
+    basis_.resize(spec_.dim, kLowRank);
+    for (int j = 0; j < kLowRank; ++j) basis_.col(j) = random_unit(rng, spec_.dim);
+    for (int c = 0; c < clusters; ++c) centers_.push_back(random_unit(rng, kLowRank));
+  } else {
+    for (int c = 0; c < clusters; ++c) centers_.push_back(random_unit(rng, u));
+  }
   // Best arm per cluster: a random permutation, so every arm is best somewhere.
   std::vector<int> perm(candidates);
   for (int k = 0; k < candidates; ++k) perm[k] = k;
   for (int k = candidates - 1; k > 0; --k) std::swap(perm[k], perm[rng.below(k + 1)]);
-  for (int c = 0; c < clusters; ++c) {
-    std::vector<double> m(spec.arms);
-    for (int k = 0; k < spec.arms; ++k) m[k] = 0.2 + 0.4 * rng.uniform();
-    m[perm[c % candidates]] = 0.8;
-    if (spec.problem == "noise_arm") m[spec.arms - 1] = 0.5;
-    cluster_means_.push_back(m);
-  }
+  cluster_means_ = mean_tables(rng, spec_, clusters, perm, 0);
+  if (spec_.problem == "drift") end_means_ = mean_tables(rng, spec_, clusters, perm, 1);
 }
 
 SimRound SimProblem::round(int t) const {
@@ -72,6 +112,15 @@ SimRound SimProblem::round(int t) const {
     Eigen::VectorXd x = random_unit(rng, u);
     r.context.head(u) = x;
     for (int k = 0; k < spec_.arms; ++k) r.means[k] = 0.5 + 0.3 * x.dot(theta_[k]);
+  } else if (spec_.problem == "lowrank") {
+    // 0.5 * (shared direction + 0.5 * cluster latent (+ jitter) in the rank-8 span + isotropic noise).
+    int c = static_cast<int>(rng.below(centers_.size()));
+    Eigen::VectorXd z = centers_[c];
+    for (int j = 0; j < kLowRank; ++j) z[j] += 0.3 / std::sqrt(double(kLowRank)) * rng.normal();
+    Eigen::VectorXd noise(spec_.dim);
+    for (int i = 0; i < spec_.dim; ++i) noise[i] = rng.normal();
+    r.context = 0.5 * (common_ + 0.5 * basis_ * z + 0.3 / std::sqrt(double(spec_.dim)) * noise);
+    r.means = cluster_means_[c];
   } else {
     int c = static_cast<int>(rng.below(centers_.size()));
     Eigen::VectorXd x = centers_[c];
@@ -80,6 +129,10 @@ SimRound SimProblem::round(int t) const {
     r.means = cluster_means_[c];
     if (spec_.problem == "shift" && t >= spec_.rounds / 2)
       for (int k = 0; k < spec_.arms; ++k) r.means[k] = cluster_means_[c][(k + spec_.arms - 1) % spec_.arms];
+    if (spec_.problem == "drift") {
+      double w = spec_.rounds > 1 ? static_cast<double>(t) / (spec_.rounds - 1) : 0.0;
+      for (int k = 0; k < spec_.arms; ++k) r.means[k] = (1 - w) * cluster_means_[c][k] + w * end_means_[c][k];
+    }
   }
   r.rewards.resize(spec_.arms);
   for (int k = 0; k < spec_.arms; ++k) {
@@ -98,15 +151,18 @@ double SimResult::best_share_last(int n) const {
   return static_cast<double>(hits) / n;
 }
 
-SimResult simulate(const SimSpec& spec, const BanditConfig& config) {
-  SimProblem problem(spec);
+SimResult simulate(const SimSpec& spec_in, const BanditConfig& config) {
+  SimProblem problem(spec_in);
+  const SimSpec& spec = problem.spec();
   auto bandit = make_bandit(config, spec.arms, spec.dim);
-  auto norm = make_normalizer(spec.normalizer);
+  auto norm = make_normalizer(resolve_normalizer(spec.normalizer, config.algorithm));
+  bool l2 = spec.context == "l2";
   SimResult res;
   res.algorithm = config.algorithm;
   int hits = 0;
   for (int t = 0; t < spec.rounds; ++t) {
     SimRound r = problem.round(t);
+    if (l2 && r.context.norm() > 0) r.context /= r.context.norm();
     Decision d = bandit->select(r.context);
     double best = *std::max_element(r.means.begin(), r.means.end());
     double regret = best - r.means[d.arm];
@@ -131,6 +187,39 @@ std::vector<SimResult> simulate_all(const SimSpec& spec, const std::vector<std::
     if (c.seed == 0) c.seed = spec.seed;
     out.push_back(simulate(spec, c));
   }
+  return out;
+}
+
+std::vector<SeedSummary> simulate_seeds(const SimSpec& spec, const std::vector<std::string>& algorithms,
+                                        const BanditConfig& base, int seeds) {
+  LASER_CHECK(seeds >= 1, "bandit-sim.seeds", "seeds must be >= 1", "e.g. 10");
+  std::vector<std::string> run = algorithms;
+  bool has_uniform = std::find(run.begin(), run.end(), "uniform") != run.end();
+  if (!has_uniform) run.push_back("uniform");
+  std::vector<SeedSummary> out(run.size());
+  int last = std::max(1, spec.resolved().rounds / 4);
+  for (int i = 0; i < seeds; ++i) {
+    SimSpec s = spec;
+    s.seed = spec.seed + static_cast<uint64_t>(i);
+    BanditConfig b = base;
+    if (b.seed != 0) b.seed = base.seed + static_cast<uint64_t>(i);
+    auto res = simulate_all(s, run, b);
+    for (size_t a = 0; a < run.size(); ++a) {
+      out[a].algorithm = run[a];
+      out[a].regret.push_back(res[a].cumulative_regret);
+      out[a].share.push_back(res[a].best_arm_share);
+      out[a].share_last.push_back(res[a].best_share_last(last));
+    }
+  }
+  const SeedSummary uni =
+      *std::find_if(out.begin(), out.end(), [](const SeedSummary& x) { return x.algorithm == "uniform"; });
+  for (auto& o : out) {
+    o.regret_ci = stats::t_interval(o.regret);
+    o.share_ci = stats::t_interval(o.share);
+    o.share_last_ci = stats::t_interval(o.share_last);
+    o.vs_uniform = stats::paired_difference(o.regret, uni.regret);
+  }
+  if (!has_uniform) out.pop_back();
   return out;
 }
 
