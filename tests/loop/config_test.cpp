@@ -29,7 +29,7 @@ TEST(Config, DefaultsAreFilledAndOverridable) {
   EXPECT_EQ(c.get_int("generation.n"), 4);
   EXPECT_EQ(c.get_string("strategy.name"), "random");
   EXPECT_EQ(c.get_strings("data.world_skills"), std::vector<std::string>{"add"});
-  EXPECT_DOUBLE_EQ(c.get_float("bandit.alpha"), 0.1);  // METHOD.md default
+  EXPECT_DOUBLE_EQ(c.get_float("bandit.alpha"), 1.5);  // laser's default (the paper's 0.1 is --preset paper)
   EXPECT_EQ(c.get_int("pairs.num_pairs"), 10);
   // The resolved TOML parses back to the same values.
   auto c2 = Config::from_string(c.to_toml(), "resolved.toml");
@@ -108,6 +108,39 @@ TEST(Config, TypedConfigCarriesEveryKey) {
   EXPECT_EQ(dc.train.lr, d.train.lr);
   EXPECT_EQ(dc.generation.n, 30);
   EXPECT_EQ(dc.pairs.num_pairs, d.pairs.num_pairs);
+}
+
+// --preset paper resolves to METHOD.md's values, over the file and under --set.
+TEST(Config, PaperPresetIsMethodMd) {
+  auto sets = laser::loop::preset_overrides("paper");
+  sets.push_back("run.seed=4");
+  auto c = Config::from_string("[bandit]\nalpha = 2.0\n[run]\nseed = 9\n", "p.toml", sets).typed();
+  EXPECT_DOUBLE_EQ(c.strategy.bandit.alpha, 0.1);   // LinUCB alpha 0.1
+  EXPECT_DOUBLE_EQ(c.strategy.bandit.ridge, 1.0);   // A starts at I
+  EXPECT_EQ(c.strategy.bandit.algorithm, "linucb");
+  EXPECT_EQ(c.strategy.normalizer, "percentile");   // 20th/80th percentile
+  EXPECT_FALSE(c.strategy.context_l2);              // raw contexts
+  EXPECT_FALSE(c.strategy.per_batch);               // per-query
+  EXPECT_EQ(c.pooling, "mean-input");
+  EXPECT_EQ(c.reward_signal, "neg-loss");           // -(mean training loss)
+  EXPECT_EQ(c.generation.n, 30);
+  EXPECT_DOUBLE_EQ(c.generation.temperature, 0.8);
+  EXPECT_EQ(c.generation.max_new_tokens, 150);
+  EXPECT_EQ(c.data.batch_size, 16);
+  EXPECT_EQ(c.run.iterations, 10);
+  EXPECT_DOUBLE_EQ(c.run.early_stop_loss, 0.1);
+  EXPECT_EQ(c.pairs.mode, "rank1-vs-rest");
+  EXPECT_EQ(c.pairs.num_pairs, 10);
+  EXPECT_DOUBLE_EQ(c.train.loss.beta, 0.1);
+  EXPECT_DOUBLE_EQ(c.train.lr, 5e-6);
+  EXPECT_TRUE(c.train.lora);
+  EXPECT_EQ(c.train.lora_r, 16);
+  EXPECT_DOUBLE_EQ(c.train.lora_alpha, 32.0);
+  EXPECT_DOUBLE_EQ(c.train.lora_dropout, 0.1);
+  EXPECT_EQ(c.train.lora_targets, (std::vector<std::string>{"q_proj", "v_proj"}));
+  EXPECT_EQ(c.run.seed, 4);  // --set still wins
+  EXPECT_TRUE(laser::loop::preset_overrides("laser").empty());
+  EXPECT_NE(error_of([] { laser::loop::preset_overrides("papr"); }).find("--preset"), std::string::npos);
 }
 
 // Every shipped config under configs/ parses with known keys only, and each of its [[rm]] tables

@@ -147,7 +147,30 @@ TEST(Run, FailingRewardModelFallsBackToAnotherArm) {
   for (auto& d : dec) {
     EXPECT_NE(d["arm_name"], "broken");
     EXPECT_TRUE(d["fallback"].get<bool>());
+    EXPECT_EQ(d["chosen_name"], "broken");  // the failed arm is logged too
   }
+}
+
+// LinUCB with a broken HTTP arm among two working ones learns to avoid it (the failed arm gets the
+// worst reward; before, the arm that stood in was credited and the broken one kept being chosen).
+TEST(Run, BanditLearnsToAvoidAFailingRewardModel) {
+  std::string out = tmp("fail-bandit");
+  io::remove_all(out);
+  std::string broken = "[[rm]]\nname = \"broken\"\nkind = \"http\"\nurl = \"http://127.0.0.1:9/score\"\nretries = 0\ntimeout_s = 1.0\n";
+  auto cfg = laser::loop::Config::from_string(config_text(out, "fb", broken), "test.toml", {"run.iterations=3"});
+  laser::loop::RunOptions ro;
+  ro.quiet = true;
+  laser::loop::run_training(cfg, ro);
+  auto dec = lines(laser::loop::run_dir_of(cfg) + "/decisions.jsonl");
+  ASSERT_EQ(dec.size(), 96u);
+  int first = 0, last = 0;
+  for (auto& d : dec) {
+    bool chose_broken = d.value("chosen_name", "") == "broken";
+    if (chose_broken) EXPECT_TRUE(d["fallback"].get<bool>());
+    if (d["iteration"] == 1) first += chose_broken;
+    if (d["iteration"] == 3) last += chose_broken;
+  }
+  EXPECT_LE(last, 2) << "iteration 1: " << first;
 }
 
 TEST(Run, KilledRunResumesWithoutDuplicatedSteps) {

@@ -139,7 +139,9 @@ TEST(Step, BanditStopsChoosingAnArmThatFails) {
     s.feedback(ctx2(), sc, out);
   }
   EXPECT_EQ(broken_chosen_late, 0);
-  EXPECT_LE(s.failure_reward(), 0.0);
+  EXPECT_LE(s.failure_reward(), -1.0);  // zscore (the default): below every reward seen
+  o.normalizer = "percentile";
+  EXPECT_DOUBLE_EQ(BanditStrategy(o, arms.names, 3, 4).failure_reward(), 0.0);  // its floor
 }
 
 TEST(Step, EveryArmFailingIsAnError) {

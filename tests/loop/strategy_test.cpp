@@ -65,6 +65,7 @@ TEST(Strategy, LaserPerQueryLearnsAndResumesExactly) {
   StrategyOptions o;
   o.name = "laser";
   o.bandit.alpha = 1.0;
+  o.normalizer = "percentile";  // the paper's: rewards normalized into [0, 1]
   BanditStrategy a(o, kRms, 4, 7), b(o, kRms, 4, 7);
   // Reward: arm k is right for prompts whose first context coordinate falls in bucket k.
   auto reward = [](const Eigen::MatrixXd& ctx, const BatchChoice& ch) {

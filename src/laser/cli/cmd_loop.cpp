@@ -31,13 +31,15 @@ namespace {
 
 void add_train(CLI::App& app) {
   struct Opts {
-    std::string config;
+    std::string config, preset = "laser";
     std::vector<std::string> set;
     bool resume = false, list_keys = false;
   };
   auto o = std::make_shared<Opts>();
   auto* c = app.add_subcommand("train", "run LASeR (or a baseline strategy) from a TOML config: iterative DPO+NLL with a bandit choosing the RM");
   c->add_option("--config", o->config, "TOML config file (see README's configuration reference)");
+  c->add_option("--preset", o->preset, "laser (the defaults) or paper (the authors' settings, METHOD.md), applied over the file, under --set")
+      ->capture_default_str();
   c->add_option("--set", o->set, "override a config key: --set train.lr=1e-5 (repeatable)");
   c->add_flag("--resume", o->resume, "continue the run from its latest checkpoint");
   c->add_flag("--list-keys", o->list_keys, "print every config key with its default and meaning");
@@ -48,7 +50,9 @@ void add_train(CLI::App& app) {
     }
     LASER_CHECK(!o->config.empty(), "laser train", "no --config given",
                 "e.g. the built-in world: laser world --setup-only (builds its models once), then laser train --config configs/world.toml");
-    auto cfg = loop::Config::load(o->config, o->set);
+    auto sets = loop::preset_overrides(o->preset);
+    sets.insert(sets.end(), o->set.begin(), o->set.end());
+    auto cfg = loop::Config::load(o->config, sets);
     loop::install_stop_handlers();
     loop::RunOptions ro;
     ro.resume = o->resume;
@@ -58,7 +62,7 @@ void add_train(CLI::App& app) {
 
 void add_compare(CLI::App& app) {
   struct Opts {
-    std::string config, strategies = "sft,laser,random,sequential,score-ensemble", out;
+    std::string config, strategies = "sft,laser,random,sequential,score-ensemble", out, preset = "laser";
     std::vector<std::string> set;
     bool resume = false;
   };
@@ -67,11 +71,15 @@ void add_compare(CLI::App& app) {
   c->add_option("--config", o->config, "TOML config file")->required();
   c->add_option("--strategies", o->strategies, "comma-separated: sft, laser, fixed:NAME, random, sequential, score-ensemble, agreement-ensemble, online-ensemble")
       ->capture_default_str();
+  c->add_option("--preset", o->preset, "laser (the defaults) or paper (the authors' settings), applied over the file, under --set")
+      ->capture_default_str();
   c->add_option("--set", o->set, "override a config key (repeatable)");
   c->add_option("--out", o->out, "compare directory name under run.out_dir (default <run.name>-compare)");
   c->add_flag("--resume", o->resume, "reuse finished runs and resume unfinished ones");
   c->callback([o] {
-    auto cfg = loop::Config::load(o->config, o->set);
+    auto sets = loop::preset_overrides(o->preset);
+    sets.insert(sets.end(), o->set.begin(), o->set.end());
+    auto cfg = loop::Config::load(o->config, sets);
     loop::install_stop_handlers();
     loop::CompareOptions co;
     for (auto& s : split(o->strategies, ','))

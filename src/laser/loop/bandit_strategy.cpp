@@ -37,7 +37,7 @@ BanditStrategy::BanditStrategy(const StrategyOptions& o, const std::vector<std::
   if (o.context_l2) l2_ = std::make_unique<bandit::L2Normalize>(dim);
   bc.validate("[bandit]");
   bandit_ = bandit::make_bandit(bc, K, dim);
-  normalizer_ = bandit::make_normalizer(o.normalizer);
+  normalizer_ = bandit::make_normalizer(bandit::resolve_normalizer(o.normalizer, bc.algorithm));
 }
 
 Eigen::VectorXd BanditStrategy::reduce(const Eigen::VectorXd& c) const {
@@ -134,15 +134,17 @@ std::vector<double> BanditStrategy::feedback(const Eigen::MatrixXd& ctx, const B
   return norm;
 }
 
+double BanditStrategy::failure_reward() const { return normalizer_->name() == "percentile" ? 0.0 : worst_ - 1.0; }
+
 // A chosen arm that failed gets the worst reward, so the bandit stops paying for a broken RM; the
 // arm that stood in was updated with its own reward by feedback().
 void BanditStrategy::penalize_failures(const Eigen::MatrixXd& ctx, const Scored& s) {
   if (opts_.per_batch) {
-    if (!s.chosen.empty() && s.fallback(0)) bandit_->update(reduce(ctx.colwise().mean().transpose()), s.chosen[0], worst_);
+    if (!s.chosen.empty() && s.fallback(0)) bandit_->update(reduce(ctx.colwise().mean().transpose()), s.chosen[0], failure_reward());
     return;
   }
   for (size_t b = 0; b < s.chosen.size(); ++b)
-    if (s.fallback(b)) bandit_->update(reduce(ctx.row(static_cast<Eigen::Index>(b)).transpose()), s.chosen[b], worst_);
+    if (s.fallback(b)) bandit_->update(reduce(ctx.row(static_cast<Eigen::Index>(b)).transpose()), s.chosen[b], failure_reward());
 }
 
 std::vector<double> BanditStrategy::feedback(const Eigen::MatrixXd& ctx, const Scored& s, const StepOutcome& o) {

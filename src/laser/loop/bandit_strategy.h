@@ -2,7 +2,7 @@
 // fixed:NAME, random and sequential, which are bandit algorithms too (fixed, uniform, round-robin),
 // so every decision is logged with its exact probability. Each prompt is scored by its chosen arm;
 // an arm that fails is replaced by the next arm that has not failed in this step, and the bandit
-// learns that the chosen arm failed (it receives the worst normalized reward seen so far).
+// learns that the chosen arm failed (it receives a reward below every reward seen so far).
 #pragma once
 #include <memory>
 
@@ -22,8 +22,9 @@ class BanditStrategy : public Strategy {
   // Raw bandit rewards (per prompt in per-query mode; their mean in per-batch mode) for the arms of
   // `choice`. Returns the normalized rewards that were used to update (NaN entries are skipped).
   std::vector<double> feedback(const Eigen::MatrixXd& contexts, const BatchChoice& choice, const std::vector<double>& raw);
-  // The reward a chosen arm that failed receives: the lowest normalized reward seen (0 at first).
-  double failure_reward() const { return worst_; }
+  // The reward a chosen arm that failed receives: the floor of a bounded normalizer (percentile:
+  // 0), else one below the lowest normalized reward seen (zscore: at most -1), so it is always the worst.
+  double failure_reward() const;
   int num_arms() const { return static_cast<int>(rm_names_.size()); }
 
  protected:

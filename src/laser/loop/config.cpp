@@ -169,12 +169,12 @@ std::vector<Binding> strategy_bindings() {
     str("strategy.mode", F(mode), {"per-query", "per-batch"}, "per-query (one arm per prompt, authors' default) or per-batch"),
     str("strategy.pooling", F(pooling), {"mean-input", "last-input", "mean-hidden", "last-hidden"}, "context: mean-input (authors), last-input, mean-hidden, last-hidden (paper)"),
     str("strategy.reward_signal", F(reward_signal), {"neg-loss", "verifier"}, "bandit reward: neg-loss (paper) or verifier (agreement of the RM's pairs with a verifier on reference answers)"),
-    str("strategy.normalizer", F(strategy.normalizer), {"percentile", "zscore", "none"}, "bandit reward normalizer: percentile (20th/80th, paper), zscore, none"),
+    str("strategy.normalizer", F(strategy.normalizer), {"auto", "percentile", "zscore", "none"}, "bandit reward normalizer: auto (zscore; percentile for exp3), percentile (20th/80th, paper), zscore, none"),
     num("strategy.context_dim", F(strategy.context_dim), at_least(0), "random projection of contexts to this many dimensions; 0 = off"),
-    flag("strategy.context_l2", F(strategy.context_l2), "L2-normalize bandit contexts (after any projection); the paper uses raw contexts"),
+    flag("strategy.context_l2", F(strategy.context_l2), "L2-normalize bandit contexts (after any projection); the paper uses raw contexts (--preset paper)"),
     num("strategy.online_lr", F(strategy.online_lr), above(0), "online-ensemble: learning rate of the multiplicative weight update"),
-    str("bandit.algorithm", F(strategy.bandit.algorithm), bandit::bandit_names(), "linucb, linear_ts, epsilon_greedy, ucb1, exp3, softmax, round_robin, uniform, fixed"),
-    num("bandit.alpha", F(strategy.bandit.alpha), at_least(0), "LinUCB exploration (authors: 0.1)"),
+    str("bandit.algorithm", F(strategy.bandit.algorithm), bandit::bandit_names(), "linucb, linear_ts, linear_epsilon_greedy, epsilon_greedy, ucb1, exp3, softmax, round_robin, uniform, fixed"),
+    num("bandit.alpha", F(strategy.bandit.alpha), at_least(0), "LinUCB exploration (authors: 0.1, which collapses in laser bandit-sim)"),
     num("bandit.ridge", F(strategy.bandit.ridge), above(0), "ridge lambda: A starts at lambda * I"),
     num("bandit.epsilon", F(strategy.bandit.epsilon), between(0, 1), "epsilon-greedy exploration probability"),
     num("bandit.epsilon_decay", F(strategy.bandit.epsilon_decay), at_least(0), "epsilon_t = epsilon / (1 + decay * t); 0 = fixed"),
@@ -417,6 +417,18 @@ std::string Config::to_toml() const {
   os << "# resolved laser config (format_version 1): every default written out\n";
   os << tbl_ << "\n";
   return os.str();
+}
+
+std::vector<std::string> preset_overrides(const std::string& name, const std::string& where) {
+  if (name.empty() || name == "laser") return {};
+  if (name == "paper")  // METHOD.md's values, every one written out (also those that are laser's defaults too)
+    return {"run.iterations=10", "run.early_stop_loss=0.1", "data.batch_size=16", "generation.n=30", "generation.temperature=0.8",
+            "generation.max_new_tokens=150", "generation.top_p=1.0", "generation.top_k=0", "strategy.name=laser", "strategy.mode=per-query",
+            "strategy.pooling=mean-input", "strategy.reward_signal=neg-loss", "strategy.normalizer=percentile", "strategy.context_l2=false",
+            "strategy.context_dim=0", "bandit.algorithm=linucb", "bandit.alpha=0.1", "bandit.ridge=1.0", "pairs.mode=rank1-vs-rest",
+            "pairs.num_pairs=10", "train.loss=sigmoid", "train.beta=0.1", "train.dpo_weight=1.0", "train.nll_weight=1.0", "train.lr=5e-6",
+            "train.lora=true", "train.lora_r=16", "train.lora_alpha=32.0", "train.lora_dropout=0.1", "train.lora_targets=[\"q_proj\", \"v_proj\"]"};
+  throw Error("unknown preset '" + name + "'", where, "use laser (the defaults) or paper (the authors' settings of METHOD.md)");
 }
 
 std::string config_reference_markdown() {

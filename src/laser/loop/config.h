@@ -58,6 +58,11 @@ class Config {
   std::string source_;
 };
 
+// The overrides of a named preset, applied after the config file and before --set: "laser" (none:
+// the defaults, the settings that won in our measurements) or "paper" (the authors' settings of
+// METHOD.md: LinUCB alpha 0.1, percentile-normalized neg-loss rewards, raw contexts, ...).
+std::vector<std::string> preset_overrides(const std::string& name, const std::string& where = "--preset");
+
 // The markdown table of every key (for README and `laser train --list-keys`).
 std::string config_reference_markdown();
 

@@ -33,10 +33,10 @@ struct BatchChoice {
 struct StrategyOptions {
   std::string name = "laser";          // strategy.name
   bool per_batch = false;              // strategy.mode == "per-batch"
-  std::string normalizer = "percentile";
+  std::string normalizer = "auto";      // auto: zscore (percentile for exp3); the paper: percentile
   bandit::BanditConfig bandit;         // for "laser"
   int context_dim = 0;                 // random projection; 0 = off
-  bool context_l2 = false;             // L2-normalize contexts (after the projection)
+  bool context_l2 = true;              // L2-normalize contexts (after the projection); the paper: raw
   double online_lr = 0.5;
 };
 

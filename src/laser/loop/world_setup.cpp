@@ -97,7 +97,9 @@ std::string world_run_config(const WorldSetupOptions& o) {
   cfg += "[generation]\nn = 8\ntemperature = 1.0\nmax_new_tokens = 24\n\n";
   // The paper's LinUCB (alpha 0.1, raw contexts, neg-loss reward) collapses onto one arm here;
   // README reports those numbers. What works: unit-norm contexts, alpha 1, the verifier signal.
-  cfg += "[strategy]\nname = \"laser\"\nmode = \"per-query\"\npooling = \"mean-input\"\nreward_signal = \"verifier\"\ncontext_l2 = true\n\n";
+  // The normalizer is pinned to the one README's world table was measured with.
+  cfg += "[strategy]\nname = \"laser\"\nmode = \"per-query\"\npooling = \"mean-input\"\nreward_signal = \"verifier\"\ncontext_l2 = true\n"
+         "normalizer = \"percentile\"\n\n";
   cfg += "[bandit]\nalgorithm = \"linucb\"\nalpha = 1.0\n\n";
   cfg += "[pairs]\nmode = \"rank1-vs-rest\"\nnum_pairs = 4\n\n";
   cfg += "[train]\nlora = false\nlr = 1e-4\nnll_weight = 1.0\nbeta = 0.1\nmicro_batch = 64\n\n";
