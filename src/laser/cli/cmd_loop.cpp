@@ -65,6 +65,7 @@ void add_compare(CLI::App& app) {
     std::string config, strategies = "sft,laser,random,sequential,score-ensemble", out, preset = "laser";
     std::vector<std::string> set;
     bool resume = false;
+    int seeds = 1;
   };
   auto o = std::make_shared<Opts>();
   auto* c = app.add_subcommand("compare", "run one config under several strategies and print the paper-style table");
@@ -76,6 +77,8 @@ void add_compare(CLI::App& app) {
   c->add_option("--set", o->set, "override a config key (repeatable)");
   c->add_option("--out", o->out, "compare directory name under run.out_dir (default <run.name>-compare)");
   c->add_flag("--resume", o->resume, "reuse finished runs and resume unfinished ones");
+  c->add_option("--seeds", o->seeds, "run every strategy on N seeds (run.seed, run.seed+1, ...): mean ± 95% interval, LASeR's paired differences")
+      ->capture_default_str()->check(CLI::Range(1, 1000));
   c->callback([o] {
     auto sets = loop::preset_overrides(o->preset);
     sets.insert(sets.end(), o->set.begin(), o->set.end());
@@ -86,10 +89,11 @@ void add_compare(CLI::App& app) {
       if (!trim(s).empty()) co.strategies.push_back(trim(s));
     co.resume = o->resume;
     co.out_name = o->out;
+    co.seeds = o->seeds;
     auto res = loop::run_compare(cfg, {}, co);
     std::cout << "\n" << loop::compare_markdown(res) << "\n";
     for (auto& r : res["rows"]) std::cout << "report " << r["strategy"].get<std::string>() << ": " << r["report"].get<std::string>() << "\n";
-    std::cout << "table: " << res["dir"].get<std::string>() << "/compare.md\n";
+    std::cout << "table: " << res["dir"].get<std::string>() << "/compare.md, page: " << res["html"].get<std::string>() << "\n";
   });
 }
 

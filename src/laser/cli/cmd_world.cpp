@@ -18,6 +18,7 @@ void add_world_commands(CLI::App& app) {
     std::string strategies, out_dir = "runs", name = "world";
     std::vector<std::string> set;
     bool quick = false, setup_only = false, resume = false;
+    int seeds = 1;
   };
   auto o = std::make_shared<Opts>();
   auto* c = app.add_subcommand("world", "the built-in world: build a weak policy and skill-specialist RMs (cached), then compare strategies");
@@ -31,6 +32,8 @@ void add_world_commands(CLI::App& app) {
   c->add_flag("--quick", o->quick, "a reduced world for tests: fewer examples, steps and iterations");
   c->add_flag("--setup-only", o->setup_only, "build the models and config, print the config path, run nothing");
   c->add_flag("--resume", o->resume, "reuse finished runs of an earlier `laser world`");
+  c->add_option("--seeds", o->seeds, "run every strategy on N seeds (data order, sampling, world facts): mean ± 95% interval")
+      ->capture_default_str()->check(CLI::Range(1, 1000));
   c->callback([o] {
     if (o->quick) {
       o->w.size = 96;
@@ -52,6 +55,7 @@ void add_world_commands(CLI::App& app) {
     auto cfg = loop::Config::load(ws.config_path, sets);
     loop::CompareOptions co;
     co.resume = o->resume;
+    co.seeds = o->seeds;
     if (o->strategies.empty()) {
       co.strategies.push_back("sft");
       for (auto& n : ws.rm_names) co.strategies.push_back("fixed:" + n);
@@ -64,7 +68,7 @@ void add_world_commands(CLI::App& app) {
     auto res = loop::run_compare(cfg, {}, co);
     std::cout << "\n" << loop::compare_markdown(res) << "\n";
     for (auto& r : res["rows"]) std::cout << "report " << r["strategy"].get<std::string>() << ": " << r["report"].get<std::string>() << "\n";
-    std::cout << "table: " << res["dir"].get<std::string>() << "/compare.md\n";
+    std::cout << "table: " << res["dir"].get<std::string>() << "/compare.md, page: " << res["html"].get<std::string>() << "\n";
   });
 }
 

@@ -1,6 +1,8 @@
 // `laser compare`: one config run under several strategies (plus "sft", the untrained policy),
 // and the paper-style table: accuracy overall and per category, RM calls, RM seconds, wall time,
-// printed and written as compare.md and compare.json. Not a statistics package: one seed per run.
+// printed and written as compare.md, compare.json and compare.html. With seeds > 1 every strategy
+// runs on each seed (data order, sampling and, for the world, the generated facts) and the table
+// shows mean ± 95% t-interval, plus LASeR's paired difference to each baseline.
 #pragma once
 #include <nlohmann/json.hpp>
 
@@ -15,6 +17,7 @@ struct CompareOptions {
   std::vector<std::string> strategies;  // e.g. sft, laser, fixed:A, random, sequential, score-ensemble
   bool resume = false;                  // reuse finished runs (summary.json present) and resume unfinished ones
   std::string out_name;                 // compare directory name ("" = <run.name>-compare)
+  int seeds = 1;                        // seeds run.seed, run.seed + 1, ...; runs are named <run.name>-<strategy>-s<seed> when > 1
 };
 
 // Runs every strategy (run.name becomes <run.name>-<strategy>) and returns compare.json's content.

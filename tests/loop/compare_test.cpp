@@ -1,0 +1,69 @@
+// laser compare over seeds on tiny random models: every strategy runs on each seed, the table
+// shows mean ± 95% interval and LASeR's paired differences, compare.json carries every seed's
+// value, and compare.html draws the interval bars, the cost view and LASeR's arm share.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "laser/core/stats.h"
+#include "laser/io/file_util.h"
+#include "laser/io/jsonl.h"
+#include "laser/loop/compare.h"
+#include "loop/loop_test_util.h"
+
+using laser::io::json;
+namespace io = laser::io;
+using laser::loop::testing::sh;
+using laser::loop::testing::tmp;
+
+TEST(Compare, SeedsGiveMeansIntervalsPairedDifferencesAndAPage) {
+  std::string out = tmp("compare-seeds");
+  io::remove_all(out);
+  io::make_dirs(out);
+  for (auto [name, seed] : std::vector<std::pair<std::string, int>>{{"policy", 1}, {"rm-a", 2}, {"rm-b", 3}}) {
+    int rc = 0;
+    auto log = sh(std::string(LASER_BIN) + " init-model --preset tiny --tokenizer bytes --out " + out + "/" + name + " --seed " + std::to_string(seed), &rc);
+    ASSERT_EQ(rc, 0) << log;
+  }
+  std::string cfg = "[run]\nname = \"c\"\nout_dir = \"" + out + "/runs\"\niterations = 1\nseed = 3\nthreads = 1\nearly_stop_loss = 0.0\n"
+                    "[policy]\nmodel = \"" + out + "/policy\"\n"
+                    "[data]\nformat = \"world\"\nworld_size = 40\ndev_size = 4\ntest_size = 8\nbatch_size = 8\n"
+                    "[generation]\nn = 3\ntemperature = 1.0\nmax_new_tokens = 6\n"
+                    "[train]\nlr = 1e-3\nlora = true\nlora_r = 4\nmicro_batch = 0\n"
+                    "[[rm]]\nname = \"a\"\nkind = \"lm-likelihood\"\nmodel = \"" + out + "/rm-a\"\nappend_eos = true\n"
+                    "[[rm]]\nname = \"b\"\nkind = \"lm-likelihood\"\nmodel = \"" + out + "/rm-b\"\nappend_eos = true\n";
+  io::write_file_atomic(out + "/c.toml", cfg);
+  int rc = 0;
+  auto log = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " compare --config " + out + "/c.toml --strategies sft,laser,random --seeds 2", &rc);
+  ASSERT_EQ(rc, 0) << log;
+  auto c = io::read_json(out + "/runs/c-compare/compare.json");
+  EXPECT_EQ(c["seeds"], 2);
+  ASSERT_EQ(c["rows"].size(), 3u);
+  for (auto& r : c["rows"]) {
+    auto acc = r["accuracies"].get<std::vector<double>>();
+    ASSERT_EQ(acc.size(), 2u) << r["strategy"];
+    // The row's mean and interval are the t-interval of its seeds' accuracies (t_{0.975,1} = 12.706).
+    double m = (acc[0] + acc[1]) / 2, hw = 12.706204736 * std::abs(acc[0] - acc[1]) / std::sqrt(2.0) / std::sqrt(2.0);
+    EXPECT_NEAR(r["accuracy"].get<double>(), m, 1e-12);
+    EXPECT_NEAR(r["accuracy_ci"].get<double>(), hw, 1e-6);
+    ASSERT_EQ(r["runs"].size(), 2u);
+    for (auto& d : r["runs"]) EXPECT_TRUE(io::file_exists(d.get<std::string>() + "/summary.json")) << d;
+  }
+  // Seeds differ in data order and sampling: the two LASeR runs made different decisions.
+  EXPECT_NE(io::read_file(c["rows"][1]["runs"][0].get<std::string>() + "/decisions.jsonl"),
+            io::read_file(c["rows"][1]["runs"][1].get<std::string>() + "/decisions.jsonl"));
+  // LASeR minus each baseline, paired by seed.
+  ASSERT_EQ(c["paired"].size(), 2u);
+  auto la = c["rows"][1]["accuracies"].get<std::vector<double>>(), sf = c["rows"][0]["accuracies"].get<std::vector<double>>();
+  EXPECT_EQ(c["paired"][0]["baseline"], "sft");
+  EXPECT_NEAR(c["paired"][0]["mean"].get<double>(), ((la[0] - sf[0]) + (la[1] - sf[1])) / 2, 1e-12);
+  auto md = io::read_file(out + "/runs/c-compare/compare.md");
+  EXPECT_NE(md.find("Mean over 2 seeds"), std::string::npos) << md;
+  EXPECT_NE(md.find("±"), std::string::npos) << md;
+  EXPECT_NE(md.find("| sft |"), std::string::npos) << md;
+  auto html = io::read_file(out + "/runs/c-compare/compare.html");
+  EXPECT_NE(html.find("Test accuracy"), std::string::npos);
+  EXPECT_NE(html.find("Accuracy vs RM cost"), std::string::npos);
+  EXPECT_NE(html.find("arm share per category (last iteration, all seeds)"), std::string::npos);
+  EXPECT_NE(html.find("</html>"), std::string::npos);
+}
