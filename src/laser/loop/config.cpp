@@ -5,7 +5,6 @@
 #include "laser/core/error.h"
 #include "laser/core/strings.h"
 #include "laser/io/file_util.h"
-#include "laser/io/toml_check.h"
 
 namespace laser::loop {
 
@@ -96,7 +95,6 @@ static std::vector<std::string> all_keys() {
 }
 
 static toml::table parse_value(const std::string& text, const std::string& where) {
-  io::check_toml_text(text, where);
   try {
     return toml::parse("v = " + text);
   } catch (const toml::parse_error&) {
@@ -190,7 +188,6 @@ void Config::set(const std::string& assignment, const std::string& where) {
 Config Config::from_string(const std::string& text, const std::string& where, const std::vector<std::string>& overrides) {
   Config c;
   c.tbl_ = toml::table{};
-  io::check_toml_text(text, where);
   try {
     c.tbl_ = toml::parse(text, where);
   } catch (const toml::parse_error& e) {
