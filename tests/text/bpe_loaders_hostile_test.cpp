@@ -1,0 +1,63 @@
+// Tokenizer files with values of the wrong JSON type (a number where a string belongs, a string
+// where a flag belongs, an id beyond int32): each loader answers with one laser::Error naming the
+// file, never an nlohmann exception. Hand-made files; nothing from ../shared/ext.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "laser/core/error.h"
+#include "laser/io/file_util.h"
+#include "laser/text/bpe_loaders.h"
+
+using namespace laser;
+
+namespace {
+
+std::string tmp(const std::string& name) {
+  std::string d = io::join_path(LASER_TEST_TMP, "text_hostile");
+  io::make_dirs(d);
+  return io::join_path(d, name);
+}
+
+void expect_laser_error(const std::function<void()>& fn, const std::string& file) {
+  try {
+    fn();
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find(file), std::string::npos) << m;
+    EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "not a laser::Error: " << e.what();
+  }
+}
+
+const char* kModel = R"("model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]})";
+
+}  // namespace
+
+TEST(BpeLoadersHostile, WrongJsonTypesInTokenizerJsonAreLaserErrors) {
+  std::string p = tmp("tokenizer.json");
+  for (std::string extra : {std::string(R"("added_tokens": [{"id": 3, "content": 5}])"),
+                            std::string(R"("added_tokens": [{"id": 99999999999, "content": "<s>"}])"),
+                            std::string(R"("added_tokens": [{"id": 3, "content": "<s>", "special": "yes"}])"),
+                            std::string(R"("pre_tokenizer": {"type": "Split", "pattern": {"Regex": 7}}, "decoder": {"type": "ByteLevel"})")}) {
+    io::write_file_atomic(p, "{" + std::string(kModel) + ", " + extra + "}");
+    expect_laser_error([&] { text::load_hf_tokenizer_json(p, ""); }, p);
+  }
+  std::string model_flag = R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [], "byte_fallback": "yes"}})";
+  io::write_file_atomic(p, model_flag);
+  expect_laser_error([&] { text::load_hf_tokenizer_json(p, ""); }, p);
+}
+
+TEST(BpeLoadersHostile, WrongJsonTypesInTokenizerConfigAreLaserErrors) {
+  std::string p = tmp("tokenizer.json"), cfg = tmp("tokenizer_config.json");
+  io::write_file_atomic(p, "{" + std::string(kModel) + "}");
+  io::write_file_atomic(cfg, R"({"added_tokens_decoder": {"3": {"content": "<s>", "special": 1}}})");
+  expect_laser_error([&] { text::load_hf_tokenizer_json(p, cfg); }, cfg);
+  std::string vocab = tmp("vocab.json"), merges = tmp("merges.txt");
+  io::write_file_atomic(vocab, R"({"a": 0, "b": 1, "ab": 2})");
+  io::write_file_atomic(merges, "a b\n");
+  io::write_file_atomic(cfg, R"({"tokenizer_class": 5})");
+  expect_laser_error([&] { text::load_vocab_merges(vocab, merges, "", "", cfg); }, vocab);
+}
