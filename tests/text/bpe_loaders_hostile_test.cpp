@@ -45,6 +45,14 @@ TEST(BpeLoadersHostile, WrongJsonTypesInTokenizerJsonAreLaserErrors) {
     io::write_file_atomic(p, "{" + std::string(kModel) + ", " + extra + "}");
     expect_laser_error([&] { text::load_hf_tokenizer_json(p, ""); }, p);
   }
+  // A TemplateProcessing without "special_tokens" (nlohmann's const operator[] asserted on the
+  // missing key: an abort; found by fuzz_tokenizer_json). Its token is then looked up in the vocabulary.
+  io::write_file_atomic(p, "{" + std::string(kModel) +
+                               R"(, "post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "ab"}}, {"Sequence": {"id": "A"}}]}})");
+  EXPECT_EQ(text::load_hf_tokenizer_json(p, "")->encode("a", true).front(), 2);
+  io::write_file_atomic(p, "{" + std::string(kModel) +
+                               R"(, "post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>"}}]}})");
+  expect_laser_error([&] { text::load_hf_tokenizer_json(p, ""); }, p);
   std::string model_flag = R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [], "byte_fallback": "yes"}})";
   io::write_file_atomic(p, model_flag);
   expect_laser_error([&] { text::load_hf_tokenizer_json(p, ""); }, p);

@@ -247,7 +247,7 @@ static std::shared_ptr<BpeTokenizer> load_hf_tokenizer_json_impl(const std::stri
       } else if (piece.contains("SpecialToken")) {
         std::string name = piece["SpecialToken"].value("id", "");
         std::vector<int32_t> ids;
-        const json& st = (*tp)["special_tokens"];
+        const json& st = tp->contains("special_tokens") ? (*tp)["special_tokens"] : null_json;  // const [] must not miss
         if (st.contains(name) && st[name].contains("ids")) ids = st[name]["ids"].get<std::vector<int32_t>>();
         else if (auto id = b.find(name)) ids = {*id};
         else throw Error("post-processor special token '" + name + "' is unknown", path + ": post_processor", "");
