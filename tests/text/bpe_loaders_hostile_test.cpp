@@ -1,6 +1,7 @@
 // Tokenizer files with values of the wrong JSON type (a number where a string belongs, a string
-// where a flag belongs, an id beyond int32): each loader answers with one laser::Error naming the
-// file, never an nlohmann exception. Hand-made files; nothing from ../shared/ext.
+// where a flag belongs, an id beyond int32, a missing key): each loader (bpe_loaders, and the
+// small readers in tokenizer_loader and chat_template) answers with one laser::Error naming the
+// file or ignores the odd value, never an nlohmann exception or abort. Hand-made files only.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -8,6 +9,8 @@
 #include "laser/core/error.h"
 #include "laser/io/file_util.h"
 #include "laser/text/bpe_loaders.h"
+#include "laser/text/chat_template.h"
+#include "laser/text/tokenizer.h"
 
 using namespace laser;
 
@@ -68,4 +71,14 @@ TEST(BpeLoadersHostile, WrongJsonTypesInTokenizerConfigAreLaserErrors) {
   io::write_file_atomic(merges, "a b\n");
   io::write_file_atomic(cfg, R"({"tokenizer_class": 5})");
   expect_laser_error([&] { text::load_vocab_merges(vocab, merges, "", "", cfg); }, vocab);
+}
+
+TEST(BpeLoadersHostile, OddValuesInLaserTokenizerJsonAndChatTemplatesAreHandled) {
+  std::string d = tmp("odd_dir");
+  io::make_dirs(d);
+  io::write_file_atomic(io::join_path(d, "laser_tokenizer.json"), "[1, 2]");
+  expect_laser_error([&] { text::load_tokenizer(d); }, "laser_tokenizer.json");
+  std::string cfg = tmp("chat_config.json");
+  io::write_file_atomic(cfg, R"({"chat_template": [7, {"name": 3}, {"name": "default", "template": 5}]})");
+  EXPECT_FALSE(text::ChatTemplate::detect(cfg).has_value());
 }
