@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test bench fuzz clean
+.PHONY: all deps configure build laser run test bench fuzz clean
 
 all: build
 
@@ -18,7 +18,11 @@ configure: deps $(BUILD)/CMakeCache.txt
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-run: build
+# `make run` builds only the program it runs; `make test` builds the test binaries too.
+laser: configure
+	cmake --build $(BUILD) -j $(JOBS) --target laser
+
+run: laser
 	bash scripts/run-main.sh $(BUILD)
 
 test: build

@@ -88,3 +88,27 @@ TEST(Cli, HelpShowsDefaultsAndErrorsAreOneLine) {
   EXPECT_EQ(rc, 1) << out;
   EXPECT_NE(out.find("top_p"), std::string::npos) << out;
 }
+
+// A prompt longer than the model's context (64 positions) is cut in the middle to the budget
+// (64 - max_new_tokens = 56), generation runs, and one warning says so; a budget of nothing is an error.
+TEST(Cli, GenerateCutsAPromptLongerThanTheContext) {
+  std::string d = laser::testing::tmp_dir("cli_long_prompt");
+  auto [rc, out] = run("init-model --preset tiny --tokenizer bytes --max-positions 64 --out " + d + " --seed 3");
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_EQ(laser::model::load_model(d)->config().max_position_embeddings, 64);
+  std::string prompt = "QUESTION " + std::string(500, 'x') + " END";
+  std::tie(rc, out) = run("generate --model " + d + " --prompt '" + prompt + "' --max-new-tokens 8 --temperature 0 --json 2>/dev/null");
+  ASSERT_EQ(rc, 0) << out;
+  auto j = nlohmann::json::parse(out.substr(0, out.find('\n')));
+  EXPECT_LE(j["ids"].size(), 8u);
+  std::tie(rc, out) = run("generate --model " + d + " --prompt '" + prompt + "' --max-new-tokens 8 --temperature 0 --json 2>&1 >/dev/null");
+  ASSERT_EQ(rc, 0) << out;
+  size_t warnings = 0;
+  for (size_t p = 0; (p = out.find("cut in the middle", p)) != std::string::npos; ++p) ++warnings;
+  EXPECT_EQ(warnings, 1u) << out;
+  EXPECT_NE(out.find("1 of 1 prompts"), std::string::npos) << out;
+  EXPECT_NE(out.find("56-token"), std::string::npos) << out;
+  std::tie(rc, out) = run("generate --model " + d + " --prompt 'Hi' --max-new-tokens 64");
+  EXPECT_NE(rc, 0);
+  EXPECT_NE(out.find("--max-new-tokens"), std::string::npos) << out;
+}

@@ -1,10 +1,16 @@
+// Run configs: defaults and overrides, one-line errors, the key reference, the shipped configs/
+// (valid, and configs/world.toml equal to what `laser world` writes).
 #include <gtest/gtest.h>
 
 #include "laser/core/error.h"
+#include "laser/io/file_util.h"
 #include "laser/loop/config.h"
+#include "laser/loop/world_setup.h"
 #include "laser/reward/reward_factory.h"
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 using laser::loop::Config;
 
@@ -57,6 +63,53 @@ TEST(Config, ReferenceListsEveryKey) {
   for (auto& k : laser::loop::config_schema()) EXPECT_NE(md.find("`" + k.key + "`"), std::string::npos) << k.key;
 }
 
+// README's configuration reference is the table `laser train --list-keys` prints (one declaration
+// per option: a key added to the binding table must reach the README).
+TEST(Config, ReadmeReferenceIsTheBindingTable) {
+  std::ifstream f(std::string(LASER_SOURCE_DIR) + "/README.md");
+  std::string readme((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(readme.empty());
+  EXPECT_NE(readme.find(laser::loop::config_reference_markdown()), std::string::npos)
+      << "README.md's configuration reference differs from the binding table: paste `laser train --list-keys` there";
+}
+
+// Values out of range name the TOML file and line (or the --set), the key and the range.
+TEST(Config, OutOfRangeValuesNameFileAndLine) {
+  auto msg = error_of([] { Config::from_string("[run]\nseed = 1\niterations = -3\n", "r.toml"); });
+  EXPECT_NE(msg.find("r.toml:3"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("run.iterations"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(">= 0"), std::string::npos) << msg;
+  msg = error_of([] { Config::from_string("", "r.toml", {"run.threads=-4"}); });
+  EXPECT_NE(msg.find("run.threads"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("--set"), std::string::npos) << msg;
+  msg = error_of([] { Config::from_string("[train]\nbeta = 0\n", "b.toml"); });
+  EXPECT_NE(msg.find("b.toml:2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("train.beta"), std::string::npos) << msg;
+  msg = error_of([] { Config::from_string("[strategy]\nmode = \"per-qery\"\n", "m.toml"); });
+  EXPECT_NE(msg.find("m.toml:2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("did you mean 'per-query'"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+}
+
+// The typed config holds every key's value, defaults from the module structs.
+TEST(Config, TypedConfigCarriesEveryKey) {
+  auto c = Config::from_string("[train]\nbeta = 0.2\nloss = \"ipo\"\n[strategy]\nmode = \"per-batch\"\n", "t.toml",
+                               {"generation.n=7", "bandit.alpha=0.5"}).typed();
+  EXPECT_DOUBLE_EQ(c.train.loss.beta, 0.2);
+  EXPECT_EQ(c.train.loss.type, "ipo");
+  EXPECT_TRUE(c.strategy.per_batch);
+  EXPECT_EQ(c.generation.n, 7);
+  EXPECT_DOUBLE_EQ(c.strategy.bandit.alpha, 0.5);
+  EXPECT_EQ(c.data.world_size, 600);
+  EXPECT_EQ(c.generation.max_new_tokens, 150);
+  // Every key's default is the typed default written as TOML.
+  laser::loop::RunConfig d;
+  auto dc = Config().typed();
+  EXPECT_EQ(dc.train.lr, d.train.lr);
+  EXPECT_EQ(dc.generation.n, 30);
+  EXPECT_EQ(dc.pairs.num_pairs, d.pairs.num_pairs);
+}
+
 // Every shipped config under configs/ parses with known keys only, and each of its [[rm]] tables
 // is a valid reward model (built lazily: no weights are read).
 TEST(Config, ShippedConfigsAreValid) {
@@ -75,4 +128,22 @@ TEST(Config, ShippedConfigsAreValid) {
     EXPECT_GE(i, 3) << f.path();
   }
   EXPECT_GE(n, 2);
+}
+
+// configs/world.toml (what `laser train` suggests without --config) is the config `laser world`
+// writes with its default options (as scripts/run-main.sh runs it), comment lines aside.
+TEST(Config, ShippedWorldConfigIsTheBuiltInWorld) {
+  auto strip = [](const std::string& text) {
+    std::istringstream in(text);
+    std::string out, line;
+    while (std::getline(in, line))
+      if (line.rfind('#', 0) != 0) out += line + "\n";
+    return out;
+  };
+  const std::string path = std::string(LASER_SOURCE_DIR) + "/configs/world.toml";
+  ASSERT_TRUE(laser::io::file_exists(path));
+  EXPECT_EQ(strip(laser::io::read_file(path)), strip(laser::loop::world_run_config({})));
+  auto c = Config::load(path);
+  EXPECT_EQ(c.get_string("data.format"), "world");
+  EXPECT_EQ(c.get_string("policy.model"), ".cache/world/v1-add+mul+cmp-9-n480-s1-small/policy");
 }

@@ -1,3 +1,4 @@
+// report.html and the summary table from hand-written run files; the round-tick rule of svg_plot.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -22,6 +23,7 @@ TEST(Report, WritesWellFormedHtmlWithEveryPlot) {
     }
     e.write({{"iteration", 0}, {"split", "dev"}, {"accuracy", 0.4}, {"per_category", {{"add", 0.5}}}, {"n", 8}});
     e.write({{"iteration", 1}, {"split", "dev"}, {"accuracy", 0.6}, {"per_category", {{"add", 0.7}}}, {"n", 8}});
+    e.write({{"iteration", -1}, {"split", "test"}, {"accuracy", 0.5}, {"per_category", {{"add", 0.5}}}, {"n", 8}});
   }
   json summary = {{"run", "t"}, {"strategy", "laser"}, {"arms", {"A", "B<&>"}}, {"rm_cost", {{"A", {{"calls", 2}, {"seconds", 0.5}}}}},
                   {"test", {{"accuracy", 0.5}, {"per_category", {{"add", 0.5}}}, {"n", 8}}}};
@@ -43,6 +45,45 @@ TEST(Report, WritesWellFormedHtmlWithEveryPlot) {
   EXPECT_NE(html.find("B&lt;&amp;&gt;"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);  // opens offline: no scripts,
   EXPECT_EQ(html.find("src="), std::string::npos);     // no external resources
+  // The test row is the final evaluation, not "iteration -1"; plots scale to the page width.
+  EXPECT_EQ(html.find("-1<"), std::string::npos);
+  EXPECT_EQ(html.find("iteration -1"), std::string::npos);
+  EXPECT_NE(html.find("<tr><td>final</td><td>test</td>"), std::string::npos);
+  EXPECT_NE(html.find("viewBox='0 0 640 300' width='100%'"), std::string::npos);
+  // Step axes (steps 1..4) are labelled with whole numbers only; the loss axis (0.25..1) with 0.2 steps.
+  EXPECT_NE(html.find(">4</text>"), std::string::npos);
+  EXPECT_EQ(html.find(">1.50</text>"), std::string::npos);
+  EXPECT_EQ(html.find(">2.25</text>"), std::string::npos);
+  EXPECT_NE(html.find(">0.2</text>"), std::string::npos);
+  EXPECT_NE(html.find(">1.0</text>"), std::string::npos);
+}
+
+// Ticks worked out by hand: the smallest 1-2-5 step giving at most max_ticks ticks that cover the range.
+TEST(SvgPlot, NiceTicksAtRoundValues) {
+  using laser::loop::nice_ticks;
+  auto expect = [](const std::vector<double>& got, const std::vector<double>& want) {
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-12) << i;
+  };
+  // 0..0.88: step 0.1 needs 10 ticks, 0.2 needs 6 -> 0, 0.2, ..., 1.0 (not 0.22, 0.44, ...).
+  expect(nice_ticks(0, 0.88), {0, 0.2, 0.4, 0.6, 0.8, 1.0});
+  // -0.7..0.5: 0.1 -> 13 ticks, 0.2 -> 8, 0.5 -> 4: -1, -0.5, 0, 0.5.
+  expect(nice_ticks(-0.7, 0.5), {-1, -0.5, 0, 0.5});
+  // 0.31..0.37: raw step 0.012 -> magnitude 0.01: 0.31..0.37 in 0.01 is 7 ticks, 0.02 -> 0.30..0.38.
+  expect(nice_ticks(0.31, 0.37), {0.30, 0.32, 0.34, 0.36, 0.38});
+  // 0..1300 -> step 500 (200 would need 8 ticks).
+  expect(nice_ticks(0, 1300), {0, 500, 1000, 1500});
+  // Integer axes: steps 1..7 -> step 2; iterations 0..3 -> step 1 (never 0.5); one point -> +-1.
+  expect(nice_ticks(1, 7, 6, true), {0, 2, 4, 6, 8});
+  expect(nice_ticks(0, 3, 6, true), {0, 1, 2, 3});
+  expect(nice_ticks(2, 2, 6, true), {1, 2, 3});
+  expect(nice_ticks(0.5, 0.5), {0, 0.2, 0.4, 0.6, 0.8, 1.0});  // widened to 0..1
+  // Labels carry the decimals the step needs.
+  EXPECT_EQ(laser::loop::tick_label(0.4000000001, 0.2), "0.4");
+  EXPECT_EQ(laser::loop::tick_label(1.0, 0.2), "1.0");
+  EXPECT_EQ(laser::loop::tick_label(0.35, 0.05), "0.35");
+  EXPECT_EQ(laser::loop::tick_label(1500, 500), "1500");
+  EXPECT_EQ(laser::loop::tick_label(-1e-17, 0.5), "0.0");
 }
 
 TEST(Report, SummaryTableHasScoresAndArms) {

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include "laser/core/error.h"
+#include "laser/loop/bandit_strategy.h"
+#include "laser/loop/ensembles.h"
 #include "laser/loop/strategy.h"
 
 using namespace laser::loop;
@@ -33,14 +35,14 @@ TEST(Strategy, NamesAreValidatedWithSuggestions) {
 TEST(Strategy, FixedSequentialRandomArePerBatchWithExactProbabilities) {
   StrategyOptions o;
   o.name = "fixed:generalist";
-  Strategy fixed(o, kRms, 4, 1);
+  BanditStrategy fixed(o, kRms, 4, 1);
   auto c = fixed.choose(contexts(5, 4, 0));
   for (int b = 0; b < 5; ++b) {
     EXPECT_EQ(c.arm[b], 2);
     EXPECT_DOUBLE_EQ(c.prob[b], 1.0);
   }
   o.name = "sequential";
-  Strategy seq(o, kRms, 4, 1);
+  BanditStrategy seq(o, kRms, 4, 1);
   for (int step = 0; step < 6; ++step) {
     auto s = seq.choose(contexts(3, 4, step));
     for (int b = 0; b < 3; ++b) EXPECT_EQ(s.arm[b], s.arm[0]);  // one arm per batch
@@ -48,7 +50,7 @@ TEST(Strategy, FixedSequentialRandomArePerBatchWithExactProbabilities) {
     seq.feedback(contexts(3, 4, step), s, {0.1, 0.2, 0.3});
   }
   o.name = "random";
-  Strategy rnd(o, kRms, 4, 1);
+  BanditStrategy rnd(o, kRms, 4, 1);
   std::vector<int> counts(3, 0);
   for (int step = 0; step < 300; ++step) {
     auto s = rnd.choose(contexts(2, 4, step));
@@ -63,7 +65,7 @@ TEST(Strategy, LaserPerQueryLearnsAndResumesExactly) {
   StrategyOptions o;
   o.name = "laser";
   o.bandit.alpha = 1.0;
-  Strategy a(o, kRms, 4, 7), b(o, kRms, 4, 7);
+  BanditStrategy a(o, kRms, 4, 7), b(o, kRms, 4, 7);
   // Reward: arm k is right for prompts whose first context coordinate falls in bucket k.
   auto reward = [](const Eigen::MatrixXd& ctx, const BatchChoice& ch) {
     std::vector<double> r;
@@ -88,7 +90,7 @@ TEST(Strategy, LaserPerQueryLearnsAndResumesExactly) {
     }
   }
   o.per_batch = true;
-  Strategy pb(o, kRms, 4, 7);
+  BanditStrategy pb(o, kRms, 4, 7);
   auto ch = pb.choose(contexts(6, 4, 1));
   for (int i = 0; i < 6; ++i) EXPECT_EQ(ch.arm[i], ch.arm[0]);
 }
@@ -96,7 +98,7 @@ TEST(Strategy, LaserPerQueryLearnsAndResumesExactly) {
 TEST(Strategy, EnsemblesDoNotUseTheBandit) {
   StrategyOptions o;
   o.name = "online-ensemble";
-  Strategy s(o, kRms, 4, 1);
+  OnlineEnsemble s(o, kRms);
   auto ch = s.choose(contexts(2, 4, 0));
   EXPECT_EQ(ch.combine, Combine::OnlineEnsemble);
   ASSERT_EQ(ch.weights.size(), 3u);

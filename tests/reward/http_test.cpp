@@ -1,11 +1,19 @@
 // The HTTP RM against a local test server (127.0.0.1, ephemeral port): success with batch
 // splitting, retry after HTTP 500, timeout, persistent 500, malformed JSON and a wrong number of
 // rewards; then serve-rm (RewardServer) round-tripping with the HTTP RM, auth and size limits,
-// and the `laser serve-rm` / `laser score` programs.
+// concurrency (idle clients and long scoring never block /health), and the `laser serve-rm` /
+// `laser score` programs.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <condition_variable>
+#include <mutex>
 
 #include <atomic>
 #include <chrono>
@@ -80,6 +88,87 @@ HttpRM::Options opts(const std::string& url) {
   o.batch_size = 4;
   return o;
 }
+
+// A TCP connection to 127.0.0.1:port (-1 on failure).
+int connect_local(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Sends `raw` and reads until the server closes or timeout_s passes; returns what came back
+// ("" on timeout or error).
+std::string exchange(int port, const std::string& raw, double timeout_s) {
+  int fd = connect_local(port);
+  if (fd < 0) return "";
+  if (::send(fd, raw.data(), raw.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(raw.size())) {
+    ::close(fd);
+    return "";
+  }
+  std::string out;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int>(timeout_s * 1000));
+  while (true) {
+    int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+    if (left <= 0) { out.clear(); break; }
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, left) <= 0) { out.clear(); break; }
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+std::string get_health(int port, double timeout_s) { return exchange(port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", timeout_s); }
+
+// An RM whose score() waits until release() (bounded), counting how many calls overlap.
+class GateRM : public RewardModel {
+ public:
+  GateRM() : RewardModel("gate") {}
+  std::vector<double> score(const std::vector<RewardItem>& items) override {
+    std::unique_lock<std::mutex> lk(mu_);
+    ++inside_;
+    ++entered_;
+    max_inside_ = std::max(max_inside_, inside_);
+    cv_.notify_all();
+    cv_.wait_for(lk, std::chrono::seconds(60), [&] { return released_; });
+    --inside_;
+    return std::vector<double>(items.size(), 1.0);
+  }
+  std::string kind() const override { return "gate"; }
+  bool wait_entered(int n) {
+    std::unique_lock<std::mutex> lk(mu_);
+    return cv_.wait_for(lk, std::chrono::seconds(30), [&] { return entered_ >= n; });
+  }
+  void release() {
+    std::lock_guard<std::mutex> g(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+  int max_inside() {
+    std::lock_guard<std::mutex> g(mu_);
+    return max_inside_;
+  }
+  int entered() {
+    std::lock_guard<std::mutex> g(mu_);
+    return entered_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int inside_ = 0, entered_ = 0, max_inside_ = 0;
+  bool released_ = false;
+};
 
 std::string failure_of(HttpRM& rm, const std::vector<RewardItem>& it) {
   try {
@@ -232,6 +321,119 @@ TEST(ServeRm, RequestSizeLimits) {
   EXPECT_EQ(srv.handle("not json", "").first, 400);
   EXPECT_EQ(srv.handle("{\"query\": [\"a\"], \"prompts\": [\"a\", \"b\"]}", "").first, 400);
   EXPECT_EQ(srv.handle("{\"query\": [\"ab\"], \"prompts\": [\"a\"], \"labels\": [\"b\"]}", "").second, "{\"rewards\":[1.0]}");
+}
+
+// An idle connection (connected, nothing sent) and a half-sent request must not hold the server:
+// /health and scoring answer at once while both stay open (read timeout 30 s).
+TEST(ServeRm, IdleConnectionsDoNotBlockOthers) {
+  VerifierRM inner("exact", {VerifierType::Exact, 4});
+  ServeOptions so;
+  so.port = 0;
+  so.workers = 2;
+  RewardServer srv(inner, so);
+  int port = srv.start();
+  int idle = connect_local(port);
+  ASSERT_GE(idle, 0);
+  int half = connect_local(port);
+  ASSERT_GE(half, 0);
+  std::string part = "POST /get_reward HTTP/1.1\r\nContent-Length: 500\r\n\r\n{\"query\": [";
+  ASSERT_EQ(::send(half, part.data(), part.size(), MSG_NOSIGNAL), static_cast<ssize_t>(part.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let the server accept both first
+  for (int i = 0; i < 3; ++i) {
+    auto h = get_health(port, 10.0);
+    EXPECT_EQ(h.find("HTTP/1.1 200"), 0u) << "no /health answer while idle connections are open: '" << h << "'";
+    EXPECT_NE(h.find("\r\n\r\nok"), std::string::npos) << h;
+  }
+  auto o = opts("http://127.0.0.1:" + std::to_string(port) + "/get_reward");
+  o.timeout_s = 10.0;
+  o.retries = 0;
+  HttpRM rm("remote", o);
+  EXPECT_EQ(rm.score({{"q", "z", std::string("z"), ""}}), (std::vector<double>{1}));
+  ::close(idle);
+  ::close(half);
+  srv.stop();
+}
+
+// A client that never completes its request gets 408 after the read timeout, then the close.
+TEST(ServeRm, IncompleteRequestTimesOutWith408) {
+  VerifierRM inner("exact", {VerifierType::Exact, 4});
+  ServeOptions so;
+  so.port = 0;
+  so.read_timeout_s = 0.3;
+  RewardServer srv(inner, so);
+  int port = srv.start();
+  auto r = exchange(port, "POST /get_reward HTTP/1.1\r\nContent-Length: 100\r\n\r\n{", 20.0);
+  EXPECT_EQ(r.find("HTTP/1.1 408"), 0u) << r;
+  srv.stop();
+}
+
+// While one batch is being scored (and a second waits for the model), /health answers; the
+// model never runs two batches at once.
+TEST(ServeRm, HealthAnswersWhileScoringAndScoringIsSerialized) {
+  for (int workers : {1, 3}) {
+    GateRM gate;
+    ServeOptions so;
+    so.port = 0;
+    so.workers = workers;
+    RewardServer srv(gate, so);
+    int port = srv.start();
+    auto o = opts("http://127.0.0.1:" + std::to_string(port) + "/get_reward");
+    o.timeout_s = 60.0;
+    o.retries = 0;
+    std::vector<double> a, b;
+    std::thread ta([&] {
+      HttpRM rm("remote", o);
+      a = rm.score(items(2));
+    });
+    ASSERT_TRUE(gate.wait_entered(1)) << "the first batch never reached the model";
+    std::thread tb([&] {
+      HttpRM rm("remote", o);
+      b = rm.score(items(3));
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto h = get_health(port, 10.0);
+    EXPECT_EQ(h.find("HTTP/1.1 200"), 0u) << "workers " << workers << ": /health blocked by scoring: '" << h << "'";
+    EXPECT_EQ(gate.entered(), 1) << "a second batch entered the model while the first was scoring";
+    gate.release();
+    ta.join();
+    tb.join();
+    EXPECT_EQ(a.size(), 2u);
+    EXPECT_EQ(b.size(), 3u);
+    EXPECT_EQ(gate.max_inside(), 1);
+    srv.stop();
+  }
+}
+
+// More characters of query text than max_chars (items x length) in one request: HTTP 413 with a
+// body that says what was sent, the limit and what to do.
+TEST(ServeRm, ItemsTimesLengthLimit) {
+  VerifierRM inner("exact", {VerifierType::Exact, 4});
+  ServeOptions so;
+  so.port = 0;
+  so.max_chars = 1000;
+  RewardServer srv(inner, so);
+  json big = {{"query", json::array()}, {"labels", json::array()}};
+  for (int i = 0; i < 10; ++i) {
+    big["query"].push_back(std::string(101, 'a'));
+    big["labels"].push_back("a");
+  }
+  auto [status, body] = srv.handle(big.dump(), "");
+  EXPECT_EQ(status, 413);
+  const std::string& e = body;
+  EXPECT_NE(e.find("10 items of 101 characters on average (1010 in all)"), std::string::npos) << e;
+  EXPECT_NE(e.find("limit of 1000 characters"), std::string::npos) << e;
+  EXPECT_NE(e.find("max_chars"), std::string::npos) << e;
+  big["query"][0] = "a";
+  EXPECT_EQ(srv.handle(big.dump(), "").first, 200);
+  int port = srv.start();
+  auto o = opts("http://127.0.0.1:" + std::to_string(port) + "/get_reward");
+  o.batch_size = 64;
+  HttpRM rm("remote", o);
+  std::vector<RewardItem> many(20, RewardItem{"p", std::string(60, 'x'), std::string("x"), ""});
+  auto m = failure_of(rm, many);
+  EXPECT_NE(m.find("HTTP 413"), std::string::npos) << m;
+  EXPECT_NE(m.find("lower this RM's batch_size"), std::string::npos) << m;
+  srv.stop();
 }
 
 // Runs `laser serve-rm` as a child process on a free port and scores through it.

@@ -1,6 +1,6 @@
 // `laser dpo` / `laser sft` end to end through the program: a 2-process c10d Gloo run on 127.0.0.1
 // ends with the same weights as 1 process on the same global batch; bad JSONL lines are reported
-// with file:line; metrics.jsonl has TRL's metric names.
+// with file:line; metrics.jsonl has TRL's metric names; HH-RLHF rows train as they are.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -166,4 +166,24 @@ TEST(TrainCli, ChatTemplatedPreferenceData) {
   EXPECT_EQ(raw[0].prompt, tok->encode("Hi", true));
   ASSERT_TRUE(tok->eos_id().has_value());
   EXPECT_EQ(raw[0].chosen.back(), *tok->eos_id());
+}
+
+// `laser dpo` straight on HH-RLHF rows (no "prompt" key: the prompt is the shared transcript) runs
+// a training step on a tiny random model and moves its weights.
+TEST(TrainCli, DpoOnHhRlhfRows) {
+  const char* ext = std::getenv("LASER_SHARED_EXT");
+  std::string gz = ext ? std::string(ext) + "/datasets/hh-rlhf/harmless-base-test.jsonl.gz" : "";
+  if (gz.empty() || !io::file_exists(gz)) GTEST_SKIP() << "../shared/ext/datasets/hh-rlhf is absent";
+  std::string d = tmpdir("hh");
+  ASSERT_EQ(std::system(("gzip -dc '" + gz + "' | head -n 4 > '" + d + "/hh.jsonl'").c_str()), 0);
+  ASSERT_EQ(run("init-model --preset tiny --out " + d + "/m --seed 2").code, 0);
+  auto r = run("dpo --model " + d + "/m --data " + d + "/hh.jsonl --full --lr 1e-3 --steps 1 --batch-size 4 --threads 1 --out " + d + "/o");
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto lines = io::read_jsonl(d + "/o/metrics.jsonl");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_TRUE(lines[0]["loss"].is_number()) << lines[0].dump();
+  auto a = tensors(d + "/o/model/model.safetensors"), init = tensors(d + "/m/model.safetensors");
+  double moved = 0;
+  for (auto& [n, t] : a) moved = std::max(moved, (t - init[n]).abs().max().item<double>());
+  EXPECT_GT(moved, 1e-6);
 }

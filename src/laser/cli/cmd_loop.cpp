@@ -46,7 +46,8 @@ void add_train(CLI::App& app) {
       std::cout << loop::config_reference_markdown();
       return;
     }
-    LASER_CHECK(!o->config.empty(), "laser train", "no --config given", "laser train --config configs/world.toml");
+    LASER_CHECK(!o->config.empty(), "laser train", "no --config given",
+                "e.g. the built-in world: laser world --setup-only (builds its models once), then laser train --config configs/world.toml");
     auto cfg = loop::Config::load(o->config, o->set);
     loop::install_stop_handlers();
     loop::RunOptions ro;
@@ -151,6 +152,8 @@ void add_eval(CLI::App& app) {
     auto tok = text::load_tokenizer(o->model);
     auto pe = text::PromptEncoder::from_spec(o->chat_template, o->model, "--chat-template", o->system);
     auto m = model::load_model(o->model, device, dtype);
+    // Prompts longer than the context are cut in the middle (one warning at the end says how many).
+    pe.set_token_budget(text::prompt_token_budget(m->config().max_position_embeddings, sp.max_new_tokens, "--max-new-tokens"));
     io::json out = {{"model", o->model}, {"format", o->format}, {"data", o->path}, {"n", d.size()}, {"chat_template", pe.describe()}};
     std::vector<std::string> responses;
     if (v != "none") {
@@ -171,6 +174,7 @@ void add_eval(CLI::App& app) {
       auto bpe = text::PromptEncoder::from_spec(same ? o->chat_template : o->baseline_chat_template, o->baseline,
                                                 same ? "--chat-template" : "--baseline-chat-template", o->system);
       auto bm = model::load_model(o->baseline, device, dtype);
+      bpe.set_token_budget(text::prompt_token_budget(bm->config().max_position_embeddings, sp.max_new_tokens, "--max-new-tokens"));
       auto base = loop::respond(bm, *btok, d, sp, bpe);
       bm = nullptr;
       auto w = loop::judge_win_rate(*judge, d, responses, base, o->tie_margin);

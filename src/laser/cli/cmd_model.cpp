@@ -5,6 +5,7 @@
 
 #include "laser/cli/commands.h"
 #include "laser/core/error.h"
+#include "laser/core/log.h"
 #include "laser/core/strings.h"
 #include "laser/core/timer.h"
 #include "laser/gen/generate.h"
@@ -24,7 +25,7 @@ void add_init_model(CLI::App& app) {
     std::string preset = "tiny", tokenizer = "bytes", out, arch = "llama", dtype = "f32";
     uint64_t seed = 0;
     bool classifier = false;
-    int64_t num_labels = 1;
+    int64_t num_labels = 1, max_positions = 0;
   };
   auto o = std::make_shared<Opts>();
   auto* c = app.add_subcommand("init-model", "write a randomly initialized Llama-family model as an HF directory");
@@ -36,6 +37,7 @@ void add_init_model(CLI::App& app) {
   c->add_option("--seed", o->seed, "random seed")->capture_default_str();
   c->add_flag("--classifier", o->classifier, "a sequence classifier (score head) instead of a causal LM");
   c->add_option("--num-labels", o->num_labels, "classifier outputs")->capture_default_str();
+  c->add_option("--max-positions", o->max_positions, "context length, max_position_embeddings (0: the preset's, 2048)")->capture_default_str();
   c->callback([o] {
     model::set_threads();
     std::shared_ptr<text::Tokenizer> tok;
@@ -45,6 +47,7 @@ void add_init_model(CLI::App& app) {
     cfg.model_type = o->arch;
     cfg.architecture = o->arch == "llama" ? "LlamaForCausalLM" : o->arch == "mistral" ? "MistralForCausalLM" : "Qwen2ForCausalLM";
     if (o->arch == "qwen2") cfg.qkv_bias = true;
+    if (o->max_positions > 0) cfg.max_position_embeddings = o->max_positions;
     if (o->classifier) {
       std::string base = o->arch == "llama" ? "Llama" : o->arch == "mistral" ? "Mistral" : "Qwen2";
       cfg.architecture = base + "ForSequenceClassification";
@@ -136,7 +139,13 @@ void add_generate(CLI::App& app) {
     auto m = model::load_model(o->model, parse_device(o->device, "--device"), parse_dtype(o->dtype, "--dtype"));
     auto pe = text::PromptEncoder::from_spec(o->chat_template, o->model, "--chat-template", o->system);
     LASER_CHECK(!(pe.chat() && o->no_special), "--no-special", "the chat template writes the special tokens itself", "drop --no-special");
-    auto ids = pe.chat() ? pe.encode(*tok, o->prompt) : tok->encode(o->prompt, !o->no_special);
+    // A prompt longer than the context leaves room for the response by losing its middle (prompt_encoder.h).
+    size_t budget = text::prompt_token_budget(m->config().max_position_embeddings, o->sp.max_new_tokens, "--max-new-tokens");
+    pe.set_token_budget(budget);
+    size_t full = 0;
+    auto ids = o->no_special ? text::fit_to_budget(*tok, o->prompt, budget, [&](const std::string& s) { return tok->encode(s, false); }, "--prompt", &full)
+                             : pe.encode(*tok, o->prompt);
+    if (full > budget) log::warn("the prompt of {} tokens was cut in the middle to the budget of {} (max_position_embeddings - max_new_tokens)", full, budget);
     for (int32_t id : pe.stop_ids(*tok)) o->sp.stop_ids.push_back(id);
     Timer t;
     auto out = gen::generate(m, *tok, {ids}, o->sp);

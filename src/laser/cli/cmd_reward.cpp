@@ -76,7 +76,9 @@ void add_score(CLI::App& app) {
 void add_serve(CLI::App& app) {
   struct Opts {
     std::string config, host, token;
-    int port = -1, threads = 0;
+    int port = -1, threads = 0, workers = 0;
+    long long max_chars = 0;
+    double read_timeout = 0;
   };
   auto o = std::make_shared<Opts>();
   auto* c = app.add_subcommand("serve-rm", "serve a configured reward model over HTTP (OpenRLHF remote RM API: POST /get_reward)");
@@ -85,6 +87,13 @@ void add_serve(CLI::App& app) {
   c->add_option("--port", o->port, "port (0: pick a free one; default 5000)");
   c->add_option("--token", o->token, "require 'Authorization: Bearer <token>'");
   c->add_option("--threads", o->threads, "torch intra-op threads (0: LASER_THREADS or every core)")->capture_default_str();
+  c->add_option("--workers", o->workers, "threads answering requests; model calls still run one at a time (default 4 or [serve] workers)")
+      ->check(CLI::Range(1, 256));
+  c->add_option("--max-chars", o->max_chars,
+                "most characters of query text (items x length) in one request, more get HTTP 413 (default 262144 or [serve] max_chars)")
+      ->check(CLI::PositiveNumber);
+  c->add_option("--read-timeout", o->read_timeout, "seconds a client has to send its whole request, else HTTP 408 (default 30 or [serve] read_timeout_s)")
+      ->check(CLI::PositiveNumber);
   c->callback([o] {
     model::set_threads(o->threads);
     auto rm = reward::load_reward_model(o->config);
@@ -98,6 +107,9 @@ void add_serve(CLI::App& app) {
     if (!o->host.empty()) opts.host = o->host;
     if (o->port >= 0) opts.port = o->port;
     if (!o->token.empty()) opts.token = o->token;
+    if (o->workers > 0) opts.workers = o->workers;
+    if (o->max_chars > 0) opts.max_chars = static_cast<size_t>(o->max_chars);
+    if (o->read_timeout > 0) opts.read_timeout_s = o->read_timeout;
     if (opts.host != "127.0.0.1" && opts.host != "localhost" && opts.token.empty())
       log::warn("serving on {} without a bearer token: anyone who can reach this address can use the RM", opts.host);
     reward::RewardServer srv(*rm, opts);

@@ -43,8 +43,13 @@ struct TrainOpts {
 
 void add_common(CLI::App* c, TrainOpts& o, bool dpo) {
   c->add_option("--model", o.model, "policy model directory (HF layout)")->required();
-  c->add_option("--data", o.data, dpo ? "JSONL with prompt, chosen, rejected" : "JSONL with prompt, response")->required();
-  c->add_option("--chat-template", o.chat_template, "prompts as a user turn of this chat template (auto or a name); responses end with its end-of-turn token");
+  c->add_option("--data", o.data,
+                dpo ? "JSONL (.gz too): {prompt, chosen, rejected} strings or message lists, or {chosen, rejected} HH-RLHF transcripts / message lists"
+                    : "JSONL (.gz too): {prompt, response}, {prompt, completion} or {messages} (last assistant turn = target)")
+      ->required();
+  c->add_option("--chat-template", o.chat_template,
+                "prompts as a user turn (message lists: the conversation) of this chat template (auto or a name); responses end with its "
+                "end-of-turn token. Message-list rows need it");
   c->add_option("--system", o.system, "system message for the chat template");
   c->add_option("--out", o.out, "output directory")->required();
   c->add_option("--steps", o.steps, "optimizer steps (0: --epochs over the data)")->capture_default_str();
@@ -105,6 +110,7 @@ train::TrainerConfig make_config(const TrainOpts& o) {
   c.loss.type = o.loss; c.loss.beta = o.beta; c.loss.dpo_weight = o.dpo_weight; c.loss.nll_weight = o.nll_weight;
   c.loss.label_smoothing = o.label_smoothing; c.loss.simpo_gamma = o.simpo_gamma;
   c.seed = o.seed;
+  c.base_model_path = o.model;  // the checkpoint adapters' base_model_name_or_path
   return c;
 }
 
@@ -208,11 +214,11 @@ void run_training(const TrainOpts& o, bool dpo) {
 void add_train_commands(CLI::App& app) {
   auto so = std::make_shared<TrainOpts>();
   so->lr = 1e-5;
-  auto* sft = app.add_subcommand("sft", "supervised fine-tuning on JSONL {prompt, response}");
+  auto* sft = app.add_subcommand("sft", "supervised fine-tuning on JSONL {prompt, response}, {prompt, completion} or {messages}");
   add_common(sft, *so, false);
   sft->callback([so] { run_training(*so, false); });
   auto dpo_o = std::make_shared<TrainOpts>();
-  auto* dpo = app.add_subcommand("dpo", "offline DPO (+NLL, IPO, hinge, SimPO) on JSONL {prompt, chosen, rejected}");
+  auto* dpo = app.add_subcommand("dpo", "offline DPO (+NLL, IPO, hinge, SimPO) on JSONL {prompt, chosen, rejected} or HH-RLHF {chosen, rejected}");
   add_common(dpo, *dpo_o, true);
   dpo->callback([dpo_o] { run_training(*dpo_o, true); });
 }

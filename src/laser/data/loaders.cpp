@@ -592,6 +592,17 @@ std::vector<std::string> dataset_formats() {
   return {"gsm8k", "strategyqa", "mmlu", "instructions", "longbench", "nq", "jsonl", "world"};
 }
 
+Dataset load_world(const WorldOptions& w, const LoadOptions& opt) {
+  Dataset d = generate_world(w);
+  if (!opt.name.empty()) d.name = opt.name;
+  if (opt.template_spec.empty() || opt.template_spec == "none") {
+    if (opt.limit > 0 && d.examples.size() > opt.limit) d.examples.resize(opt.limit);
+  } else {
+    finish(d, opt, "world");
+  }
+  return d;
+}
+
 Dataset load_dataset(const std::string& format, const std::string& path, const LoadOptions& opt) {
   if (format == "gsm8k") return load_gsm8k(path, opt);
   if (format == "strategyqa") return load_strategyqa(path, opt);
@@ -600,16 +611,7 @@ Dataset load_dataset(const std::string& format, const std::string& path, const L
   if (format == "longbench") return load_longbench(path, opt);
   if (format == "nq") return load_nq(path, opt);
   if (format == "jsonl" || format == "json" || format == "csv") return load_generic(path, opt);
-  if (format == "world") {
-    Dataset d = generate_world(parse_world_spec(path));
-    if (!opt.name.empty()) d.name = opt.name;
-    if (opt.template_spec.empty() || opt.template_spec == "none") {
-      if (opt.limit > 0 && d.examples.size() > opt.limit) d.examples.resize(opt.limit);
-    } else {
-      finish(d, opt, "world");
-    }
-    return d;
-  }
+  if (format == "world") return load_world(parse_world_spec(path), opt);
   std::string near = nearest(format, dataset_formats());
   throw Error("unknown dataset format '" + format + "'", "format",
               (near.empty() ? std::string() : "did you mean '" + near + "'? ") + "formats: " + join(dataset_formats(), ", "));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "laser/data/example.h"
+#include "laser/data/world.h"
 
 namespace laser::data {
 
@@ -34,6 +35,9 @@ struct LoadOptions {
   FieldMap fields;            // generic loader only
   std::string name;           // dataset name ("" = derived from the path)
 };
+
+// The built-in world from its options (no spec string), templated as load_dataset("world", ...) does.
+Dataset load_world(const WorldOptions& w, const LoadOptions& opt = {});
 
 Dataset load_gsm8k(const std::string& path, const LoadOptions& opt = {});
 Dataset load_strategyqa(const std::string& path, const LoadOptions& opt = {});

@@ -1,105 +1,274 @@
+// The `laser train` configuration (see config.h): one binding per TOML key, declared once below
+// with its field in RunConfig (where its default lives), its doc line and its valid range. From
+// the table come the schema, validation with file:line, --list-keys, the resolved config.toml and
+// README's configuration reference. Follows llama.cpp's common/arg.cpp (each option declared once).
 #include "laser/loop/config.h"
 
-#include <sstream>
+#include <fmt/format.h>
 
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <sstream>
+#include <type_traits>
+
+#include "laser/bandit/bandit_config.h"
 #include "laser/core/error.h"
 #include "laser/core/strings.h"
+#include "laser/data/loaders.h"
 #include "laser/io/file_util.h"
 
 namespace laser::loop {
 
-const std::vector<ConfigKey>& config_schema() {
-  static const std::vector<ConfigKey> s = {
-      {"run.name", "string", "\"laser\"", "run directory name under run.out_dir"},
-      {"run.out_dir", "string", "\"runs\"", "where run directories are created"},
-      {"run.seed", "int", "0", "seed for data order, sampling, bandit and noise"},
-      {"run.iterations", "int", "10", "M: iterations over the training prompts (authors: 10)"},
-      {"run.device", "string", "\"cpu\"", "cpu, cuda or cuda:N"},
-      {"run.dtype", "string", "\"f32\"", "compute dtype: f32, bf16, f16"},
-      {"run.threads", "int", "0", "intra-op threads; 0 = all cores"},
-      {"run.early_stop_loss", "float", "0.1", "stop when an iteration's mean loss is below this (authors: 0.1); 0 = off"},
-      {"run.checkpoint_every_steps", "int", "0", "also checkpoint every N steps inside an iteration; 0 = only at iteration ends"},
-      {"run.max_steps", "int", "0", "stop after this many training steps in total; 0 = no limit"},
-      {"policy.model", "string", "\"\"", "policy model directory (HF layout); required"},
-      {"policy.chat_template", "string", "\"\"", "render prompts as a user turn: auto (from the policy's tokenizer_config.json), llama-3, chatml, qwen2, qwen2.5, llama-2, mistral, zephyr; empty = raw prompt"},
-      {"policy.system_prompt", "string", "\"\"", "system message of the chat template (needs policy.chat_template)"},
-      {"data.format", "string", "\"world\"", "gsm8k, strategyqa, mmlu, instructions, longbench, nq, jsonl, world"},
-      {"data.path", "string", "\"\"", "dataset file or folder (world: ignored)"},
-      {"data.train_size", "int", "0", "training prompts; 0 = everything left after dev and test"},
-      {"data.dev_size", "int", "32", "dev prompts evaluated after each iteration"},
-      {"data.test_size", "int", "64", "test prompts evaluated at the end"},
-      {"data.template", "string", "\"reasoning\"", "prompt template: reasoning (METHOD.md), mmlu, instruction, world, or a string with {question}"},
-      {"data.world_skills", "strings", "[\"add\", \"mul\", \"cmp\"]", "world: skills to generate"},
-      {"data.world_size", "int", "600", "world: examples generated"},
-      {"data.world_max", "int", "9", "world: largest operand (9 = one-digit facts a tiny model learns quickly)"},
-      {"data.batch_size", "int", "16", "prompts per step (authors: 16)"},
-      {"generation.n", "int", "30", "responses sampled per prompt (authors: 30)"},
-      {"generation.temperature", "float", "0.8", "sampling temperature (authors: 0.8)"},
-      {"generation.top_p", "float", "1.0", "nucleus sampling; 1 = off"},
-      {"generation.top_k", "int", "0", "top-k sampling; 0 = off"},
-      {"generation.max_new_tokens", "int", "150", "response length limit in tokens (authors: 150)"},
-      {"generation.stop", "strings", "[]", "stop strings"},
-      {"strategy.name", "string", "\"laser\"", "laser, fixed:NAME, random, sequential, score-ensemble, agreement-ensemble, online-ensemble"},
-      {"strategy.mode", "string", "\"per-query\"", "per-query (one arm per prompt, authors' default) or per-batch"},
-      {"strategy.pooling", "string", "\"mean-input\"", "context: mean-input (authors), last-input, mean-hidden, last-hidden (paper)"},
-      {"strategy.reward_signal", "string", "\"neg-loss\"", "bandit reward: neg-loss (paper) or verifier (agreement of the RM's pairs with a verifier on reference answers)"},
-      {"strategy.normalizer", "string", "\"percentile\"", "bandit reward normalizer: percentile (20th/80th, paper), zscore, none"},
-      {"strategy.context_dim", "int", "0", "random projection of contexts to this many dimensions; 0 = off"},
-      {"strategy.context_l2", "bool", "false", "L2-normalize bandit contexts (after any projection); the paper uses raw contexts"},
-      {"strategy.online_lr", "float", "0.5", "online-ensemble: learning rate of the multiplicative weight update"},
-      {"bandit.algorithm", "string", "\"linucb\"", "linucb, linear_ts, epsilon_greedy, ucb1, exp3, softmax, round_robin, uniform, fixed"},
-      {"bandit.alpha", "float", "0.1", "LinUCB exploration (authors: 0.1)"},
-      {"bandit.ridge", "float", "1.0", "ridge lambda: A starts at lambda * I"},
-      {"bandit.epsilon", "float", "0.1", "epsilon-greedy exploration probability"},
-      {"bandit.epsilon_decay", "float", "0.0", "epsilon_t = epsilon / (1 + decay * t); 0 = fixed"},
-      {"bandit.exp3_gamma", "float", "0.1", "Exp3 exploration"},
-      {"bandit.temperature", "float", "0.1", "softmax temperature"},
-      {"bandit.ts_scale", "float", "0.1", "linear Thompson sampling posterior scale"},
-      {"pairs.mode", "string", "\"rank1-vs-rest\"", "rank1-vs-rest (authors), best-vs-worst, margin"},
-      {"pairs.num_pairs", "int", "10", "P: pairs per prompt for rank1-vs-rest (authors: 10)"},
-      {"pairs.margin", "float", "0.0", "margin mode: minimum score difference"},
-      {"train.lr", "float", "5e-6", "learning rate (authors: 5e-6)"},
-      {"train.weight_decay", "float", "0.0", "AdamW weight decay (matrices only)"},
-      {"train.schedule", "string", "\"constant\"", "constant, linear, cosine"},
-      {"train.warmup_steps", "int", "0", "linear warmup steps"},
-      {"train.max_grad_norm", "float", "1.0", "global gradient-norm clipping; 0 = off"},
-      {"train.micro_batch", "int", "16", "pairs per forward/backward (gradient accumulation over a step)"},
-      {"train.beta", "float", "0.1", "DPO beta (authors: 0.1)"},
-      {"train.loss", "string", "\"sigmoid\"", "preference loss: sigmoid (DPO), ipo, hinge, simpo"},
-      {"train.dpo_weight", "float", "1.0", "weight of the preference loss"},
-      {"train.nll_weight", "float", "1.0", "weight of the chosen NLL (reasoning: 1, instruction following: 0)"},
-      {"train.lora", "bool", "true", "LoRA adapters (false = full fine-tuning)"},
-      {"train.lora_r", "int", "16", "LoRA rank"},
-      {"train.lora_alpha", "float", "32.0", "LoRA alpha"},
-      {"train.lora_dropout", "float", "0.1", "LoRA dropout"},
-      {"train.lora_targets", "strings", "[\"q_proj\", \"v_proj\"]", "LoRA target modules"},
-      {"eval.max_new_tokens", "int", "0", "evaluation response length; 0 = generation.max_new_tokens"},
-      {"eval.temperature", "float", "0.0", "evaluation temperature; 0 = greedy"},
-      {"eval.verifier", "string", "\"auto\"", "answer checker: auto (from data.format), gsm8k, mmlu, yesno, exact, f1, none (instruction data: win rate)"},
-      {"eval.judge", "string", "\"\"", "verifier none: name of the [[rm]] that judges the win rate against the starting policy (required with several [[rm]])"},
-      {"eval.tie_margin", "float", "0.0", "win rate: judge score differences up to this count as ties"},
-  };
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// A numeric range; open ends exclude the bound.
+struct Range {
+  double lo = -kInf, hi = kInf;
+  bool lo_open = false, hi_open = false;
+  bool contains(double v) const {
+    return (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi) && !std::isnan(v);
+  }
+  std::string text() const {
+    if (lo == -kInf && hi == kInf) return "";
+    std::string l = lo == -kInf ? "" : (lo_open ? "> " : ">= ") + fmt::format("{}", lo);
+    std::string h = hi == kInf ? "" : (hi_open ? "< " : "<= ") + fmt::format("{}", hi);
+    return l.empty() ? h : h.empty() ? l : l + " and " + h;
+  }
+};
+Range any() { return {}; }
+Range at_least(double lo) { return {lo, kInf, false, false}; }
+Range above(double lo) { return {lo, kInf, true, false}; }
+Range between(double lo, double hi) { return {lo, hi, false, false}; }
+
+std::string float_text(double v) {
+  std::string s = fmt::format("{}", v);
+  if (s.find_first_of(".eEni") == std::string::npos) s += ".0";  // stays a TOML float
   return s;
 }
+std::string toml_quoted(const std::string& s) {
+  std::string o = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') o += '\\';
+    o += ch;
+  }
+  return o + "\"";
+}
 
-static const ConfigKey* find_key(const std::string& k) {
-  for (auto& e : config_schema())
-    if (e.key == k) return &e;
+struct Binding {
+  ConfigKey key;                         // key, type, default (from RunConfig{}), doc
+  Range range;                           // numbers
+  std::vector<std::string> choices;      // strings: allowed values (empty: any)
+  std::function<void(RunConfig&, const toml::node&)> read;
+  std::function<std::string(const RunConfig&)> text;
+};
+
+template <class F>
+Binding num(const char* key, F field, Range r, const char* doc) {
+  using T = std::remove_reference_t<decltype(field(std::declval<RunConfig&>()))>;
+  Binding b;
+  b.key = {key, std::is_integral_v<T> ? "int" : "float", "", doc};
+  b.range = r;
+  b.read = [field](RunConfig& c, const toml::node& n) {
+    if constexpr (std::is_integral_v<T>) field(c) = static_cast<T>(n.value<int64_t>().value());
+    else field(c) = static_cast<T>(n.value<double>().value());
+  };
+  b.text = [field](const RunConfig& c) {
+    auto v = field(const_cast<RunConfig&>(c));
+    if constexpr (std::is_integral_v<T>) return std::to_string(v);
+    else return float_text(v);
+  };
+  return b;
+}
+
+template <class F>
+Binding flag(const char* key, F field, const char* doc) {
+  Binding b;
+  b.key = {key, "bool", "", doc};
+  b.read = [field](RunConfig& c, const toml::node& n) { field(c) = n.value<bool>().value(); };
+  b.text = [field](const RunConfig& c) { return std::string(field(const_cast<RunConfig&>(c)) ? "true" : "false"); };
+  return b;
+}
+
+template <class F>
+Binding str(const char* key, F field, std::vector<std::string> choices, const char* doc) {
+  Binding b;
+  b.key = {key, "string", "", doc};
+  b.choices = std::move(choices);
+  b.read = [field](RunConfig& c, const toml::node& n) { field(c) = n.value<std::string>().value(); };
+  b.text = [field](const RunConfig& c) { return toml_quoted(field(const_cast<RunConfig&>(c))); };
+  return b;
+}
+
+template <class F>
+Binding strs(const char* key, F field, const char* doc) {
+  Binding b;
+  b.key = {key, "strings", "", doc};
+  b.read = [field](RunConfig& c, const toml::node& n) {
+    auto& v = field(c);
+    v.clear();
+    for (auto& x : *n.as_array()) v.push_back(x.value<std::string>().value());
+  };
+  b.text = [field](const RunConfig& c) {
+    std::string o = "[";
+    for (auto& s : field(const_cast<RunConfig&>(c))) o += (o.size() > 1 ? ", " : "") + toml_quoted(s);
+    return o + "]";
+  };
+  return b;
+}
+
+#define F(path) [](RunConfig& c) -> auto& { return c.path; }
+
+const std::vector<Binding>& bindings() {
+  static const std::vector<Binding> b = [] {
+    std::vector<Binding> v = {
+        str("run.name", F(run.name), {}, "run directory name under run.out_dir"),
+        str("run.out_dir", F(run.out_dir), {}, "where run directories are created"),
+        num("run.seed", F(run.seed), at_least(0), "seed for data order, sampling, bandit and noise"),
+        num("run.iterations", F(run.iterations), at_least(0), "M: iterations over the training prompts (authors: 10)"),
+        str("run.device", F(run.device), {}, "cpu, cuda or cuda:N"),
+        str("run.dtype", F(run.dtype), {"f32", "bf16", "f16"}, "compute dtype: f32, bf16, f16"),
+        num("run.threads", F(run.threads), between(0, 4096), "intra-op threads; 0 = all cores"),
+        num("run.early_stop_loss", F(run.early_stop_loss), at_least(0), "stop when an iteration's mean loss is below this (authors: 0.1); 0 = off"),
+        num("run.checkpoint_every_steps", F(run.checkpoint_every_steps), at_least(0), "also checkpoint every N steps inside an iteration; 0 = only at iteration ends"),
+        num("run.max_steps", F(run.max_steps), at_least(0), "stop after this many training steps in total (with a checkpoint); 0 = no limit"),
+        str("policy.model", F(policy.model), {}, "policy model directory (HF layout); required"),
+        str("policy.chat_template", F(policy.chat_template), {}, "render prompts as a user turn: auto (from the policy's tokenizer_config.json), llama-3, chatml, qwen2, qwen2.5, llama-2, mistral, zephyr; empty = raw prompt"),
+        str("policy.system_prompt", F(policy.system_prompt), {}, "system message of the chat template (needs policy.chat_template)"),
+        str("data.format", F(data.format), data::dataset_formats(), "gsm8k, strategyqa, mmlu, instructions, longbench, nq, jsonl, world"),
+        str("data.path", F(data.path), {}, "dataset file or folder (world: ignored)"),
+        num("data.train_size", F(data.train_size), at_least(0), "training prompts; 0 = everything left after dev and test"),
+        num("data.dev_size", F(data.dev_size), at_least(0), "dev prompts evaluated after each iteration"),
+        num("data.test_size", F(data.test_size), at_least(0), "test prompts evaluated at the end"),
+        str("data.template", F(data.template_spec), {}, "prompt template: reasoning (METHOD.md), mmlu, instruction, world, or a string with {question}"),
+        strs("data.world_skills", F(data.world_skills), "world: skills to generate"),
+        num("data.world_size", F(data.world_size), at_least(1), "world: examples generated"),
+        num("data.world_max", F(data.world_max), between(1, 1000000), "world: largest operand (9 = one-digit facts a tiny model learns quickly)"),
+        num("data.batch_size", F(data.batch_size), at_least(1), "prompts per step (authors: 16)"),
+        num("generation.n", F(generation.n), between(1, 4096), "responses sampled per prompt (authors: 30)"),
+        num("generation.temperature", F(generation.temperature), at_least(0), "sampling temperature (authors: 0.8)"),
+        num("generation.top_p", F(generation.top_p), {0, 1, true, false}, "nucleus sampling; 1 = off"),
+        num("generation.top_k", F(generation.top_k), at_least(0), "top-k sampling; 0 = off"),
+        num("generation.max_new_tokens", F(generation.max_new_tokens), at_least(1), "response length limit in tokens (authors: 150)"),
+        strs("generation.stop", F(generation.stop_strings), "stop strings"),
+        str("strategy.name", F(strategy.name), {}, "laser, fixed:NAME, random, sequential, score-ensemble, agreement-ensemble, online-ensemble"),
+        str("strategy.mode", F(mode), {"per-query", "per-batch"}, "per-query (one arm per prompt, authors' default) or per-batch"),
+        str("strategy.pooling", F(pooling), {"mean-input", "last-input", "mean-hidden", "last-hidden"}, "context: mean-input (authors), last-input, mean-hidden, last-hidden (paper)"),
+        str("strategy.reward_signal", F(reward_signal), {"neg-loss", "verifier"}, "bandit reward: neg-loss (paper) or verifier (agreement of the RM's pairs with a verifier on reference answers)"),
+        str("strategy.normalizer", F(strategy.normalizer), {"percentile", "zscore", "none"}, "bandit reward normalizer: percentile (20th/80th, paper), zscore, none"),
+        num("strategy.context_dim", F(strategy.context_dim), at_least(0), "random projection of contexts to this many dimensions; 0 = off"),
+        flag("strategy.context_l2", F(strategy.context_l2), "L2-normalize bandit contexts (after any projection); the paper uses raw contexts"),
+        num("strategy.online_lr", F(strategy.online_lr), above(0), "online-ensemble: learning rate of the multiplicative weight update"),
+        str("bandit.algorithm", F(strategy.bandit.algorithm), bandit::bandit_names(), "linucb, linear_ts, epsilon_greedy, ucb1, exp3, softmax, round_robin, uniform, fixed"),
+        num("bandit.alpha", F(strategy.bandit.alpha), at_least(0), "LinUCB exploration (authors: 0.1)"),
+        num("bandit.ridge", F(strategy.bandit.ridge), above(0), "ridge lambda: A starts at lambda * I"),
+        num("bandit.epsilon", F(strategy.bandit.epsilon), between(0, 1), "epsilon-greedy exploration probability"),
+        num("bandit.epsilon_decay", F(strategy.bandit.epsilon_decay), at_least(0), "epsilon_t = epsilon / (1 + decay * t); 0 = fixed"),
+        num("bandit.exp3_gamma", F(strategy.bandit.exp3_gamma), {0, 1, true, false}, "Exp3 exploration"),
+        num("bandit.temperature", F(strategy.bandit.temperature), above(0), "softmax temperature"),
+        num("bandit.ts_scale", F(strategy.bandit.ts_scale), above(0), "linear Thompson sampling posterior scale"),
+        str("pairs.mode", F(pairs.mode), {"rank1-vs-rest", "best-vs-worst", "margin"}, "rank1-vs-rest (authors), best-vs-worst, margin"),
+        num("pairs.num_pairs", F(pairs.num_pairs), at_least(1), "P: pairs per prompt for rank1-vs-rest (authors: 10)"),
+        num("pairs.margin", F(pairs.margin), at_least(0), "margin mode: minimum score difference"),
+        num("train.lr", F(train.lr), above(0), "learning rate (authors: 5e-6)"),
+        num("train.weight_decay", F(train.weight_decay), at_least(0), "AdamW weight decay (matrices only)"),
+        str("train.schedule", F(train.schedule), {"constant", "linear", "cosine"}, "constant, linear, cosine"),
+        num("train.warmup_steps", F(train.warmup_steps), at_least(0), "linear warmup steps"),
+        num("train.max_grad_norm", F(train.max_grad_norm), at_least(0), "global gradient-norm clipping; 0 = off"),
+        num("train.micro_batch", F(train.micro_batch), at_least(0), "pairs per forward/backward (gradient accumulation over a step); 0 = all"),
+        num("train.beta", F(train.loss.beta), above(0), "DPO beta (authors: 0.1)"),
+        str("train.loss", F(train.loss.type), {"sigmoid", "ipo", "hinge", "simpo"}, "preference loss: sigmoid (DPO), ipo, hinge, simpo"),
+        num("train.dpo_weight", F(train.loss.dpo_weight), at_least(0), "weight of the preference loss"),
+        num("train.nll_weight", F(train.loss.nll_weight), at_least(0), "weight of the chosen NLL (reasoning: 1, instruction following: 0)"),
+        flag("train.lora", F(train.lora), "LoRA adapters (false = full fine-tuning)"),
+        num("train.lora_r", F(train.lora_r), at_least(1), "LoRA rank"),
+        num("train.lora_alpha", F(train.lora_alpha), above(0), "LoRA alpha"),
+        num("train.lora_dropout", F(train.lora_dropout), {0, 1, false, true}, "LoRA dropout"),
+        strs("train.lora_targets", F(train.lora_targets), "LoRA target modules"),
+        num("eval.max_new_tokens", F(eval.max_new_tokens), at_least(0), "evaluation response length; 0 = generation.max_new_tokens"),
+        num("eval.temperature", F(eval.temperature), at_least(0), "evaluation temperature; 0 = greedy"),
+        str("eval.verifier", F(eval.verifier), {"auto", "gsm8k", "mmlu", "yesno", "exact", "f1", "none"}, "answer checker: auto (from data.format), gsm8k, mmlu, yesno, exact, f1, none (instruction data: win rate)"),
+        str("eval.judge", F(eval.judge), {}, "verifier none: name of the [[rm]] that judges the win rate against the starting policy (required with several [[rm]])"),
+        num("eval.tie_margin", F(eval.tie_margin), at_least(0), "win rate: judge score differences up to this count as ties"),
+    };
+    const RunConfig defaults;
+    for (auto& x : v) x.key.dflt = x.text(defaults);
+    return v;
+  }();
+  return b;
+}
+
+#undef F
+
+const Binding* find_binding(const std::string& k) {
+  for (auto& b : bindings())
+    if (b.key.key == k) return &b;
   return nullptr;
 }
 
-static std::vector<std::string> all_keys() {
+std::vector<std::string> all_keys() {
   std::vector<std::string> v;
-  for (auto& e : config_schema()) v.push_back(e.key);
+  for (auto& b : bindings()) v.push_back(b.key.key);
   return v;
 }
 
-static toml::table parse_value(const std::string& text, const std::string& where) {
+toml::table parse_value(const std::string& text, const std::string& where) {
   try {
     return toml::parse("v = " + text);
   } catch (const toml::parse_error&) {
     throw Error("cannot parse value '" + text + "'", where, "use TOML syntax: 3, 0.5, true, \"text\", [\"a\", \"b\"]");
   }
+}
+
+bool type_ok(const toml::node& n, const std::string& type) {
+  if (type == "int") return n.is_integer();
+  if (type == "float") return n.is_floating_point() || n.is_integer();
+  if (type == "bool") return n.is_boolean();
+  if (type == "string") return n.is_string();
+  if (type == "strings") {
+    if (!n.is_array()) return false;
+    for (auto& x : *n.as_array())
+      if (!x.is_string()) return false;
+    return true;
+  }
+  return false;
+}
+
+// The value's type, range and choices; errors name `loc` (file:line or --set).
+void check_value(const Binding& b, const toml::node& n, const std::string& loc, const std::string& shown) {
+  const auto& k = b.key;
+  if (!type_ok(n, k.type)) throw Error("config key '" + k.key + "' must be " + k.type + " (default " + k.dflt + ")" + shown, loc, k.doc);
+  if (k.type == "int" || k.type == "float") {
+    double v = n.value<double>().value();
+    if (!b.range.contains(v))
+      throw Error("config key '" + k.key + "' must be " + b.range.text() + ", got " + fmt::format("{}", v), loc, k.doc);
+  }
+  if (k.type == "string" && !b.choices.empty()) {
+    std::string v = n.value<std::string>().value();
+    if (std::find(b.choices.begin(), b.choices.end(), v) == b.choices.end()) {
+      std::string near = nearest(v, b.choices);
+      throw Error("config key '" + k.key + "' does not accept '" + v + "'", loc,
+                  (near.empty() ? std::string() : "did you mean '" + near + "'? ") + "choices: " + join(b.choices, ", "));
+    }
+  }
+}
+
+std::string loc_of(const std::string& where, const toml::node& n) {
+  auto src = n.source();
+  return where + (src.begin.line ? ":" + std::to_string(src.begin.line) : "");
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& config_schema() {
+  static const std::vector<ConfigKey> s = [] {
+    std::vector<ConfigKey> v;
+    for (auto& b : bindings()) v.push_back(b.key);
+    return v;
+  }();
+  return s;
 }
 
 Config::Config() { fill_defaults(); }
@@ -119,20 +288,6 @@ void Config::fill_defaults() {
   }
 }
 
-static bool type_ok(const toml::node& n, const std::string& type) {
-  if (type == "int") return n.is_integer();
-  if (type == "float") return n.is_floating_point() || n.is_integer();
-  if (type == "bool") return n.is_boolean();
-  if (type == "string") return n.is_string();
-  if (type == "strings") {
-    if (!n.is_array()) return false;
-    for (auto& x : *n.as_array())
-      if (!x.is_string()) return false;
-    return true;
-  }
-  return false;
-}
-
 void Config::validate(const std::string& where) const {
   for (auto& [sec, node] : tbl_) {
     std::string s(sec.str());
@@ -143,22 +298,16 @@ void Config::validate(const std::string& where) const {
     auto* t = node.as_table();
     if (!t) {
       std::string near = nearest(s, {"run", "policy", "data", "generation", "strategy", "bandit", "pairs", "train", "eval", "rm"});
-      throw Error("unknown key '" + s + "'", where, near.empty() ? "see `laser train --list-keys`" : "did you mean '" + near + "'?");
+      throw Error("unknown key '" + s + "'", loc_of(where, node), near.empty() ? "see `laser train --list-keys`" : "did you mean '" + near + "'?");
     }
     for (auto& [k, v] : *t) {
       std::string full = s + "." + std::string(k.str());
-      const ConfigKey* e = find_key(full);
-      if (!e) {
+      const Binding* b = find_binding(full);
+      if (!b) {
         std::string near = nearest(full, all_keys());
-        auto src = v.source();
-        std::string loc = where + (src.begin.line ? ":" + std::to_string(src.begin.line) : "");
-        throw Error("unknown config key '" + full + "'", loc, near.empty() ? "see `laser train --list-keys`" : "did you mean '" + near + "'?");
+        throw Error("unknown config key '" + full + "'", loc_of(where, v), near.empty() ? "see `laser train --list-keys`" : "did you mean '" + near + "'?");
       }
-      if (!type_ok(v, e->type)) {
-        auto src = v.source();
-        std::string loc = where + (src.begin.line ? ":" + std::to_string(src.begin.line) : "");
-        throw Error("config key '" + full + "' must be " + e->type + " (default " + e->dflt + ")", loc, e->doc);
-      }
+      check_value(*b, v, loc_of(where, v), "");
     }
   }
 }
@@ -167,21 +316,20 @@ void Config::set(const std::string& assignment, const std::string& where) {
   auto eq = assignment.find('=');
   LASER_CHECK(eq != std::string::npos, where + " '" + assignment + "'", "expected key=value", "for example --set train.lr=1e-5");
   std::string key = trim(assignment.substr(0, eq)), val = trim(assignment.substr(eq + 1));
-  const ConfigKey* e = find_key(key);
-  if (!e) {
+  const Binding* b = find_binding(key);
+  if (!b) {
     std::string near = nearest(key, all_keys());
     throw Error("unknown config key '" + key + "'", where, near.empty() ? "see `laser train --list-keys`" : "did you mean '" + near + "'?");
   }
   toml::table v;
-  if (e->type == "string" && (val.empty() || (val.front() != '"' && val.front() != '\''))) {
+  if (b->key.type == "string" && (val.empty() || (val.front() != '"' && val.front() != '\''))) {
     v.insert("v", val);
   } else {
     v = parse_value(val, where + " " + key);
   }
+  check_value(*b, *v["v"].node(), where + " " + key, ", got '" + val + "'");
   auto parts = split(key, '.');
   auto* t = tbl_[parts[0]].as_table();
-  if (!type_ok(*v["v"].node(), e->type))
-    throw Error("config key '" + key + "' must be " + e->type + ", got '" + val + "'", where, e->doc);
   t->insert_or_assign(parts[1], *v["v"].node());
 }
 
@@ -223,6 +371,19 @@ std::vector<std::string> Config::get_strings(const std::string& key) const {
   return out;
 }
 
+RunConfig Config::typed() const {
+  RunConfig c;
+  for (auto& b : bindings()) b.read(c, node(b.key.key));
+  c.strategy.per_batch = c.mode == "per-batch";
+  return c;
+}
+
+std::string Config::where(const std::string& key) const {
+  std::string src = source_.empty() ? std::string("config") : source_;
+  auto n = tbl_.at_path(key);
+  return n && n.node()->source().begin.line ? src + ":" + std::to_string(n.node()->source().begin.line) + " " + key : src + " " + key;
+}
+
 const toml::array* Config::reward_models() const { return tbl_["rm"].as_array(); }
 
 std::string Config::to_toml() const {
@@ -235,7 +396,11 @@ std::string Config::to_toml() const {
 std::string config_reference_markdown() {
   std::ostringstream os;
   os << "| key | type | default | meaning |\n|---|---|---|---|\n";
-  for (auto& e : config_schema()) os << "| `" << e.key << "` | " << e.type << " | `" << e.dflt << "` | " << e.doc << " |\n";
+  for (auto& b : bindings()) {
+    std::string doc = b.key.doc;
+    if (auto r = b.range.text(); !r.empty() && (b.key.type == "int" || b.key.type == "float")) doc += " (" + r + ")";
+    os << "| `" << b.key.key << "` | " << b.key.type << " | `" << b.key.dflt << "` | " << doc << " |\n";
+  }
   return os.str();
 }
 

@@ -1,12 +1,15 @@
 // The `laser train` configuration: a TOML file plus `--set key=value` overrides, validated against
-// one schema (every key with its default, type and meaning), so unknown keys get a "did you mean"
-// and the resolved config (every default written out) goes into each run directory.
+// one binding table (config.cpp: every key with its field in RunConfig, default, doc and range),
+// so unknown keys get a "did you mean", values out of range name file:line, and the resolved config
+// (every default written out) goes into each run directory. typed() gives the RunConfig.
 // Reward-model tables ([[rm]]) are validated by reward::make_reward_model, not here.
 #pragma once
 #include <toml++/toml.h>
 
 #include <string>
 #include <vector>
+
+#include "laser/loop/run_config.h"
 
 namespace laser::loop {
 
@@ -17,7 +20,8 @@ struct ConfigKey {
   std::string doc;      // meaning, units, off value
 };
 
-// Every key `laser train` understands (README's configuration reference is generated from it).
+// Every key `laser train` understands, with its default as TOML text (README's configuration
+// reference is generated from it).
 const std::vector<ConfigKey>& config_schema();
 
 class Config {
@@ -38,6 +42,10 @@ class Config {
   // The [[rm]] tables (reward models), in order.
   const toml::array* reward_models() const;
   const toml::table& table() const { return tbl_; }
+  // Every key as its typed field (values were validated when read).
+  RunConfig typed() const;
+  // Where a key's value came from, for messages: "file.toml:12 train.beta" (or "file.toml key").
+  std::string where(const std::string& key) const;
   // Resolved TOML text (all defaults written out).
   std::string to_toml() const;
   const std::string& source() const { return source_; }

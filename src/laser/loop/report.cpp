@@ -1,3 +1,5 @@
+// report.html (plots and tables from a run directory's files) and the plain-text summary table.
+// Reads only what the run wrote; a missing file reads as empty.
 #include "laser/loop/report.h"
 
 #include <algorithm>
@@ -62,7 +64,8 @@ std::string write_report(const std::string& run_dir) {
   h << "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>laser run " << html_escape(summary.value("run", run_dir))
     << "</title>\n<style>body{font-family:sans-serif;max-width:1400px;margin:1em auto;padding:0 1em}"
        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
-       "th{background:#f4f4f4}.plots{display:flex;flex-wrap:wrap;gap:12px}</style></head><body>\n";
+       "th{background:#f4f4f4}.plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:12px}"
+       ".plots svg{height:auto}</style></head><body>\n";
   h << "<h1>laser run: " << html_escape(summary.value("run", run_dir)) << "</h1>\n";
   h << "<p>strategy <b>" << html_escape(summary.value("strategy", "?")) << "</b>, " << metrics.size() << " steps, "
     << decisions.size() << " bandit decisions, wall time " << fmt(num(summary, "wall_seconds", 0), 1) << " s.</p>\n";
@@ -106,7 +109,7 @@ std::string write_report(const std::string& run_dir) {
       }
       ss.push_back(s);
     }
-    h << svg_line_chart("Arm share over time", "step", "share of decisions", ss);
+    h << svg_line_chart("Arm share over time", "step", "share of decisions", ss, true);
   }
   // 2. Arm share per category (all decisions and the last iteration).
   {
@@ -143,8 +146,8 @@ std::string write_report(const std::string& run_dir) {
       dpo.points.push_back({s, num(m, "dpo")});
       nll.points.push_back({s, num(m, "nll")});
     }
-    h << svg_line_chart("Bandit reward", "step", "reward", {rn, rr});
-    h << svg_line_chart("Training loss", "step", "loss", {loss, dpo, nll});
+    h << svg_line_chart("Bandit reward", "step", "reward", {rn, rr}, true);
+    h << svg_line_chart("Training loss", "step", "loss", {loss, dpo, nll}, true);
   }
   // 5. Accuracy (or win rate) per iteration (dev).
   {
@@ -162,7 +165,7 @@ std::string write_report(const std::string& run_dir) {
     }
     std::vector<Series> ss{overall};
     for (auto& kv : per) ss.push_back(kv.second);
-    h << svg_line_chart("Dev " + metric + " per iteration", "iteration (0 = before training)", win ? "win rate" : "accuracy", ss);
+    h << svg_line_chart("Dev " + metric + " per iteration", "iteration (0 = before training)", win ? "win rate" : "accuracy", ss, true);
   }
   // 6. RM cost per arm.
   if (summary.contains("rm_cost")) {
@@ -173,15 +176,15 @@ std::string write_report(const std::string& run_dir) {
       calls.values.push_back(num(*it, "calls", 0));
       secs.values.push_back(num(*it, "seconds", 0));
     }
-    h << svg_bar_chart("RM calls per arm", names, {calls}, "calls");
+    h << svg_bar_chart("RM calls per arm", names, {calls}, "calls", true);
     h << svg_bar_chart("RM seconds per arm", names, {secs}, "seconds");
   }
   h << "</div>\n";
-  // Eval table.
+  // Eval table. The test split is scored once, after training (its line says iteration -1).
   if (!evals.empty()) {
     h << "<h2>Evaluations</h2><table><tr><th>iteration</th><th>split</th><th>" << (win ? "win rate" : "accuracy") << "</th><th>n</th></tr>";
     for (auto& e : evals)
-      h << "<tr><td>" << e.value("iteration", 0) << "</td><td>" << html_escape(e.value("split", "")) << "</td><td>"
+      h << "<tr><td>" << (e.value("iteration", 0) < 0 ? std::string("final") : std::to_string(e.value("iteration", 0))) << "</td><td>" << html_escape(e.value("split", "")) << "</td><td>"
         << fmt(100 * num(e, "accuracy", 0), 2) << "%</td><td>" << e.value("n", 0) << "</td></tr>";
     h << "</table>\n";
   }

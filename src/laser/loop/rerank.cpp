@@ -1,3 +1,5 @@
+// Best-of-n reranking with a run's bandit choosing the RM (see rerank.h). The RMs get prompt and
+// candidate only; arms that need the gold answer (verifiers) are refused before anything loads.
 #include "laser/loop/rerank.h"
 
 #include <map>
@@ -15,6 +17,8 @@
 #include "laser/loop/strategy.h"
 #include "laser/model/causal_lm.h"
 #include "laser/model/torch_util.h"
+#include "laser/reward/ensemble.h"
+#include "laser/reward/noisy.h"
 #include "laser/reward/reward_factory.h"
 #include "laser/text/prompt_encoder.h"
 #include "laser/text/tokenizer.h"
@@ -22,6 +26,40 @@
 namespace laser::loop {
 
 using json = nlohmann::json;
+
+namespace {
+// The name of the first RM inside `rm` (itself included) that needs the reference, or "".
+std::string reference_user(reward::RewardModel& rm) {
+  if (rm.kind() == "verifier") return rm.name();
+  if (auto* n = dynamic_cast<reward::NoisyRM*>(&rm)) return reference_user(n->inner());
+  if (auto* e = dynamic_cast<reward::EnsembleRM*>(&rm))
+    for (size_t k = 0; k < e->size(); ++k)
+      if (auto u = reference_user(e->member(k)); !u.empty()) return u;
+  return "";
+}
+}  // namespace
+
+void check_inference_rm(reward::RewardModel& rm, const std::string& where) {
+  std::string u = reference_user(rm);
+  if (u.empty()) return;
+  std::string what = u == rm.name() ? "arm '" + rm.name() + "' is a verifier" : "arm '" + rm.name() + "' contains the verifier '" + u + "'";
+  throw Error(what + ": it needs the reference answer, which an RM must not see at inference (best-of-n would become an oracle)", where,
+              "rerank a run whose [[rm]] arms are all model RMs (lm-likelihood, implicit-dpo, classifier, http)");
+}
+
+std::vector<reward::RewardItem> rerank_items(const data::Example& ex, const std::vector<std::string>& candidates) {
+  std::vector<reward::RewardItem> items;
+  items.reserve(candidates.size());
+  for (const auto& c : candidates) {
+    reward::RewardItem it;
+    it.prompt = ex.prompt;
+    it.response = c;
+    it.reference = std::nullopt;  // never the gold answer
+    it.category = ex.category;
+    items.push_back(std::move(it));
+  }
+  return items;
+}
 
 json run_rerank(const RerankOptions& o) {
   std::string cfg_path = io::join_path(o.run_dir, "config.toml");
@@ -37,19 +75,21 @@ json run_rerank(const RerankOptions& o) {
   auto state = io::read_json(io::join_path(ck, "trainer_state.json"));
   LASER_CHECK(state.contains("extra") && state["extra"].contains("strategy"), ck, "checkpoint holds no strategy state",
               "rerank needs a run trained with reward models");
+  std::vector<std::unique_ptr<reward::RewardModel>> rms;
+  std::vector<std::string> names;
+  int i = 0;
+  for (auto& node : *cfg.reward_models()) {
+    std::string where = cfg_path + " [[rm]] #" + std::to_string(++i);
+    rms.push_back(reward::make_reward_model(*node.as_table(), where));
+    check_inference_rm(*rms.back(), where);
+    names.push_back(rms.back()->name());
+  }
   model::set_threads(static_cast<int>(cfg.get_int("run.threads")));
   std::string model_dir = o.model.empty() ? ck : o.model;
   auto tok = text::load_tokenizer(model_dir);
   auto pe = text::PromptEncoder::from_spec(cfg.get_string("policy.chat_template"), model_dir, cfg_path + " policy.chat_template",
                                            cfg.get_string("policy.system_prompt"));
   auto policy = model::load_model(model_dir, parse_device(cfg.get_string("run.device")), parse_dtype(cfg.get_string("run.dtype")));
-  std::vector<std::unique_ptr<reward::RewardModel>> rms;
-  std::vector<std::string> names;
-  int i = 0;
-  for (auto& node : *cfg.reward_models()) {
-    rms.push_back(reward::make_reward_model(*node.as_table(), cfg_path + " [[rm]] #" + std::to_string(++i)));
-    names.push_back(rms.back()->name());
-  }
   StrategyOptions so;
   so.name = cfg.get_string("strategy.name");
   LASER_CHECK(so.name == "laser", cfg_path, "rerank needs a LASeR run, this one used strategy '" + so.name + "'", "train with strategy.name = \"laser\"");
@@ -60,8 +100,8 @@ json run_rerank(const RerankOptions& o) {
   so.bandit.algorithm = cfg.get_string("bandit.algorithm");
   so.bandit.alpha = cfg.get_float("bandit.alpha");
   so.bandit.ridge = cfg.get_float("bandit.ridge");
-  Strategy strategy(so, names, static_cast<int>(policy->config().hidden_size), static_cast<uint64_t>(cfg.get_int("run.seed")));
-  strategy.load(state["extra"]["strategy"], ck);
+  auto strategy = make_strategy(so, names, static_cast<int>(policy->config().hidden_size), static_cast<uint64_t>(cfg.get_int("run.seed")));
+  strategy->load(state["extra"]["strategy"], ck);
   auto pooling = model::parse_pooling(cfg.get_string("strategy.pooling"));
 
   data::LoadOptions lo;
@@ -92,16 +132,16 @@ json run_rerank(const RerankOptions& o) {
     for (size_t k = s; k < e; ++k) ids.push_back(pe.encode(*tok, d.examples[k].prompt));
     const int64_t nb = static_cast<int64_t>(ids.size());
     Eigen::MatrixXd ctx = prompt_contexts(policy, ids, pooling);
-    auto choice = strategy.choose(ctx);
+    auto choice = strategy->choose(ctx);
     sp.seed = mix_seed(o.seed, s);
     auto gens = gen::generate(policy, *tok, ids, sp);
     std::vector<std::vector<size_t>> of(nb);
     for (size_t g = 0; g < gens.size(); ++g) of[gens[g].prompt_index].push_back(g);
     for (int64_t b = 0; b < nb; ++b) {
       const auto& ex = d.examples[s + static_cast<size_t>(b)];
-      std::vector<reward::RewardItem> items;
-      for (size_t g : of[b]) items.push_back({ex.prompt, gens[g].text, ex.answer.empty() ? std::nullopt : std::optional<std::string>(ex.answer), ex.category});
-      auto scores = rms[choice.arm[b]]->score(items);
+      std::vector<std::string> cands;
+      for (size_t g : of[b]) cands.push_back(gens[g].text);
+      auto scores = rms[choice.arm[b]]->score(rerank_items(ex, cands));
       size_t best = 0;
       for (size_t k = 1; k < scores.size(); ++k)
         if (scores[k] > scores[best]) best = k;

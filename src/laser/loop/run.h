@@ -1,25 +1,53 @@
-// One LASeR training run (METHOD.md's loop) from a resolved Config: contexts from the policy, the
-// strategy's choice of reward model, n samples per prompt, scoring by the chosen RM only, pairs,
-// a DPO + NLL step, bandit feedback, reference sync and dev evaluation after each iteration,
-// checkpoints, resume, and the run directory of DESIGN.md (config.toml, metrics.jsonl,
-// decisions.jsonl, eval.jsonl, summary.json, checkpoints/, report.html).
-// Not the CLI (cli/cmd_loop.cpp) and not a strategy (strategy.h).
+// One LASeR training run (METHOD.md's loop) from a resolved Config, as a Run you can read: setup
+// (data, policy, arms, strategy, trainer; or the state of a checkpoint), then per batch the seven
+// steps of DESIGN.md (contexts, choice, generation, scoring by the chosen RM only, pairs, a DPO +
+// NLL step, bandit feedback), and at each iteration's end a reference sync, dev evaluation and a
+// checkpoint; finish() evaluates test and writes summary.json and report.html. The run directory
+// is DESIGN.md's (config.toml, metrics.jsonl, decisions.jsonl, eval.jsonl, checkpoints/).
+// Not the CLI (cli/cmd_loop.cpp) and not a strategy (strategy.h). Follows llm.c's train_gpt2.c.
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "laser/data/example.h"
 #include "laser/loop/config.h"
 
 namespace laser::loop {
 
 struct RunOptions {
-  bool resume = false;       // continue from the run directory's latest checkpoint
+  bool resume = false;       // continue from the run directory's latest checkpoint (from the start when it has none)
   bool quiet = false;        // no progress bar or summary table
 };
 
-// Runs to the end (or to early stopping, max_steps, or a SIGINT/SIGTERM, after which it writes a
-// checkpoint and throws laser::Error saying how to resume). Returns summary.json's content.
+class Run {
+ public:
+  // Setup: everything a step needs, restored from the latest checkpoint with opts.resume.
+  Run(const Config& cfg, const RunOptions& opts = {});
+  ~Run();
+  // Every remaining iteration, then finish(). Stops early at run.early_stop_loss, at run.max_steps
+  // (with a checkpoint), or at SIGINT/SIGTERM (checkpoint, then laser::Error saying how to resume).
+  nlohmann::json run();
+  // One training step on a batch of prompts of iteration `iteration` (its `batch`-th batch).
+  // Returns the step's loss (NaN when no pair was built).
+  double step(const std::vector<const data::Example*>& examples, int64_t iteration, int64_t batch);
+  // After iteration `it`: reference <- policy, dev evaluation, checkpoint. True: stop early.
+  bool end_iteration(int64_t it);
+  // Test evaluation, summary.json, report.html, the summary table. Returns summary.json's content.
+  nlohmann::json finish();
+
+ private:
+  struct State;
+  void start_fresh();
+  void resume();
+  void checkpoint(const std::string& name, int64_t iteration, int64_t batch);
+  bool run_iteration(int64_t it);
+  std::unique_ptr<State> s_;
+};
+
+// Runs to the end: Run(cfg, opts).run().
 nlohmann::json run_training(const Config& cfg, const RunOptions& opts = {});
 
 // The run directory a config writes to (run.out_dir/run.name).

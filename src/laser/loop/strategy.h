@@ -1,19 +1,23 @@
-// Strategies: who decides which reward model (RM) ranks a batch's responses. LASeR's bandit and
-// the paper's baselines share this interface: fixed:NAME (best single RM), random (per batch),
-// sequential (round-robin per batch), score-ensemble, agreement-ensemble, online-ensemble.
-// Single-RM strategies are bandits from src/laser/bandit (fixed, random, round-robin are bandit
-// algorithms too), so every decision is logged with its exact probability.
+// Strategies: who decides which reward model (RM) ranks a batch's responses, and how. LASeR's
+// bandit and the paper's baselines share this interface: each strategy chooses (contexts ->
+// choice), scores the batch with the RMs it chose, builds each prompt's pairs and takes feedback.
+// The loop never branches on the kind: adding a baseline is one class and one line in
+// make_strategy. Follows Vowpal Wabbit's cb_explore_adf reductions (small state, validated setup).
+// Kinds: laser (a contextual bandit), fixed:NAME, random, sequential (bandit_strategy.h: single-RM
+// strategies are bandit algorithms, so every decision is logged with its exact probability), and
+// score-ensemble, agreement-ensemble, online-ensemble (ensembles.h).
 #pragma once
 #include <Eigen/Dense>
 #include <nlohmann/json.hpp>
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "laser/bandit/bandit.h"
-#include "laser/bandit/context_reducer.h"
-#include "laser/bandit/factory.h"
+#include "laser/bandit/bandit_config.h"
+#include "laser/loop/arms.h"
+#include "laser/train/pairs.h"
 
 namespace laser::loop {
 
@@ -36,37 +40,63 @@ struct StrategyOptions {
   double online_lr = 0.5;
 };
 
+// A batch's responses as the strategies see them: the reward items (one per response) and, for
+// each prompt of the batch, the indices of its items.
+struct BatchItems {
+  std::vector<reward::RewardItem> items;
+  std::vector<std::vector<size_t>> of_prompt;
+};
+
+// How a batch was scored.
+struct Scored {
+  std::vector<double> score;                // per item: what the prompt's pairs are ranked by
+  std::vector<int> arm;                     // per prompt: the arm whose scores were used (-1: an ensemble)
+  std::vector<int> chosen;                  // per prompt: the arm the strategy chose (-1: an ensemble)
+  std::vector<double> prob;                 // per prompt: probability of the chosen arm (1: ensembles)
+  std::vector<std::vector<double>> member;  // ensembles: each arm's scores per item (empty row: that arm failed)
+  bool fallback(size_t b) const { return arm[b] != chosen[b]; }
+};
+
+// What one step taught, for feedback: the bandit reward per prompt (NaN: none), the trained pairs
+// of each prompt (item indices), and the verifier's score of each item (NaN: no reference).
+struct StepOutcome {
+  std::vector<double> raw;
+  std::vector<std::vector<std::pair<size_t, size_t>>> pairs;
+  std::vector<double> verifier;
+};
+
 class Strategy {
  public:
-  // rm_names: the arms, in config order.
-  Strategy(const StrategyOptions& o, const std::vector<std::string>& rm_names, int context_dim, uint64_t seed);
+  virtual ~Strategy() = default;
   // contexts (B,d) -> the choice for this batch.
-  BatchChoice choose(const Eigen::MatrixXd& contexts);
-  // Raw bandit rewards (per prompt in per-query mode; one value, repeated, in per-batch mode).
-  // Returns the normalized rewards that were used to update (NaN entries are skipped).
-  std::vector<double> feedback(const Eigen::MatrixXd& contexts, const BatchChoice& choice, const std::vector<double>& raw);
-  // OnlineEnsemble: per-RM rewards (full information: every RM scored).
-  void feedback_ensemble(const std::vector<double>& per_rm_reward);
-  bool uses_bandit() const { return combine_ == Combine::Single; }
-  Combine combine() const { return combine_; }
-  const std::string& name() const { return opts_.name; }
-  int num_arms() const { return static_cast<int>(rm_names_.size()); }
-  nlohmann::json save() const;
-  void load(const nlohmann::json& j, const std::string& where);
+  virtual BatchChoice choose(const Eigen::MatrixXd& contexts) = 0;
+  // Scores the batch as `choice` says, running only the RMs it needs.
+  virtual Scored score(const BatchChoice& choice, const BatchItems& batch, Arms& arms) = 0;
+  // The pairs (chosen, rejected) among one prompt's items (indices into `prompt_items`).
+  virtual std::vector<std::pair<size_t, size_t>> pairs(const Scored& s, const std::vector<size_t>& prompt_items,
+                                                       const train::PairConfig& pc) const;
+  // Learns from the step; returns the normalized reward per prompt (NaN where none was used).
+  virtual std::vector<double> feedback(const Eigen::MatrixXd& contexts, const Scored& s, const StepOutcome& o) = 0;
+  // Whether feedback needs the verifier's item scores even when the bandit signal is not "verifier".
+  virtual bool needs_verifier_scores() const { return false; }
+  const std::string& name() const { return name_; }
+  virtual nlohmann::json save() const;
+  virtual void load(const nlohmann::json& j, const std::string& where);
+
+ protected:
+  explicit Strategy(std::string name) : name_(std::move(name)) {}
+  virtual void save_state(nlohmann::json& j) const = 0;
+  virtual void load_state(const nlohmann::json& j, const std::string& where) = 0;
 
  private:
-  Eigen::VectorXd reduce(const Eigen::VectorXd& c) const;
-  StrategyOptions opts_;
-  std::vector<std::string> rm_names_;
-  Combine combine_ = Combine::Single;
-  std::unique_ptr<bandit::Bandit> bandit_;
-  std::unique_ptr<bandit::RewardNormalizer> normalizer_;
-  std::unique_ptr<bandit::RandomProjection> projection_;  // when context_dim > 0
-  std::unique_ptr<bandit::L2Normalize> l2_;               // when context_l2
-  std::vector<double> weights_;
+  std::string name_;
 };
 
 // Validates a strategy name against the RM names ("fixed:NAME" must name one); throws with a hint.
 void validate_strategy_name(const std::string& name, const std::vector<std::string>& rm_names, const std::string& where);
+
+// The strategy `o.name` over `rm_names` (the arms, in config order) for contexts of dimension d.
+std::unique_ptr<Strategy> make_strategy(const StrategyOptions& o, const std::vector<std::string>& rm_names, int context_dim,
+                                        uint64_t seed);
 
 }  // namespace laser::loop

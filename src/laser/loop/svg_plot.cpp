@@ -1,3 +1,4 @@
+// SVG line and bar charts with round-valued ticks (see svg_plot.h).
 #include "laser/loop/svg_plot.h"
 
 #include <algorithm>
@@ -21,24 +22,28 @@ std::string num(double v) {
 struct Frame {
   double x0, x1, y0, y1;
   int W, H, L = 60, R = 140, T = 30, B = 40;
+  std::vector<double> xt, yt;  // ticks; x0..x1 and y0..y1 span them
   double px(double x) const { return L + (x1 > x0 ? (x - x0) / (x1 - x0) : 0.5) * (W - L - R); }
   double py(double y) const { return H - B - (y1 > y0 ? (y - y0) / (y1 - y0) : 0.5) * (H - T - B); }
 };
 
-void axes(std::ostringstream& os, const Frame& f, const std::string& title, const std::string& xlabel, const std::string& ylabel,
-          bool xticks) {
+double step_of(const std::vector<double>& t) { return t.size() > 1 ? t[1] - t[0] : 1.0; }
+
+void svg_open(std::ostringstream& os, int width, int height) {
+  os << "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 " << width << " " << height
+     << "' width='100%' preserveAspectRatio='xMidYMid meet' font-family='sans-serif'>\n";
+}
+
+void axes(std::ostringstream& os, const Frame& f, const std::string& title, const std::string& xlabel, const std::string& ylabel) {
   os << "<text x='" << f.W / 2 << "' y='18' text-anchor='middle' font-weight='bold'>" << html_escape(title) << "</text>\n";
   os << "<line x1='" << f.L << "' y1='" << f.H - f.B << "' x2='" << f.W - f.R << "' y2='" << f.H - f.B << "' stroke='#333'/>\n";
   os << "<line x1='" << f.L << "' y1='" << f.T << "' x2='" << f.L << "' y2='" << f.H - f.B << "' stroke='#333'/>\n";
-  for (int i = 0; i <= 4; ++i) {
-    double y = f.y0 + (f.y1 - f.y0) * i / 4;
-    os << "<text x='" << f.L - 4 << "' y='" << f.py(y) + 4 << "' text-anchor='end' font-size='10'>" << num(y) << "</text>\n";
+  for (double y : f.yt) {
+    os << "<text x='" << f.L - 4 << "' y='" << f.py(y) + 4 << "' text-anchor='end' font-size='10'>" << tick_label(y, step_of(f.yt)) << "</text>\n";
     os << "<line x1='" << f.L << "' y1='" << f.py(y) << "' x2='" << f.W - f.R << "' y2='" << f.py(y) << "' stroke='#eee'/>\n";
-    if (xticks) {
-      double x = f.x0 + (f.x1 - f.x0) * i / 4;
-      os << "<text x='" << f.px(x) << "' y='" << f.H - f.B + 14 << "' text-anchor='middle' font-size='10'>" << num(x) << "</text>\n";
-    }
   }
+  for (double x : f.xt)
+    os << "<text x='" << f.px(x) << "' y='" << f.H - f.B + 14 << "' text-anchor='middle' font-size='10'>" << tick_label(x, step_of(f.xt)) << "</text>\n";
   os << "<text x='" << (f.L + f.W - f.R) / 2 << "' y='" << f.H - 6 << "' text-anchor='middle' font-size='11'>" << html_escape(xlabel) << "</text>\n";
   os << "<text x='12' y='" << f.H / 2 << "' text-anchor='middle' font-size='11' transform='rotate(-90 12 " << f.H / 2 << ")'>"
      << html_escape(ylabel) << "</text>\n";
@@ -52,6 +57,45 @@ void legend(std::ostringstream& os, const Frame& f, const std::vector<std::strin
   }
 }
 }  // namespace
+
+std::vector<double> nice_ticks(double lo, double hi, int max_ticks, bool integer) {
+  if (!std::isfinite(lo) || !std::isfinite(hi)) lo = 0, hi = 1;
+  if (lo > hi) std::swap(lo, hi);
+  if (hi - lo < 1e-12 * std::max(1.0, std::fabs(hi))) {
+    double w = integer ? 1.0 : 0.5;
+    lo -= w;
+    hi += w;
+  }
+  max_ticks = std::max(2, max_ticks);
+  const double eps = 1e-9;
+  double raw = (hi - lo) / (max_ticks - 1);
+  double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = 0;
+  int64_t k0 = 0, k1 = 0;
+  for (double m : {1.0, 2.0, 5.0, 10.0, 20.0}) {
+    step = m * mag;
+    if (integer) step = std::max(1.0, std::round(step));
+    k0 = static_cast<int64_t>(std::floor(lo / step + eps));
+    k1 = static_cast<int64_t>(std::ceil(hi / step - eps));
+    if (k1 - k0 + 1 <= max_ticks) break;
+  }
+  std::vector<double> t;
+  for (int64_t k = k0; k <= k1; ++k) {
+    double v = static_cast<double>(k) * step;
+    t.push_back(std::fabs(v) < step * eps ? 0.0 : v);
+  }
+  return t;
+}
+
+std::string tick_label(double v, double step) {
+  int decimals = 0;
+  if (step > 0 && step < 1) decimals = std::min(9, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)));
+  if (std::fabs(v) < std::fabs(step) * 1e-6) v = 0.0;  // no "-0.0"
+  char b[48];
+  if (std::fabs(v) >= 1e7) std::snprintf(b, sizeof b, "%.3g", v);
+  else std::snprintf(b, sizeof b, "%.*f", decimals, v);
+  return b;
+}
 
 std::string html_escape(const std::string& s) {
   std::string o;
@@ -69,7 +113,7 @@ std::string html_escape(const std::string& s) {
 }
 
 std::string svg_line_chart(const std::string& title, const std::string& xlabel, const std::string& ylabel,
-                           const std::vector<Series>& series, int width, int height) {
+                           const std::vector<Series>& series, bool integer_x, int width, int height) {
   Frame f{0, 1, 0, 1, width, height};
   bool any = false;
   for (auto& s : series)
@@ -79,10 +123,13 @@ std::string svg_line_chart(const std::string& title, const std::string& xlabel, 
       f.x0 = std::min(f.x0, x); f.x1 = std::max(f.x1, x);
       f.y0 = std::min(f.y0, y); f.y1 = std::max(f.y1, y);
     }
-  if (f.y1 - f.y0 < 1e-12) { f.y0 -= 0.5; f.y1 += 0.5; }
+  f.xt = nice_ticks(f.x0, f.x1, 6, integer_x);
+  f.yt = nice_ticks(f.y0, f.y1, 6, false);
+  f.x0 = f.xt.front(); f.x1 = f.xt.back();
+  f.y0 = f.yt.front(); f.y1 = f.yt.back();
   std::ostringstream os;
-  os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << height << "' font-family='sans-serif'>\n";
-  axes(os, f, title, xlabel, ylabel, true);
+  svg_open(os, width, height);
+  axes(os, f, title, xlabel, ylabel);
   std::vector<std::string> names;
   for (size_t i = 0; i < series.size(); ++i) {
     names.push_back(series[i].name);
@@ -101,15 +148,17 @@ std::string svg_line_chart(const std::string& title, const std::string& xlabel, 
 }
 
 std::string svg_bar_chart(const std::string& title, const std::vector<std::string>& categories, const std::vector<BarGroup>& groups,
-                          const std::string& ylabel, int width, int height) {
+                          const std::string& ylabel, bool integer_y, int width, int height) {
   Frame f{0, 1, 0, 0, width, height};
   for (auto& g : groups)
     for (double v : g.values)
       if (std::isfinite(v)) f.y1 = std::max(f.y1, v);
   if (f.y1 <= 0) f.y1 = 1;
+  f.yt = nice_ticks(0, f.y1, 6, integer_y);
+  f.y1 = f.yt.back();
   std::ostringstream os;
-  os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << height << "' font-family='sans-serif'>\n";
-  axes(os, f, title, "", ylabel, false);
+  svg_open(os, width, height);
+  axes(os, f, title, "", ylabel);
   double cw = static_cast<double>(width - f.L - f.R) / std::max<size_t>(1, categories.size());
   double bw = cw * 0.8 / std::max<size_t>(1, groups.size());
   for (size_t c = 0; c < categories.size(); ++c) {

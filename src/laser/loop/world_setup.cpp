@@ -1,3 +1,4 @@
+// The built-in world's models and run config (see world_setup.h).
 #include "laser/loop/world_setup.h"
 
 #include <nlohmann/json.hpp>
@@ -75,7 +76,40 @@ void build_model(const std::string& dir, const std::string& label, const std::ve
   log::info("built {} in {} (final nll {:.3f})", label, dir, last);
 }
 
+std::string world_root(const WorldSetupOptions& o) {
+  std::string key = fmt::format("v1-{}-{}-n{}-s{}-{}", join(o.skills, "+"), o.max_operand, o.size, o.seed, o.preset);
+  return io::join_path(o.cache_dir, key);
+}
+
 }  // namespace
+
+std::string world_run_config(const WorldSetupOptions& o) {
+  const std::string root = world_root(o);
+  std::string cfg;
+  cfg += "# The built-in world (written by `laser world`): a weak policy, one specialist RM per skill,\n";
+  cfg += "# a weak generalist and a noisy RM. Every key not set here has its default (laser train --list-keys).\n";
+  cfg += "[run]\nname = \"world\"\nout_dir = \"runs\"\nseed = " + std::to_string(o.seed) + "\niterations = 3\nearly_stop_loss = 0.0\n\n";
+  cfg += "[policy]\nmodel = \"" + io::join_path(root, "policy") + "\"\n\n";
+  cfg += "[data]\nformat = \"world\"\nworld_skills = [";
+  for (size_t k = 0; k < o.skills.size(); ++k) cfg += (k ? ", \"" : "\"") + o.skills[k] + "\"";
+  cfg += "]\nworld_size = " + std::to_string(o.size) + "\nworld_max = " + std::to_string(o.max_operand) +
+         "\ndev_size = 48\ntest_size = 96\nbatch_size = 16\n\n";
+  cfg += "[generation]\nn = 8\ntemperature = 1.0\nmax_new_tokens = 24\n\n";
+  // The paper's LinUCB (alpha 0.1, raw contexts, neg-loss reward) collapses onto one arm here;
+  // README reports those numbers. What works: unit-norm contexts, alpha 1, the verifier signal.
+  cfg += "[strategy]\nname = \"laser\"\nmode = \"per-query\"\npooling = \"mean-input\"\nreward_signal = \"verifier\"\ncontext_l2 = true\n\n";
+  cfg += "[bandit]\nalgorithm = \"linucb\"\nalpha = 1.0\n\n";
+  cfg += "[pairs]\nmode = \"rank1-vs-rest\"\nnum_pairs = 4\n\n";
+  cfg += "[train]\nlora = false\nlr = 1e-4\nnll_weight = 1.0\nbeta = 0.1\nmicro_batch = 64\n\n";
+  for (auto& skill : o.skills)
+    cfg += "[[rm]]\nname = \"spec-" + skill + "\"\nkind = \"lm-likelihood\"\nmodel = \"" + io::join_path(root, "rm-" + skill) +
+           "\"\nreduction = \"mean\"\nappend_eos = true\n\n";
+  const std::string gdir = io::join_path(root, "rm-generalist");
+  cfg += "[[rm]]\nname = \"generalist\"\nkind = \"lm-likelihood\"\nmodel = \"" + gdir + "\"\nreduction = \"mean\"\nappend_eos = true\n\n";
+  cfg += "[[rm]]\nname = \"noisy\"\nkind = \"noisy\"\nsigma = " + fmt::format("{}", o.noise_sigma) + "\nseed = " + std::to_string(o.seed) +
+         "\n[rm.inner]\nname = \"noisy-inner\"\nkind = \"lm-likelihood\"\nmodel = \"" + gdir + "\"\nreduction = \"mean\"\nappend_eos = true\n";
+  return cfg;
+}
 
 WorldSetup setup_world(const WorldSetupOptions& o) {
   model::set_threads(0);
@@ -85,8 +119,8 @@ WorldSetup setup_world(const WorldSetupOptions& o) {
   wo.skills = o.skills;
   wo.max_operand = o.max_operand;
   auto world = data::generate_world(wo);
-  std::string key = fmt::format("v1-{}-{}-n{}-s{}-{}", join(o.skills, "+"), o.max_operand, o.size, o.seed, o.preset);
-  std::string root = io::join_path(o.cache_dir, key);
+  std::string root = world_root(o);
+  std::string key = root.substr(root.find_last_of('/') + 1);
   io::make_dirs(root);
   json base_stamp = {{"version", 1}, {"key", key}, {"warm_accuracy", o.warm_accuracy}};
 
@@ -137,32 +171,11 @@ WorldSetup setup_world(const WorldSetupOptions& o) {
               json{{"base", base_stamp}, {"steps", o.generalist_steps}, {"role", "generalist"}});
   rms.push_back({"generalist", gdir});
 
-  // The run config.
-  std::string cfg;
-  cfg += "# The built-in world (written by `laser world`): a weak policy, one specialist RM per skill,\n";
-  cfg += "# a weak generalist and a noisy RM. Every key not set here has its default (laser train --list-keys).\n";
-  cfg += "[run]\nname = \"world\"\nout_dir = \"runs\"\nseed = " + std::to_string(o.seed) + "\niterations = 3\nearly_stop_loss = 0.0\n\n";
-  cfg += "[policy]\nmodel = \"" + ws.policy_dir + "\"\n\n";
-  cfg += "[data]\nformat = \"world\"\nworld_skills = [";
-  for (size_t k = 0; k < o.skills.size(); ++k) cfg += (k ? ", \"" : "\"") + o.skills[k] + "\"";
-  cfg += "]\nworld_size = " + std::to_string(o.size) + "\nworld_max = " + std::to_string(o.max_operand) +
-         "\ndev_size = 48\ntest_size = 96\nbatch_size = 16\n\n";
-  cfg += "[generation]\nn = 8\ntemperature = 1.0\nmax_new_tokens = 24\n\n";
-  // The paper's LinUCB (alpha 0.1, raw contexts, neg-loss reward) collapses onto one arm here;
-  // README reports those numbers. What works: unit-norm contexts, alpha 1, the verifier signal.
-  cfg += "[strategy]\nname = \"laser\"\nmode = \"per-query\"\npooling = \"mean-input\"\nreward_signal = \"verifier\"\ncontext_l2 = true\n\n";
-  cfg += "[bandit]\nalgorithm = \"linucb\"\nalpha = 1.0\n\n";
-  cfg += "[pairs]\nmode = \"rank1-vs-rest\"\nnum_pairs = 4\n\n";
-  cfg += "[train]\nlora = false\nlr = 1e-4\nnll_weight = 1.0\nbeta = 0.1\nmicro_batch = 64\n\n";
-  for (auto& [name, dir] : rms) {
-    ws.rm_names.push_back(name);
-    cfg += "[[rm]]\nname = \"" + name + "\"\nkind = \"lm-likelihood\"\nmodel = \"" + dir + "\"\nreduction = \"mean\"\nappend_eos = true\n\n";
-  }
-  cfg += "[[rm]]\nname = \"noisy\"\nkind = \"noisy\"\nsigma = " + fmt::format("{}", o.noise_sigma) + "\nseed = " + std::to_string(o.seed) +
-         "\n[rm.inner]\nname = \"noisy-inner\"\nkind = \"lm-likelihood\"\nmodel = \"" + gdir + "\"\nreduction = \"mean\"\nappend_eos = true\n";
+  // The run config (the same text as world_run_config: configs/world.toml is its default).
+  for (auto& [name, dir] : rms) ws.rm_names.push_back(name);
   ws.rm_names.push_back("noisy");
   ws.config_path = io::join_path(root, "world.toml");
-  io::write_file_atomic(ws.config_path, cfg);
+  io::write_file_atomic(ws.config_path, world_run_config(o));
   return ws;
 }
 

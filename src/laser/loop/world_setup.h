@@ -32,5 +32,8 @@ struct WorldSetup {
 // Builds what is missing (a stamp file records the options each model was built with) and
 // returns where everything is.
 WorldSetup setup_world(const WorldSetupOptions& o);
+// The run config setup_world writes (TOML text; model paths under o.cache_dir). With the default
+// options this is configs/world.toml, less its opening comment.
+std::string world_run_config(const WorldSetupOptions& o);
 
 }  // namespace laser::loop

@@ -35,6 +35,7 @@ CausalLM load_model(const std::string& dir, const DeviceSpec& device, DType dtyp
   const std::string cfg_path = io::join_path(dir, "config.json");
   auto cfg = ModelConfig::load(cfg_path);
   cfg.check_fits_memory(cfg_path);
+  RngNeutral keep_rng;  // the random init below is overwritten: it must not move the global stream
   CausalLM m(cfg);
   // Which file holds each tensor.
   std::map<std::string, std::string> where_is;

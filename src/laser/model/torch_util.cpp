@@ -77,4 +77,16 @@ io::TensorToWrite tensor_to_write(const std::string& name, const torch::Tensor& 
   return w;
 }
 
+RngNeutral::RngNeutral() {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  state_ = gen.get_state();
+}
+
+RngNeutral::~RngNeutral() {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state_);
+}
+
 }  // namespace laser::model

@@ -20,4 +20,19 @@ torch::Tensor tensor_from_view(const io::TensorView& v, const std::string& where
 io::TensorToWrite tensor_to_write(const std::string& name, const torch::Tensor& t);
 std::string safetensors_dtype(torch::Dtype d);
 
+// While alive, draws from torch's global CPU generator are undone on exit: code that builds
+// modules whose random initialisation is overwritten anyway (loading a model) leaves the stream
+// that LoRA init and dropout use exactly where it was. A resumed run therefore draws the same
+// numbers as the uninterrupted one, whenever its reward models happen to be loaded.
+class RngNeutral {
+ public:
+  RngNeutral();
+  ~RngNeutral();
+  RngNeutral(const RngNeutral&) = delete;
+  RngNeutral& operator=(const RngNeutral&) = delete;
+
+ private:
+  torch::Tensor state_;
+};
+
 }  // namespace laser::model

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "laser/core/error.h"
 #include "laser/core/strings.h"
@@ -123,10 +124,12 @@ std::string status_text(int s) {
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
+    case 411: return "Length Required";
     case 413: return "Payload Too Large";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
     default: return "Status";
   }
 }
@@ -258,8 +261,16 @@ ClientResponse post(const Url& url, const std::vector<std::pair<std::string, std
   return r;
 }
 
-Server::Server(Handler handler, size_t max_body_bytes, double read_timeout_s)
-    : handler_(std::move(handler)), max_body_(max_body_bytes), read_timeout_s_(read_timeout_s) {}
+Server::Server(Handler handler, size_t max_body_bytes, double read_timeout_s) : handler_(std::move(handler)) {
+  o_.max_body_bytes = max_body_bytes;
+  o_.read_timeout_s = read_timeout_s;
+}
+
+Server::Server(Handler handler, ServerOptions o) : handler_(std::move(handler)), o_(std::move(o)) {
+  LASER_CHECK(o_.workers >= 1, "http::Server", "workers must be >= 1", "use 4");
+  LASER_CHECK(o_.read_timeout_s > 0, "http::Server", "read_timeout_s must be positive", "use 30");
+  LASER_CHECK(o_.max_connections >= 1 && o_.max_queue >= 1, "http::Server", "max_connections and max_queue must be >= 1", "use 512 and 256");
+}
 
 Server::~Server() {
   if (listen_fd_ >= 0) ::close(listen_fd_);
@@ -293,64 +304,230 @@ int Server::bind(const std::string& host, int port) {
   return port_;
 }
 
-void Server::serve() {
-  LASER_CHECK(listen_fd_ >= 0, "http::Server", "serve() before bind()", "call bind(host, port) first");
-  while (!stop_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    int r = ::poll(&p, 1, 50);
-    if (r <= 0) continue;
-    int fd = ::accept(listen_fd_, nullptr, nullptr);
-    if (fd < 0) continue;
-    set_nonblocking(fd);
-    handle_connection(fd);
-    // Lingering close: stop writing, then drain what the client still sends (for example the
-    // rest of a refused large body) so that closing does not reset the connection before the
-    // client has read our answer. Bounded by 500 ms.
-    ::shutdown(fd, SHUT_WR);
-    auto until = Clock::now() + std::chrono::milliseconds(500);
-    std::string sink;
-    while (recv_some(fd, sink, until) > 0) sink.clear();
-    ::close(fd);
+namespace {
+
+void send_reply(int fd, const Reply& rep, Clock::time_point deadline) {
+  std::string out = "HTTP/1.1 " + std::to_string(rep.status) + " " + status_text(rep.status) + "\r\nContent-Type: " + rep.content_type +
+                    "\r\nContent-Length: " + std::to_string(rep.body.size()) + "\r\nConnection: close\r\n\r\n" + rep.body;
+  send_all(fd, out, deadline);
+}
+
+Reply error_reply(int status, const std::string& msg) { return {status, "{\"error\": \"" + msg + "\"}", "application/json"}; }
+
+// Reads what is there without waiting: >0 bytes, 0 on EOF, -1 nothing yet, -2 error.
+ssize_t read_now(int fd, std::string& buf) {
+  char tmp[16384];
+  ssize_t n = ::recv(fd, tmp, sizeof tmp, MSG_DONTWAIT);
+  if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? -1 : -2;
+  buf.append(tmp, static_cast<size_t>(n));
+  return n;
+}
+
+// A connection the poll loop owns: being read, or draining after our answer (lingering close:
+// we stop writing and discard what the client still sends, for example the rest of a refused
+// large body, so that closing does not reset the connection before the client read the answer).
+struct Conn {
+  int fd = -1;
+  std::string buf;
+  Clock::time_point deadline;
+  bool draining = false;
+  size_t head_end = std::string::npos;  // once the head is complete
+  size_t content_length = 0;
+  Head head;
+};
+
+constexpr auto kLinger = std::chrono::milliseconds(500);
+constexpr auto kSendTimeout = std::chrono::seconds(10);
+
+void start_draining(Conn& c) {
+  ::shutdown(c.fd, SHUT_WR);
+  c.draining = true;
+  c.buf.clear();
+  c.buf.shrink_to_fit();
+  c.deadline = Clock::now() + kLinger;
+}
+
+}  // namespace
+
+void Server::work() {
+  while (true) {
+    Job j;
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      cv_.wait(lk, [&] { return draining_workers_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stopping and nothing left
+      j = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    Reply rep;
+    try {
+      rep = handler_(j.req);
+    } catch (const std::exception&) {
+      rep = error_reply(500, "handler failed");
+    }
+    send_reply(j.fd, rep, Clock::now() + kSendTimeout);
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      finished_.push_back(j.fd);
+    }
+    char x = 'x';
+    if (::write(wake_w_, &x, 1) < 0) { /* the loop wakes within 50 ms anyway */ }
   }
 }
 
-void Server::handle_connection(int fd) {
-  auto deadline = Clock::now() + std::chrono::microseconds(static_cast<long long>(read_timeout_s_ * 1e6));
-  auto answer = [&](const Reply& rep) {
-    std::string out = "HTTP/1.1 " + std::to_string(rep.status) + " " + status_text(rep.status) + "\r\nContent-Type: " + rep.content_type +
-                      "\r\nContent-Length: " + std::to_string(rep.body.size()) + "\r\nConnection: close\r\n\r\n" + rep.body;
-    send_all(fd, out, Clock::now() + std::chrono::seconds(10));
+void Server::serve() {
+  LASER_CHECK(listen_fd_ >= 0, "http::Server", "serve() before bind()", "call bind(host, port) first");
+  int wake[2];
+  LASER_CHECK(::pipe(wake) == 0, "http::Server", std::string("pipe: ") + std::strerror(errno), "raise the open-files limit (ulimit -n)");
+  set_nonblocking(wake[0]);
+  set_nonblocking(wake[1]);
+  wake_w_ = wake[1];
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    draining_workers_ = false;
+  }
+  std::vector<std::thread> workers;
+  for (int i = 0; i < o_.workers; ++i) workers.emplace_back([this] { work(); });
+
+  std::vector<Conn> conns;
+  const auto read_timeout = std::chrono::microseconds(static_cast<long long>(o_.read_timeout_s * 1e6));
+  // Answers on this thread (errors, inline routes), then drains the connection.
+  auto answer_here = [&](Conn& c, const Reply& rep) {
+    send_reply(c.fd, rep, Clock::now() + std::chrono::seconds(1));
+    start_draining(c);
   };
-  auto fail = [&](int status, const std::string& msg) { answer({status, "{\"error\": \"" + msg + "\"}", "application/json"}); };
-  std::string buf;
-  size_t head_end;
-  while ((head_end = buf.find("\r\n\r\n")) == std::string::npos) {
-    if (buf.size() > 65536) return fail(431, "request headers too large");
-    if (recv_some(fd, buf, deadline) <= 0) return;  // timeout, error or closed: drop the connection
+  // Parses what has arrived; returns true when the connection left the loop (handed to a worker).
+  auto advance = [&](Conn& c) -> bool {
+    if (c.head_end == std::string::npos) {
+      size_t e = c.buf.find("\r\n\r\n");
+      if (e == std::string::npos) {
+        if (c.buf.size() > 65536) answer_here(c, error_reply(431, "request headers too large"));
+        return false;
+      }
+      c.head_end = e;
+      c.head = parse_head(c.buf.substr(0, e));
+      auto parts = split(c.head.first_line, ' ');
+      if (parts.size() < 2) { answer_here(c, error_reply(400, "bad request line")); return false; }
+      if (c.head.headers.count("content-length")) c.content_length = std::strtoull(c.head.headers["content-length"].c_str(), nullptr, 10);
+      else if (lower(c.head.headers["transfer-encoding"]).find("chunked") != std::string::npos) {
+        answer_here(c, error_reply(411, "send a Content-Length"));
+        return false;
+      }
+      if (c.content_length > o_.max_body_bytes) {
+        answer_here(c, error_reply(413, "request body larger than " + std::to_string(o_.max_body_bytes) + " bytes"));
+        return false;
+      }
+    }
+    if (c.buf.size() - (c.head_end + 4) < c.content_length) return false;
+    Request req;
+    auto parts = split(c.head.first_line, ' ');
+    req.method = parts[0];
+    req.path = parts[1];
+    req.headers = std::move(c.head.headers);
+    req.body = c.buf.substr(c.head_end + 4, c.content_length);
+    if (o_.answer_inline && o_.answer_inline(req)) {
+      Reply rep;
+      try {
+        rep = handler_(req);
+      } catch (const std::exception&) {
+        rep = error_reply(500, "handler failed");
+      }
+      answer_here(c, rep);
+      return false;
+    }
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      if (jobs_.size() < o_.max_queue) {
+        jobs_.push_back({c.fd, std::move(req)});
+        cv_.notify_one();
+        return true;
+      }
+    }
+    answer_here(c, error_reply(503, "server busy: " + std::to_string(o_.max_queue) + " requests are waiting; retry later"));
+    return false;
+  };
+
+  std::vector<pollfd> ps;
+  while (!stop_) {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      for (int fd : finished_) {
+        Conn c;
+        c.fd = fd;
+        start_draining(c);
+        conns.push_back(std::move(c));
+      }
+      finished_.clear();
+    }
+    auto now = Clock::now();
+    int timeout = 50;
+    for (auto& c : conns) timeout = std::min(timeout, ms_left(c.deadline) + 1);
+    bool accepting = conns.size() < o_.max_connections;
+    ps.assign(2, pollfd{});
+    ps[0] = {wake[0], POLLIN, 0};
+    ps[1] = {accepting ? listen_fd_ : -1, POLLIN, 0};
+    for (auto& c : conns) ps.push_back({c.fd, POLLIN, 0});
+    int r = ::poll(ps.data(), ps.size(), timeout);
+    if (r < 0 && errno != EINTR) break;
+    if (r < 0) continue;
+    if (ps[0].revents & POLLIN) {
+      char sink[256];
+      while (::read(wake[0], sink, sizeof sink) > 0) {}
+    }
+    now = Clock::now();
+    std::vector<Conn> keep;
+    keep.reserve(conns.size());
+    for (size_t i = 0; i < conns.size(); ++i) {
+      Conn& c = conns[i];
+      bool gone = false;
+      if (ps[i + 2].revents & (POLLIN | POLLHUP | POLLERR)) {
+        std::string* into = &c.buf;
+        std::string discard;
+        if (c.draining) into = &discard;
+        ssize_t n = read_now(c.fd, *into);
+        if (n == 0 || n == -2) {  // closed or failed: nothing more to say
+          ::close(c.fd);
+          gone = true;
+        } else if (n > 0 && !c.draining) {
+          gone = advance(c);
+        }
+      }
+      if (!gone && now >= c.deadline) {
+        if (c.draining) {
+          ::close(c.fd);
+          gone = true;
+        } else {
+          answer_here(c, error_reply(408, "request not complete within " + std::to_string(o_.read_timeout_s) + " s"));
+        }
+      }
+      if (!gone) keep.push_back(std::move(c));
+    }
+    conns = std::move(keep);
+    if (accepting && (ps[1].revents & POLLIN)) {
+      while (conns.size() < o_.max_connections) {
+        int fd = ::accept(listen_fd_, nullptr, nullptr);
+        if (fd < 0) break;
+        set_nonblocking(fd);
+        Conn c;
+        c.fd = fd;
+        c.deadline = Clock::now() + read_timeout;
+        conns.push_back(std::move(c));
+      }
+    }
   }
-  Head h = parse_head(buf.substr(0, head_end));
-  Request req;
-  auto parts = split(h.first_line, ' ');
-  if (parts.size() < 2) return fail(400, "bad request line");
-  req.method = parts[0];
-  req.path = parts[1];
-  req.headers = h.headers;
-  size_t cl = 0;
-  if (h.headers.count("content-length")) cl = std::strtoull(h.headers["content-length"].c_str(), nullptr, 10);
-  else if (lower(h.headers["transfer-encoding"]).find("chunked") != std::string::npos) return fail(411, "send a Content-Length");
-  if (cl > max_body_) return fail(413, "request body larger than " + std::to_string(max_body_) + " bytes");
-  req.body = buf.substr(head_end + 4);
-  while (req.body.size() < cl) {
-    if (recv_some(fd, req.body, deadline) <= 0) return;
+  // Stop: the workers finish the requests already read, then every connection closes.
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    draining_workers_ = true;
   }
-  req.body.resize(cl);
-  Reply rep;
-  try {
-    rep = handler_(req);
-  } catch (const std::exception&) {
-    rep = {500, "{\"error\": \"handler failed\"}", "application/json"};
-  }
-  answer(rep);
+  cv_.notify_all();
+  for (auto& t : workers) t.join();
+  for (auto& c : conns) ::close(c.fd);
+  for (int fd : finished_) ::close(fd);
+  finished_.clear();
+  wake_w_ = -1;
+  ::close(wake[0]);
+  ::close(wake[1]);
 }
 
 }  // namespace laser::reward::http

@@ -106,9 +106,11 @@ std::vector<double> HttpRM::post_batch(const std::vector<RewardItem>& items, siz
     }
     return out;
   }
-  throw RewardModelFailure(last.error, where,
-                           last.retryable ? "gave up after " + std::to_string(o_.retries + 1) + " attempts; is the server up?"
-                                          : "the server's reply breaks the {\"rewards\": [...]} protocol");
+  std::string hint = last.retryable ? "gave up after " + std::to_string(o_.retries + 1) + " attempts; is the server up?"
+                     : starts_with(last.error, "HTTP 413") ? "the request is over the server's size limits: lower this RM's batch_size"
+                     : starts_with(last.error, "HTTP 4") ? "the server refused the request: see its message"
+                                                         : "the server's reply breaks the {\"rewards\": [...]} protocol";
+  throw RewardModelFailure(last.error, where, hint);
 }
 
 std::vector<double> HttpRM::score(const std::vector<RewardItem>& items) {

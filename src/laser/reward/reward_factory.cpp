@@ -272,7 +272,7 @@ ServeOptions parse_serve_options(const toml::table* serve, const std::string& wh
   ServeOptions o;
   if (!serve) return o;
   Keys k(*serve, where);
-  k.only({"host", "port", "path", "token", "token_env", "max_body_bytes", "max_items", "read_timeout_s"}, "serve");
+  k.only({"host", "port", "path", "token", "token_env", "max_body_bytes", "max_items", "max_chars", "read_timeout_s", "workers"}, "serve");
   o.host = k.str("host", o.host);
   o.port = static_cast<int>(k.integer("port", o.port));
   LASER_CHECK(o.port >= 0 && o.port < 65536, k.at("port"), "must be in 0..65535", "0 picks a free port");
@@ -285,7 +285,14 @@ ServeOptions parse_serve_options(const toml::table* serve, const std::string& wh
   int64_t mi = k.integer("max_items", static_cast<int64_t>(o.max_items));
   LASER_CHECK(mi > 0, k.at("max_items"), "must be positive", "4096");
   o.max_items = static_cast<size_t>(mi);
+  int64_t mc = k.integer("max_chars", static_cast<int64_t>(o.max_chars));
+  LASER_CHECK(mc > 0, k.at("max_chars"), "must be positive", "262144 (characters of query text per request)");
+  o.max_chars = static_cast<size_t>(mc);
   o.read_timeout_s = k.num("read_timeout_s", o.read_timeout_s);
+  LASER_CHECK(o.read_timeout_s > 0, k.at("read_timeout_s"), "must be positive", "30 (seconds)");
+  int64_t w = k.integer("workers", o.workers);
+  LASER_CHECK(w >= 1 && w <= 256, k.at("workers"), "must be in 1..256", "4");
+  o.workers = static_cast<int>(w);
   return o;
 }
 

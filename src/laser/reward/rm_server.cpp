@@ -1,10 +1,12 @@
-// RewardServer (see rm_server.h) on http_lite: POST <path> scores, GET /health answers "ok".
-// Scoring is serialized with a mutex (one model, one batch at a time).
+// RewardServer (see rm_server.h) on http_lite: POST <path> scores on the worker pool, GET /health
+// answers "ok" on the reading thread. Scoring is serialized with a mutex (one model, one batch).
 #include "laser/reward/rm_server.h"
+
+#include <algorithm>
 
 #include <nlohmann/json.hpp>
 
-
+#include "laser/core/error.h"
 #include "laser/core/log.h"
 #include "laser/core/strings.h"
 #include "laser/io/json_parse.h"
@@ -15,6 +17,13 @@ namespace laser::reward {
 using json = nlohmann::json;
 
 RewardServer::RewardServer(RewardModel& rm, ServeOptions o) : rm_(rm), o_(std::move(o)) {
+  LASER_CHECK(o_.workers >= 1, "serve.workers", "must be >= 1", "use 4");
+  LASER_CHECK(o_.max_chars >= 1, "serve.max_chars", "must be >= 1", "use 262144");
+  http::ServerOptions so;
+  so.max_body_bytes = o_.max_body_bytes;
+  so.read_timeout_s = o_.read_timeout_s;
+  so.workers = o_.workers;
+  so.answer_inline = [](const http::Request& req) { return req.method == "GET" && req.path == "/health"; };
   svr_ = std::make_unique<http::Server>(
       [this](const http::Request& req) -> http::Reply {
         if (req.method == "GET" && req.path == "/health") return {200, "ok", "text/plain"};
@@ -23,7 +32,7 @@ RewardServer::RewardServer(RewardModel& rm, ServeOptions o) : rm_(rm), o_(std::m
         auto [status, body] = handle(req.body, req.header("authorization"));
         return {status, body};
       },
-      o_.max_body_bytes, o_.read_timeout_s);
+      std::move(so));
 }
 
 RewardServer::~RewardServer() { stop(); }
@@ -51,6 +60,16 @@ std::pair<int, std::string> RewardServer::handle(const std::string& body, const 
   const json* cats = optional_array("categories");
   for (const auto* a : {prompts, labels, cats})
     if (a && (!a->is_array() || a->size() != n)) return err(400, "\"prompts\", \"labels\" and \"categories\" must be arrays as long as \"query\"");
+  size_t chars = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!q[i].is_string()) return err(400, "query[" + std::to_string(i) + "] is not a string");
+    chars += q[i].get_ref<const std::string&>().size();
+  }
+  if (chars > o_.max_chars)
+    return err(413, std::to_string(n) + " items of " + std::to_string(chars / std::max<size_t>(n, 1)) + " characters on average (" +
+                        std::to_string(chars) + " in all) exceed this server's limit of " + std::to_string(o_.max_chars) +
+                        " characters per request; send fewer or shorter items per request (the http RM's batch_size) or raise "
+                        "[serve] max_chars / --max-chars");
   std::vector<RewardItem> items(n);
   for (size_t i = 0; i < n; ++i) {
     if (!q[i].is_string()) return err(400, "query[" + std::to_string(i) + "] is not a string");

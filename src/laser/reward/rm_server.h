@@ -1,7 +1,8 @@
 // RewardServer: exposes one RewardModel over HTTP in OpenRLHF's remote-RM format (POST
 // {"query": [...], "prompts": [...], "labels": [...]} -> {"rewards": [...]}), for `laser serve-rm`
-// and tests. Binds 127.0.0.1 unless told otherwise; optional bearer token; bounded request size.
-// Not a client (http_rm.h). Follows OpenRLHF's serve_rm.py endpoint (/get_reward); HTTP from http_lite.h.
+// and tests. Binds 127.0.0.1 unless told otherwise; optional bearer token; bounded request size and
+// total characters; connections served concurrently (GET /health answers while a batch scores),
+// model calls one at a time. Not a client (http_rm.h). OpenRLHF's serve_rm.py endpoint (/get_reward).
 #pragma once
 #include <cstddef>
 #include <memory>
@@ -25,7 +26,10 @@ struct ServeOptions {
   std::string token;                        // "" = no authentication; else "Authorization: Bearer <token>"
   size_t max_body_bytes = 8u << 20;         // larger requests get HTTP 413
   size_t max_items = 4096;                  // more items in one request get HTTP 413
-  double read_timeout_s = 30.0;             // per connection
+  size_t max_chars = 262144;                // items x length: more characters (bytes) of "query" text in one
+                                            // request get HTTP 413 (scoring time grows with it)
+  double read_timeout_s = 30.0;             // per connection: the request must arrive within this (HTTP 408)
+  int workers = 4;                          // threads answering requests (model calls still run one at a time)
 };
 
 class RewardServer {
@@ -41,6 +45,7 @@ class RewardServer {
   void stop();
   int port() const { return port_; }
   // The request handling without sockets: (body, Authorization header) -> (status, reply body).
+  // Thread-safe: scoring is serialized with a mutex.
   std::pair<int, std::string> handle(const std::string& body, const std::string& authorization);
 
  private:

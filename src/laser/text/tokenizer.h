@@ -38,6 +38,12 @@ class Tokenizer {
 // Throws laser::Error naming the directory and the files looked for when none is usable.
 std::shared_ptr<Tokenizer> load_tokenizer(const std::string& dir);
 
+// Every file a tokenizer may be read from (load_tokenizer's files plus special_tokens_map.json).
+const std::vector<std::string>& tokenizer_files();
+// Copies those of `src_dir`'s tokenizer files that exist into `dst_dir` (atomically, file by file),
+// so a checkpoint or exported model directory loads with its tokenizer.
+void copy_tokenizer_files(const std::string& src_dir, const std::string& dst_dir);
+
 // HF transformers' clean_up_tokenization (" ." -> ".", " n't" -> "n't", ...), which HF applies
 // after decoding when tokenizer_config.json sets clean_up_tokenization_spaces. decode() never
 // applies it (it would break decode(encode(s)) == s); callers that want HF's strings call this.

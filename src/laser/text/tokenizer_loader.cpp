@@ -40,6 +40,19 @@ std::shared_ptr<Tokenizer> load_tokenizer(const std::string& dir) {
               "expected laser_tokenizer.json, tokenizer.json, vocab.json + merges.txt, or tokenizer.model");
 }
 
+const std::vector<std::string>& tokenizer_files() {
+  static const std::vector<std::string> f = {"laser_tokenizer.json", "tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt",
+                                             "encoder.json", "vocab.bpe", "added_tokens.json", "tokenizer.model", "special_tokens_map.json"};
+  return f;
+}
+
+void copy_tokenizer_files(const std::string& src_dir, const std::string& dst_dir) {
+  for (const auto& f : tokenizer_files()) {
+    std::string src = io::join_path(src_dir, f);
+    if (io::file_exists(src)) io::write_file_atomic(io::join_path(dst_dir, f), io::read_file(src));
+  }
+}
+
 std::string clean_up_tokenization(const std::string& text) {
   static const std::pair<const char*, const char*> rules[] = {
       {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"}, {" n't", "n't"},

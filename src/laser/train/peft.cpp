@@ -16,13 +16,12 @@ static std::string peft_name(const std::string& module, const char* which) {
   return "base_model.model." + module + "." + which + ".weight";
 }
 
-void save_adapter(model::CausalLM& m, const std::string& dir, const model::LoraSpec& spec,
-                  const std::vector<std::string>& targets, const std::string& base_model) {
+void save_adapter_weights(const AdapterWeights& w, const std::string& dir, const model::LoraSpec& spec,
+                          const std::vector<std::string>& targets, const std::string& base_model) {
   std::vector<io::TensorToWrite> ts;
-  for (auto& [name, lin] : m->linears()) {
-    if (!lin->has_lora()) continue;
-    ts.push_back(model::tensor_to_write(peft_name(name, "lora_A"), lin->lora_A.detach()));
-    ts.push_back(model::tensor_to_write(peft_name(name, "lora_B"), lin->lora_B.detach()));
+  for (auto& [name, a, b] : w) {
+    ts.push_back(model::tensor_to_write(peft_name(name, "lora_A"), a.detach()));
+    ts.push_back(model::tensor_to_write(peft_name(name, "lora_B"), b.detach()));
   }
   LASER_CHECK(!ts.empty(), dir, "the model has no LoRA adapters to save", "enable LoRA or save the full model");
   nlohmann::json cfg = {{"peft_type", "LORA"},         {"task_type", "CAUSAL_LM"},   {"r", spec.r},
@@ -32,6 +31,14 @@ void save_adapter(model::CausalLM& m, const std::string& dir, const model::LoraS
   io::make_dirs(dir);
   io::write_safetensors(io::join_path(dir, "adapter_model.safetensors"), ts, {{"format", "pt"}});
   io::write_file_atomic(io::join_path(dir, "adapter_config.json"), cfg.dump(2) + "\n");
+}
+
+void save_adapter(model::CausalLM& m, const std::string& dir, const model::LoraSpec& spec,
+                  const std::vector<std::string>& targets, const std::string& base_model) {
+  AdapterWeights w;
+  for (auto& [name, lin] : m->linears())
+    if (lin->has_lora()) w.emplace_back(name, lin->lora_A, lin->lora_B);
+  save_adapter_weights(w, dir, spec, targets, base_model);
 }
 
 std::vector<std::string> load_adapter(model::CausalLM& m, const std::string& dir) {

@@ -1,7 +1,12 @@
-// JSONL training data for `laser dpo` ({"prompt", "chosen", "rejected"} per line) and `laser sft`
-// ({"prompt", "response"} per line), tokenized: prompt with the tokenizer's special tokens (or, with
-// a chat template, as one user turn), responses without them plus EOS (or the template's
-// end-of-turn token). Errors name file:line and the key. Not a task format (data/).
+// JSONL training data in the layouts TRL / OpenRLHF users have, tokenized. `laser dpo`:
+// {prompt, chosen, rejected} as strings or {role, content} message lists; {chosen, rejected} only,
+// as HH-RLHF transcripts (prompt = the common prefix through its last "\n\nAssistant:") or message
+// lists (prompt = the common leading messages). `laser sft`: {prompt, response}, {prompt, completion}
+// or {messages} (the last assistant turn is the target, the turns before it the prompt).
+// Text prompts get the tokenizer's special tokens (with a chat template: one user turn); message
+// lists and, with a chat template, HH transcripts are rendered as conversations (they need one);
+// responses carry no special tokens but end with EOS (or the template's end-of-turn token).
+// Errors name file:line, the key and the layouts expected. Not a task format (data/).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -5,6 +5,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -58,7 +59,7 @@ json TrainerConfig::to_json() const {
           {"adam_eps", adam_eps}, {"warmup_steps", warmup_steps}, {"schedule", schedule}, {"total_steps", total_steps},
           {"grad_accum", grad_accum}, {"max_grad_norm", max_grad_norm}, {"micro_batch", micro_batch}, {"lora", lora},
           {"lora_r", lora_r}, {"lora_alpha", lora_alpha}, {"lora_dropout", lora_dropout}, {"lora_targets", lora_targets},
-          {"seed", seed},
+          {"seed", seed}, {"base_model_path", base_model_path},
           {"loss", {{"dpo_weight", loss.dpo_weight}, {"nll_weight", loss.nll_weight}, {"beta", loss.beta},
                     {"type", loss.type}, {"simpo_gamma", loss.simpo_gamma}, {"label_smoothing", loss.label_smoothing}}}};
 }
@@ -75,6 +76,7 @@ TrainerConfig TrainerConfig::from_json(const json& j, const std::string& where) 
     c.lora_r = j.value("lora_r", c.lora_r); c.lora_alpha = j.value("lora_alpha", c.lora_alpha);
     c.lora_dropout = j.value("lora_dropout", c.lora_dropout);
     c.lora_targets = j.value("lora_targets", c.lora_targets); c.seed = j.value("seed", c.seed);
+    c.base_model_path = j.value("base_model_path", c.base_model_path);
     if (j.contains("loss")) {
       const auto& l = j["loss"];
       c.loss.dpo_weight = l.value("dpo_weight", c.loss.dpo_weight); c.loss.nll_weight = l.value("nll_weight", c.loss.nll_weight);
@@ -408,6 +410,14 @@ void Trainer::sync_reference() {
   torch::NoGradGuard ng;
   if (cfg_.lora) {
     opt_->zero_grad();
+    MergedAdapter ma;
+    for (auto& [n, lin] : policy_->linears()) {
+      if (!lin->has_lora()) continue;
+      ma.ab[n] = {lin->lora_A.detach().clone(), lin->lora_B.detach().clone()};
+      ma.r = lin->lora_spec().r;
+      ma.scaling = lin->lora_scaling();
+    }
+    if (!ma.ab.empty()) merged_.push_back(std::move(ma));
     policy_->merge_lora();
     policy_->add_lora({cfg_.lora_r, cfg_.lora_alpha, cfg_.lora_dropout}, cfg_.lora_targets);
     if (dist_->world_size() > 1) {
@@ -421,6 +431,50 @@ void Trainer::sync_reference() {
     auto sp = policy_->named_parameters(true);
     for (auto& p : reference_->named_parameters(true)) p.value().copy_(sp[p.key()]);
   }
+}
+
+void Trainer::export_adapter(const std::string& dir) {
+  LASER_CHECK(cfg_.lora, dir, "full fine-tuning has no adapter to save", "save the model instead");
+  torch::NoGradGuard ng;
+  int64_t r_cur = 0;
+  double s_cur = 0.0;
+  for (auto& [n, lin] : policy_->linears())
+    if (lin->has_lora()) { r_cur = lin->lora_spec().r; s_cur = lin->lora_scaling(); }
+  LASER_CHECK(r_cur > 0, dir, "the policy has no LoRA adapters", "construct the trainer with lora = true");
+  AdapterWeights w;
+  std::vector<std::string> targets = cfg_.lora_targets;
+  for (auto& [n, lin] : policy_->linears()) {
+    bool adapted = lin->has_lora();
+    for (auto& m : merged_) adapted = adapted || m.ab.count(n);
+    if (!adapted) continue;
+    std::string suffix = n.substr(n.rfind('.') + 1);
+    if (std::find(targets.begin(), targets.end(), suffix) == targets.end()) targets.push_back(suffix);
+    auto opts = lin->weight.options();
+    int64_t in = lin->weight.size(1), out = lin->weight.size(0);
+    std::vector<torch::Tensor> as, bs;
+    // Each block keeps its own contribution scaling_i * B_i A_i under the common scaling s_cur.
+    auto add = [&](const torch::Tensor* a, const torch::Tensor* b, int64_t r, double scaling) {
+      if (!a) {
+        as.push_back(torch::zeros({r, in}, opts));
+        bs.push_back(torch::zeros({out, r}, opts));
+        return;
+      }
+      as.push_back(a->detach());
+      bs.push_back(scaling == s_cur ? b->detach() : b->detach() * (scaling / s_cur));
+    };
+    for (auto& m : merged_) {
+      auto it = m.ab.find(n);
+      if (it == m.ab.end()) add(nullptr, nullptr, m.r, m.scaling);
+      else add(&it->second.first, &it->second.second, m.r, m.scaling);
+    }
+    if (lin->has_lora()) add(&lin->lora_A, &lin->lora_B, r_cur, s_cur);
+    else add(nullptr, nullptr, r_cur, s_cur);
+    w.emplace_back(n, torch::cat(as, 0), torch::cat(bs, 1));
+  }
+  int64_t rank = r_cur;
+  for (auto& m : merged_) rank += m.r;
+  std::string base = cfg_.base_model_path.empty() ? "" : fs::absolute(cfg_.base_model_path).lexically_normal().string();
+  save_adapter_weights(w, dir, {rank, s_cur * static_cast<double>(rank), cfg_.lora_dropout}, targets, base);
 }
 
 // ---------------------------------------------------------------- checkpoints
@@ -447,7 +501,7 @@ void Trainer::save_checkpoint(const std::string& dir, const json& extra) {
     io::write_dir_atomic(dir, [&](const std::string& tmp) {
       model::save_model(policy_, tmp);
       if (cfg_.lora)
-        save_adapter(policy_, io::join_path(tmp, "adapter"), {cfg_.lora_r, cfg_.lora_alpha, cfg_.lora_dropout}, cfg_.lora_targets);
+        export_adapter(io::join_path(tmp, "adapter"));
       else {
         std::vector<std::pair<std::string, torch::Tensor>> ref;
         for (auto& p : reference_->named_parameters(true)) ref.emplace_back(p.key(), p.value());
@@ -472,10 +526,29 @@ void Trainer::save_checkpoint(const std::string& dir, const json& extra) {
         rng_state = gen.get_state();
       }
       os.emplace_back("torch_cpu_rng", rng_state);
+      // LoRA: the current adapters and the merged ones as they are (adapter/ holds them stacked).
+      json merged = json::array();
+      if (cfg_.lora) {
+        for (auto& [n, lin] : policy_->linears())
+          if (lin->has_lora()) {
+            os.emplace_back("lora_current." + n + ".lora_A", lin->lora_A);
+            os.emplace_back("lora_current." + n + ".lora_B", lin->lora_B);
+          }
+        for (size_t i = 0; i < merged_.size(); ++i) {
+          json mods = json::array();
+          for (auto& [n, ab] : merged_[i].ab) {
+            os.emplace_back("lora_merged." + std::to_string(i) + "." + n + ".lora_A", ab.first);
+            os.emplace_back("lora_merged." + std::to_string(i) + "." + n + ".lora_B", ab.second);
+            mods.push_back(n);
+          }
+          merged.push_back({{"r", merged_[i].r}, {"scaling", merged_[i].scaling}, {"modules", mods}});
+        }
+      }
       write_named(io::join_path(tmp, "trainer_state.safetensors"), os);
       json st = {{"format", kFormat}, {"format_version", kFormatVersion}, {"updates", updates_}, {"accum_count", accum_count_},
                  {"calls", calls_}, {"world_size", dist_->world_size()}, {"config", cfg_.to_json()}, {"adam_steps", steps},
                  {"rng", rng_.state()}, {"extra", extra}};
+      if (cfg_.lora) st["lora_merged"] = merged;
       io::write_file_atomic(io::join_path(tmp, "trainer_state.json"), st.dump(2) + "\n");
     });
   }
@@ -511,15 +584,39 @@ json Trainer::load_checkpoint(const std::string& dir_in) {
               "resume with the same lora setting");
   // Policy base weights (merged adapters included), then adapters or the frozen reference.
   read_named(io::join_path(dir, "model.safetensors"), policy_->hf_state());
-  if (cfg_.lora) load_adapter(policy_, io::join_path(dir, "adapter"));
-  else {
+  std::string op = io::join_path(dir, "trainer_state.safetensors");
+  merged_.clear();
+  if (cfg_.lora && st.contains("lora_merged")) {
+    // Current adapters and the merged ones from trainer_state.safetensors (adapter/ is the export).
+    std::vector<std::pair<std::string, torch::Tensor>> cur;
+    for (auto& [n, lin] : policy_->linears())
+      if (lin->has_lora()) {
+        cur.emplace_back("lora_current." + n + ".lora_A", lin->lora_A);
+        cur.emplace_back("lora_current." + n + ".lora_B", lin->lora_B);
+      }
+    read_named(op, cur);
+    io::SafetensorsFile f(op);
+    const auto& ml = st["lora_merged"];
+    for (size_t i = 0; i < ml.size(); ++i) {
+      MergedAdapter ma;
+      ma.r = ml[i].at("r").get<int64_t>();
+      ma.scaling = ml[i].at("scaling").get<double>();
+      for (auto& n : ml[i].at("modules")) {
+        std::string key = "lora_merged." + std::to_string(i) + "." + n.get<std::string>();
+        ma.ab[n.get<std::string>()] = {model::tensor_from_view(f.get(key + ".lora_A"), op + ":" + key).to(policy_->device()),
+                                       model::tensor_from_view(f.get(key + ".lora_B"), op + ":" + key).to(policy_->device())};
+      }
+      merged_.push_back(std::move(ma));
+    }
+  } else if (cfg_.lora) {
+    load_adapter(policy_, io::join_path(dir, "adapter"));  // a checkpoint from before lora_merged
+  } else {
     std::vector<std::pair<std::string, torch::Tensor>> ref;
     for (auto& p : reference_->named_parameters(true)) ref.emplace_back(p.key(), p.value());
     read_named(io::join_path(dir, "reference.safetensors"), ref);
   }
   set_trainable();
   build_optimizer();
-  std::string op = io::join_path(dir, "trainer_state.safetensors");
   io::SafetensorsFile f(op);
   const auto& steps = st["adam_steps"];
   torch::NoGradGuard ng;

@@ -38,6 +38,8 @@ struct TrainerConfig {
   std::vector<std::string> lora_targets{"q_proj", "v_proj"};
   LossConfig loss;                   // DPO + NLL by default
   uint64_t seed = 0;                 // torch RNG (LoRA init, dropout) and the trainer's Rng
+  std::string base_model_path;       // HF directory the policy was loaded from: the saved adapter's
+                                     // base_model_name_or_path (made absolute; "" = unknown)
   void validate(const std::string& where) const;
   nlohmann::json to_json() const;
   static TrainerConfig from_json(const nlohmann::json& j, const std::string& where);
@@ -72,11 +74,20 @@ class Trainer {
 
   // Makes the reference equal to the current policy. Full fine-tuning: copies the weights into the
   // frozen copy. LoRA: merges the adapters into the base weights and adds fresh adapters (B = 0),
-  // so policy == reference exactly; the AdamW state of the adapters restarts.
+  // so policy == reference exactly; the AdamW state of the adapters restarts. The merged adapters
+  // are kept (a copy, not trained further) for export_adapter().
   void sync_reference();
 
+  // LoRA: writes, in PEFT layout, the adapter trained since construction: every adapter merged by
+  // sync_reference() and the current one, stacked into one adapter of the summed rank (A rows and
+  // B columns concatenated; alpha = scaling * rank), so that the base model the trainer started
+  // from plus this adapter gives the policy (up to float rounding of the merges).
+  // base_model_name_or_path: the absolute cfg.base_model_path.
+  void export_adapter(const std::string& dir);
+
   // Atomic (temporary directory, then rename), format-versioned, written by rank 0 only: policy
-  // weights, adapters (PEFT layout, under adapter/), frozen reference (full fine-tuning),
+  // weights (model.safetensors: adapters merged by sync_reference() included, the current ones
+  // not), the trained adapter (export_adapter(), under adapter/), frozen reference (full fine-tuning),
   // AdamW state, schedule step, accumulation state, RNG states, config and `extra` (data cursor).
   void save_checkpoint(const std::string& dir, const nlohmann::json& extra = nlohmann::json::object());
   // Restores everything save_checkpoint wrote and returns `extra`. A directory lost between the
@@ -106,6 +117,13 @@ class Trainer {
   std::vector<std::string> decay_names_, no_decay_names_;
   int64_t updates_ = 0, accum_count_ = 0, calls_ = 0;
   Rng rng_;
+  // LoRA: the adapters merged into the base by sync_reference(), oldest first.
+  struct MergedAdapter {
+    std::map<std::string, std::pair<torch::Tensor, torch::Tensor>> ab;  // module -> (A (r,in), B (out,r))
+    int64_t r = 0;
+    double scaling = 0.0;
+  };
+  std::vector<MergedAdapter> merged_;
 };
 
 }  // namespace laser::train

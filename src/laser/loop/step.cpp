@@ -1,0 +1,133 @@
+// The pure pieces of one LASeR step (see step.h).
+#include "laser/loop/step.h"
+
+#include <cmath>
+#include <optional>
+
+#include "laser/loop/evaluator.h"
+
+namespace laser::loop {
+
+using json = nlohmann::json;
+
+namespace {
+json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+// Mean of the finite values; NaN when there are none.
+double finite_mean(const std::vector<double>& v) {
+  double s = 0;
+  int n = 0;
+  for (double x : v)
+    if (std::isfinite(x)) { s += x; ++n; }
+  return n ? s / n : NAN;
+}
+}  // namespace
+
+BatchItems make_items(const std::vector<gen::Generation>& gens, const std::vector<const data::Example*>& ex) {
+  BatchItems b;
+  b.of_prompt.resize(ex.size());
+  for (size_t g = 0; g < gens.size(); ++g) {
+    b.of_prompt[gens[g].prompt_index].push_back(g);
+    const auto* e = ex[gens[g].prompt_index];
+    b.items.push_back({e->prompt, gens[g].text, e->answer.empty() ? std::nullopt : std::optional<std::string>(e->answer), e->category});
+  }
+  return b;
+}
+
+BatchPairs build_pairs(const Strategy& strategy, const Scored& scored, const BatchItems& batch, const std::vector<gen::Generation>& gens,
+                       const std::vector<std::vector<int32_t>>& prompt_ids, const train::PairConfig& pc) {
+  auto resp_ids = [&](size_t g) {
+    auto v = gens[g].ids;
+    if (gens[g].stop_id >= 0) v.push_back(gens[g].stop_id);
+    return v;
+  };
+  BatchPairs out;
+  out.of_prompt.resize(batch.of_prompt.size());
+  for (size_t b = 0; b < batch.of_prompt.size(); ++b) {
+    const auto& items = batch.of_prompt[b];
+    for (auto& [c, r] : strategy.pairs(scored, items, pc)) {
+      size_t gc = items[c], gr = items[r];
+      if (gens[gc].ids == gens[gr].ids) continue;  // identical responses teach nothing
+      out.pairs.push_back({prompt_ids[b], resp_ids(gc), resp_ids(gr), b});
+      out.of_prompt[b].push_back({gc, gr});
+    }
+  }
+  return out;
+}
+
+std::vector<double> verifier_scores(const std::string& verifier, const BatchItems& batch, const std::vector<const data::Example*>& ex) {
+  std::vector<double> v(batch.items.size(), NAN);
+  for (size_t b = 0; b < ex.size(); ++b)
+    if (!ex[b]->answer.empty())
+      for (size_t g : batch.of_prompt[b]) v[g] = check_answer(verifier, batch.items[g].response, *ex[b]);
+  return v;
+}
+
+std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& pairs, const train::StepResult& res,
+                                   const std::vector<double>& vscore) {
+  std::vector<double> raw(pairs.of_prompt.size(), NAN);
+  for (size_t b = 0; b < raw.size(); ++b) {
+    if (pairs.of_prompt[b].empty()) continue;
+    if (signal == "neg-loss") {
+      auto it = res.prompt_loss.find(b);
+      raw[b] = it != res.prompt_loss.end() ? -it->second : -res.loss;
+      continue;
+    }
+    double agree = 0;
+    int n = 0;
+    for (auto& [gc, gr] : pairs.of_prompt[b]) {
+      if (!std::isfinite(vscore[gc]) || !std::isfinite(vscore[gr]) || vscore[gc] == vscore[gr]) continue;
+      agree += vscore[gc] > vscore[gr] ? 1 : 0;
+      ++n;
+    }
+    if (n > 0) raw[b] = agree / n;
+  }
+  return raw;
+}
+
+std::vector<json> decision_lines(int64_t step, int64_t iteration, const std::vector<const data::Example*>& ex, const Scored& s,
+                                 const std::vector<std::string>& names, const std::string& strategy, const std::vector<double>& raw,
+                                 const std::vector<double>& norm) {
+  std::vector<json> out;
+  for (size_t b = 0; b < ex.size(); ++b) {
+    json d = {{"step", step}, {"iteration", iteration}, {"prompt_id", ex[b]->id}, {"category", ex[b]->category}};
+    if (s.arm[b] >= 0) {
+      d["arm"] = s.arm[b];
+      d["arm_name"] = names[s.arm[b]];
+      d["probability"] = s.fallback(b) ? 1.0 : s.prob[b];
+      d["fallback"] = s.fallback(b);
+      if (s.fallback(b)) {  // the arm the strategy chose, which failed
+        d["chosen_arm"] = s.chosen[b];
+        d["chosen_name"] = names[s.chosen[b]];
+        d["chosen_probability"] = s.prob[b];
+      }
+    } else {
+      d["arm"] = -1;
+      d["arm_name"] = strategy;
+      d["probability"] = 1.0;
+    }
+    d["reward"] = finite_or_null(norm[b]);
+    d["raw_reward"] = finite_or_null(raw[b]);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+json step_metrics(int64_t step, int64_t iteration, int64_t batch, const BatchPairs& pairs, const train::StepResult& res,
+                  const std::vector<json>& decisions, const StepTimes& t, const std::vector<double>& raw, const std::vector<double>& norm,
+                  const reward::RewardCost& cost) {
+  std::map<std::string, int> arm_counts;
+  for (auto& d : decisions) arm_counts[d["arm_name"].get<std::string>()]++;
+  json m = {{"step", step}, {"iteration", iteration}, {"batch", batch}, {"pairs", pairs.pairs.size()}, {"skipped", res.skipped},
+            {"arm_counts", arm_counts}, {"time_gen", t.gen}, {"time_score", t.score}, {"time_train", t.train}, {"time_step", t.step}};
+  m["loss"] = finite_or_null(res.loss);
+  for (auto& [k, v] : res.metrics) m[k] = finite_or_null(v);
+  if (double r = finite_mean(norm); std::isfinite(r)) m["bandit_reward"] = r;
+  if (double r = finite_mean(raw); std::isfinite(r)) m["bandit_raw_reward"] = r;
+  m["rm_calls"] = cost.calls;
+  m["rm_items"] = cost.items;
+  m["rm_seconds"] = cost.seconds;
+  return m;
+}
+
+}  // namespace laser::loop

@@ -1,0 +1,55 @@
+// The pure pieces of one LASeR step, between generation and logging: reward items from samples,
+// preference pairs within each prompt, the verifier's scores, the bandit's raw reward per prompt,
+// and the decision/metrics lines the run writes. No model, no file: each is testable on its own.
+// The step itself (contexts, choice, generation, training) is Run::step in run.cpp.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "laser/data/example.h"
+#include "laser/gen/generate.h"
+#include "laser/loop/strategy.h"
+#include "laser/train/pairs.h"
+#include "laser/train/trainer.h"
+
+namespace laser::loop {
+
+// One reward item per sample (prompt-major), with the example's reference answer and category.
+BatchItems make_items(const std::vector<gen::Generation>& gens, const std::vector<const data::Example*>& examples);
+
+struct BatchPairs {
+  std::vector<train::PreferencePair> pairs;                        // for the trainer
+  std::vector<std::vector<std::pair<size_t, size_t>>> of_prompt;   // item indices (chosen, rejected) per prompt
+};
+// The strategy's pairs of each prompt, as token ids; pairs of identical responses are dropped.
+// A response that ended at a stop id keeps it (the turn ends as the model ended it).
+BatchPairs build_pairs(const Strategy& strategy, const Scored& scored, const BatchItems& batch, const std::vector<gen::Generation>& gens,
+                       const std::vector<std::vector<int32_t>>& prompt_ids, const train::PairConfig& pc);
+
+// The checker's score of each item whose example has a reference answer (NaN elsewhere).
+std::vector<double> verifier_scores(const std::string& verifier, const BatchItems& batch, const std::vector<const data::Example*>& examples);
+
+// The bandit's raw reward of each prompt that has pairs (NaN elsewhere). "neg-loss" (the paper):
+// minus the prompt's mean pair loss (the batch loss when the trainer has none for it);
+// "verifier": the share of the prompt's pairs, among those the verifier separates, that agree with it.
+std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& pairs, const train::StepResult& res,
+                                   const std::vector<double>& verifier);
+
+// One decisions.jsonl line per prompt.
+std::vector<nlohmann::json> decision_lines(int64_t step, int64_t iteration, const std::vector<const data::Example*>& examples,
+                                           const Scored& scored, const std::vector<std::string>& arm_names, const std::string& strategy,
+                                           const std::vector<double>& raw, const std::vector<double>& norm);
+
+// Timings of a step, in seconds.
+struct StepTimes {
+  double gen = 0, score = 0, train = 0, step = 0;
+};
+// The metrics.jsonl line of a step (arm counts from the decision lines).
+nlohmann::json step_metrics(int64_t step, int64_t iteration, int64_t batch, const BatchPairs& pairs, const train::StepResult& res,
+                            const std::vector<nlohmann::json>& decisions, const StepTimes& t, const std::vector<double>& raw,
+                            const std::vector<double>& norm, const reward::RewardCost& rm_cost);
+
+}  // namespace laser::loop

@@ -1,0 +1,251 @@
+// Unit tests of the loop's step pieces without a model: scoring with fallback when an arm fails
+// (and the bandit learning that it failed), ensembles degrading to the RMs that answered, pair
+// building within prompts, the bandit's raw rewards and the step's metrics line.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "laser/core/error.h"
+#include "laser/loop/bandit_strategy.h"
+#include "laser/loop/ensembles.h"
+#include "laser/loop/step.h"
+
+using namespace laser::loop;
+using laser::reward::RewardItem;
+using laser::reward::RewardModel;
+
+namespace {
+
+// Scores a response by its length times `sign`; counts its calls.
+class LengthRM : public RewardModel {
+ public:
+  LengthRM(std::string name, double sign) : RewardModel(std::move(name)), sign_(sign) {}
+  std::vector<double> score(const std::vector<RewardItem>& items) override {
+    ++calls;
+    std::vector<double> s;
+    for (auto& it : items) s.push_back(sign_ * static_cast<double>(it.response.size()));
+    add_cost(static_cast<int64_t>(items.size()), 0, 0.0);
+    return s;
+  }
+  std::string kind() const override { return "test"; }
+  int calls = 0;
+
+ private:
+  double sign_;
+};
+
+// Always fails, as an HTTP RM whose server is down.
+class BrokenRM : public RewardModel {
+ public:
+  explicit BrokenRM(std::string name) : RewardModel(std::move(name)) {}
+  std::vector<double> score(const std::vector<RewardItem>&) override {
+    ++calls;
+    throw laser::reward::RewardModelFailure("connection refused", name(), "start the server");
+  }
+  std::string kind() const override { return "test"; }
+  int calls = 0;
+};
+
+Arms arms_of(std::vector<std::unique_ptr<RewardModel>> rms) {
+  Arms a;
+  for (auto& r : rms) {
+    a.names.push_back(r->name());
+    a.rm.push_back(std::move(r));
+  }
+  a.cost_before.assign(a.rm.size(), {});
+  return a;
+}
+
+// Two prompts, three responses each, of lengths 1..3 and 4..6.
+BatchItems two_prompts() {
+  BatchItems b;
+  for (int p = 0; p < 2; ++p) {
+    b.of_prompt.emplace_back();
+    for (int r = 0; r < 3; ++r) {
+      b.of_prompt.back().push_back(b.items.size());
+      b.items.push_back({"p" + std::to_string(p), std::string(static_cast<size_t>(1 + r + 3 * p), 'x'), std::nullopt, "c"});
+    }
+  }
+  return b;
+}
+
+std::vector<laser::gen::Generation> gens_of(const BatchItems& b) {
+  std::vector<laser::gen::Generation> g(b.items.size());
+  for (size_t p = 0; p < b.of_prompt.size(); ++p)
+    for (size_t i : b.of_prompt[p]) {
+      g[i].prompt_index = p;
+      g[i].text = b.items[i].response;
+      g[i].ids.assign(b.items[i].response.size(), 7);
+    }
+  return g;
+}
+
+Eigen::MatrixXd ctx2() {
+  Eigen::MatrixXd c(2, 3);
+  c << 1, 0, 0, 0, 1, 0;
+  return c;
+}
+
+}  // namespace
+
+TEST(Step, FailedArmFallsBackAndIsPenalised) {
+  std::vector<std::unique_ptr<RewardModel>> rms;
+  rms.push_back(std::make_unique<BrokenRM>("broken"));
+  rms.push_back(std::make_unique<LengthRM>("long", 1.0));
+  Arms arms = arms_of(std::move(rms));
+  StrategyOptions o;
+  o.name = "fixed:broken";
+  BanditStrategy s(o, arms.names, 3, 1);
+  auto batch = two_prompts();
+  auto choice = s.choose(ctx2());
+  ASSERT_EQ(choice.arm, (std::vector<int>{0, 0}));
+  Scored sc = s.score(choice, batch, arms);
+  // Both prompts were scored by the next arm, in one call; the chosen arm is kept for the log.
+  EXPECT_EQ(sc.arm, (std::vector<int>{1, 1}));
+  EXPECT_EQ(sc.chosen, (std::vector<int>{0, 0}));
+  EXPECT_TRUE(sc.fallback(0));
+  EXPECT_EQ(static_cast<LengthRM&>(*arms.rm[1]).calls, 1);
+  EXPECT_EQ(static_cast<BrokenRM&>(*arms.rm[0]).calls, 1);
+  EXPECT_DOUBLE_EQ(sc.score[5], 6.0);
+  // The decision lines name both arms.
+  std::vector<double> raw = {0.5, 0.7}, norm = {0.5, 0.7};
+  std::vector<laser::data::Example> ex(2);
+  std::vector<const laser::data::Example*> exp = {&ex[0], &ex[1]};
+  auto lines = decision_lines(1, 1, exp, sc, arms.names, s.name(), raw, norm);
+  EXPECT_EQ(lines[0]["arm_name"], "long");
+  EXPECT_EQ(lines[0]["chosen_name"], "broken");
+  EXPECT_TRUE(lines[0]["fallback"].get<bool>());
+}
+
+TEST(Step, BanditStopsChoosingAnArmThatFails) {
+  // LinUCB with a failing arm 0 and a working arm 1 whose reward is always 1: after a few steps
+  // the failing arm (worst reward) is no longer chosen.
+  std::vector<std::unique_ptr<RewardModel>> rms;
+  rms.push_back(std::make_unique<BrokenRM>("broken"));
+  rms.push_back(std::make_unique<LengthRM>("long", 1.0));
+  Arms arms = arms_of(std::move(rms));
+  StrategyOptions o;
+  o.bandit.alpha = 0.1;
+  BanditStrategy s(o, arms.names, 3, 4);
+  auto batch = two_prompts();
+  int broken_chosen_late = 0;
+  for (int step = 0; step < 30; ++step) {
+    auto choice = s.choose(ctx2());
+    Scored sc = s.score(choice, batch, arms);
+    StepOutcome out;
+    out.raw = {1.0, 1.0};
+    if (step >= 20)
+      for (int a : choice.arm) broken_chosen_late += a == 0;
+    s.feedback(ctx2(), sc, out);
+  }
+  EXPECT_EQ(broken_chosen_late, 0);
+  EXPECT_LE(s.failure_reward(), 0.0);
+}
+
+TEST(Step, EveryArmFailingIsAnError) {
+  std::vector<std::unique_ptr<RewardModel>> rms;
+  rms.push_back(std::make_unique<BrokenRM>("a"));
+  rms.push_back(std::make_unique<BrokenRM>("b"));
+  Arms arms = arms_of(std::move(rms));
+  StrategyOptions o;
+  o.name = "random";
+  BanditStrategy s(o, arms.names, 3, 1);
+  auto batch = two_prompts();
+  EXPECT_THROW(s.score(s.choose(ctx2()), batch, arms), laser::Error);
+  o.name = "score-ensemble";
+  ScoreEnsemble e(o, arms.names);
+  EXPECT_THROW(e.score(e.choose(ctx2()), batch, arms), laser::Error);
+}
+
+TEST(Step, ScoreEnsembleDegradesToTheRMsThatAnswered) {
+  std::vector<std::unique_ptr<RewardModel>> rms;
+  rms.push_back(std::make_unique<LengthRM>("long", 1.0));
+  rms.push_back(std::make_unique<BrokenRM>("broken"));
+  rms.push_back(std::make_unique<LengthRM>("short", -0.5));
+  Arms arms = arms_of(std::move(rms));
+  StrategyOptions o;
+  o.name = "score-ensemble";
+  ScoreEnsemble e(o, arms.names);
+  auto batch = two_prompts();
+  Scored sc = e.score(e.choose(ctx2()), batch, arms);
+  ASSERT_EQ(sc.member.size(), 3u);
+  EXPECT_TRUE(sc.member[1].empty());
+  // z-scores of "long" and "short" cancel: (1/2) z + (1/2)(-z) = 0 for every item.
+  for (double v : sc.score) EXPECT_NEAR(v, 0.0, 1e-12);
+  // Without the broken arm the same two RMs give the same scores.
+  o.name = "agreement-ensemble";
+  AgreementEnsemble a(o, arms.names);
+  Scored sa = a.score(a.choose(ctx2()), batch, arms);
+  laser::train::PairConfig pc;
+  // Two RMs that always disagree: no pair has a majority.
+  EXPECT_TRUE(a.pairs(sa, batch.of_prompt[0], pc).empty());
+}
+
+TEST(Step, PairsStayWithinPromptsAndDropIdenticalResponses) {
+  std::vector<std::unique_ptr<RewardModel>> rms;
+  rms.push_back(std::make_unique<LengthRM>("long", 1.0));
+  Arms arms = arms_of(std::move(rms));
+  StrategyOptions o;
+  o.name = "fixed:long";
+  BanditStrategy s(o, arms.names, 3, 1);
+  auto batch = two_prompts();
+  auto gens = gens_of(batch);
+  gens[1].ids = gens[0].ids;  // response 1 of prompt 0 is token-identical to response 0
+  gens[2].stop_id = 99;       // ended by a stop id: the pair keeps it
+  Scored sc = s.score(s.choose(ctx2()), batch, arms);
+  laser::train::PairConfig pc;
+  pc.num_pairs = 10;
+  std::vector<std::vector<int32_t>> prompts = {{1}, {2}};
+  auto bp = build_pairs(s, sc, batch, gens, prompts, pc);
+  // rank1-vs-rest: prompt 0: (2,1), (2,0); prompt 1: (5,4), (5,3).
+  ASSERT_EQ(bp.pairs.size(), 4u);
+  EXPECT_EQ(bp.of_prompt[0], (std::vector<std::pair<size_t, size_t>>{{2, 1}, {2, 0}}));
+  EXPECT_EQ(bp.of_prompt[1], (std::vector<std::pair<size_t, size_t>>{{5, 4}, {5, 3}}));
+  EXPECT_EQ(bp.pairs[0].prompt, std::vector<int32_t>{1});
+  EXPECT_EQ(bp.pairs[0].chosen.back(), 99);
+  EXPECT_EQ(bp.pairs[2].prompt_index, 1u);
+  // Identical token ids are not paired.
+  gens[2].ids = gens[1].ids;
+  auto bp2 = build_pairs(s, sc, batch, gens, prompts, pc);
+  EXPECT_EQ(bp2.of_prompt[0].size(), 0u);
+}
+
+TEST(Step, BanditRewardsNegLossAndVerifier) {
+  BatchPairs bp;
+  bp.of_prompt = {{{0, 1}, {0, 2}}, {}, {{3, 4}}};
+  laser::train::StepResult res;
+  res.loss = 0.6;
+  res.prompt_loss = {{0, 0.25}};
+  auto raw = bandit_rewards("neg-loss", bp, res, {});
+  EXPECT_DOUBLE_EQ(raw[0], -0.25);
+  EXPECT_TRUE(std::isnan(raw[1]));  // no pairs, no reward
+  EXPECT_DOUBLE_EQ(raw[2], -0.6);   // no per-prompt loss: the batch loss
+  // Verifier: item 0 correct, 1 wrong, 2 correct (a tie, not counted); 3 wrong, 4 correct.
+  std::vector<double> v = {1, 0, 1, 0, 1};
+  raw = bandit_rewards("verifier", bp, res, v);
+  EXPECT_DOUBLE_EQ(raw[0], 1.0);
+  EXPECT_DOUBLE_EQ(raw[2], 0.0);
+  v = {1, 0, 1, NAN, 1};
+  raw = bandit_rewards("verifier", bp, res, v);
+  EXPECT_TRUE(std::isnan(raw[2]));  // no reference answer: nothing to agree with
+}
+
+TEST(Step, MetricsLineCountsArmsAndMeansFiniteRewards) {
+  std::vector<nlohmann::json> decisions = {{{"arm_name", "a"}}, {{"arm_name", "b"}}, {{"arm_name", "a"}}};
+  BatchPairs bp;
+  bp.pairs.resize(5);
+  laser::train::StepResult res;
+  res.loss = NAN;
+  res.skipped = true;
+  res.metrics = {{"rewards/margins", 0.5}};
+  laser::reward::RewardCost cost{3, 30, 0, 1.5};
+  auto m = step_metrics(7, 2, 1, bp, res, decisions, {0.1, 0.2, 0.3, 0.7}, {1.0, NAN, 3.0}, {0.0, NAN, 1.0}, cost);
+  EXPECT_EQ(m["arm_counts"]["a"], 2);
+  EXPECT_EQ(m["arm_counts"]["b"], 1);
+  EXPECT_TRUE(m["loss"].is_null());
+  EXPECT_DOUBLE_EQ(m["bandit_raw_reward"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(m["bandit_reward"].get<double>(), 0.5);
+  EXPECT_EQ(m["pairs"], 5);
+  EXPECT_EQ(m["rm_items"], 30);
+  EXPECT_DOUBLE_EQ(m["rewards/margins"].get<double>(), 0.5);
+}
