@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build laser run test bench clean
+.PHONY: all deps configure build laser run test bench fuzz clean
 
 all: build
 
@@ -31,6 +31,12 @@ test: build
 bench: build
 	cmake --build $(BUILD) -j $(JOBS) --target benchmarks
 	bash bench/run-all.sh $(BUILD)
+
+# libFuzzer targets (fuzz/) with ASan + UBSan in build-fuzz; FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 30
+fuzz:
+	@LASER_FUZZ=1 LASER_NO_PEERS=1 bash scripts/install-deps.sh
+	JOBS=$(JOBS) bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD)

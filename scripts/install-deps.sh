@@ -12,9 +12,13 @@ PKGS=(
 )
 # Peers for the benchmarks in bench/ (never runtime dependencies).
 PEER_PKGS=(python3-torch python3-sentencepiece python3-numpy)
+# Only for `make fuzz` (LASER_FUZZ=1): clang and its compiler-rt, which holds libFuzzer and the
+# sanitizer runtimes (-fsanitize=fuzzer,address,undefined).
+FUZZ_PKGS=(clang libclang-rt-14-dev python3)
 
 want=("${PKGS[@]}")
 if [ "${LASER_NO_PEERS:-0}" != "1" ]; then want+=("${PEER_PKGS[@]}"); fi
+if [ "${LASER_FUZZ:-0}" = "1" ]; then want+=("${FUZZ_PKGS[@]}"); fi
 
 missing=()
 for p in "${want[@]}"; do

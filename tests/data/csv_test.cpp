@@ -62,3 +62,24 @@ TEST(Csv, StrayQuoteIsAnError) {
 TEST(Csv, ReadCsvMissingFileThrows) {
   EXPECT_THROW(read_csv(test_util::scratch("does-not-exist.csv")), Error);
 }
+
+TEST(Csv, OversizedFieldNamesFileAndLineInsteadOfReachingTheModel) {
+  // A quoted field that never closes before 1 MiB (here 2 MiB of text), and an unquoted one.
+  for (bool quoted : {true, false}) {
+    std::string big(2u << 20, 'x');
+    std::string text = "q,a\nshort,1\n" + std::string(quoted ? "\"" : "") + big + (quoted ? "\"" : "") + ",2\n";
+    try {
+      parse_csv(text, "big.csv", 2);
+      FAIL() << "no error";
+    } catch (const Error& e) {
+      std::string m = e.what();
+      EXPECT_NE(m.find("big.csv:3"), std::string::npos) << m.substr(0, 300);
+      EXPECT_NE(m.find("1 MiB"), std::string::npos) << m.substr(0, 300);
+      EXPECT_LT(m.size(), 400u);
+    }
+  }
+  // Exactly the limit is accepted.
+  auto rows = parse_csv("a\n" + std::string(kMaxCsvFieldBytes, 'y') + "\n", "ok.csv", 1);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].fields[0].size(), kMaxCsvFieldBytes);
+}

@@ -10,6 +10,10 @@ namespace laser::data {
 std::vector<CsvRow> parse_csv(const std::string& text, const std::string& name, size_t expected_columns) {
   std::vector<CsvRow> rows;
   size_t i = 0, line = 1;
+  auto too_large = [&](size_t at) {
+    throw Error("field longer than " + std::to_string(kMaxCsvFieldBytes >> 20) + " MiB", name + ":" + std::to_string(at),
+                "a prompt or answer this long is a broken quote or not a dataset; check the quotes on that record");
+  };
   const size_t n = text.size();
   if (n >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) i = 3;  // UTF-8 byte order mark
   while (i < n) {
@@ -38,6 +42,7 @@ std::vector<CsvRow> parse_csv(const std::string& text, const std::string& name, 
           if (c == '\n') ++line;
           field += c;
           ++i;
+          if (field.size() > kMaxCsvFieldBytes) too_large(row.line);
         }
         // After the closing quote only a separator or the end of the record may follow.
         if (i < n && text[i] != ',' && text[i] != '\n' && !(text[i] == '\r' && i + 1 < n && text[i + 1] == '\n') &&
@@ -50,6 +55,7 @@ std::vector<CsvRow> parse_csv(const std::string& text, const std::string& name, 
             throw Error("quote inside an unquoted field", name + ":" + std::to_string(line),
                         "quote the whole field and double any quote inside it (\"\")");
           field += text[i++];
+          if (field.size() > kMaxCsvFieldBytes) too_large(line);
         }
       }
       row.fields.push_back(field);

@@ -124,19 +124,7 @@ std::vector<std::pair<json, std::string>> json_records(const std::string& path,
 
 }  // namespace
 
-json read_json_file(const std::string& path) {
-  std::string text = io::read_file(path);
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
-    size_t byte = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<long>(byte), '\n'));
-    size_t last_nl = text.rfind('\n', byte == 0 ? 0 : byte - 1);
-    size_t col = (last_nl == std::string::npos || byte == 0) ? byte + 1 : byte - last_nl;
-    throw Error("invalid JSON: " + std::string(e.what()), path + ":" + std::to_string(line) + ":" + std::to_string(col),
-                "check the file's syntax near that line");
-  }
-}
+json read_json_file(const std::string& path) { return io::read_json(path); }
 
 std::vector<size_t> json_object_lines(const std::string& text, int depth) {
   std::vector<size_t> out;

@@ -8,6 +8,7 @@
 #include "laser/core/error.h"
 #include "laser/core/strings.h"
 #include "laser/io/file_util.h"
+#include "laser/io/json_parse.h"
 
 namespace laser::io {
 
@@ -38,12 +39,7 @@ void for_each_jsonl(const std::string& path, const std::function<void(const json
       if (end == data.size()) break;
       continue;
     }
-    json j;
-    try {
-      j = json::parse(line);
-    } catch (const json::parse_error& e) {
-      throw Error("invalid JSON: " + std::string(e.what()), where, "each line must be one JSON object");
-    }
+    json j = parse_json(line, where, /*where_is_file=*/false);
     fn(j, where);
     if (end == data.size()) break;
   }
@@ -56,12 +52,7 @@ std::vector<json> read_jsonl(const std::string& path) {
 }
 
 json read_json(const std::string& path) {
-  std::string data = read_file(path);
-  try {
-    return json::parse(data);
-  } catch (const json::parse_error& e) {
-    throw Error("invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what(), path, "check the file's syntax");
-  }
+  return parse_json(read_file(path), path);
 }
 
 const json& json_get(const json& obj, const std::string& key, const std::string& where) {

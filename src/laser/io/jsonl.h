@@ -11,11 +11,12 @@ namespace laser::io {
 
 using json = nlohmann::json;
 
-// Calls fn(obj, "file:line") for each non-blank line; a line that is not valid JSON throws
-// laser::Error naming file:line. Reads .gz files through gzip when the name ends in .gz.
+// Calls fn(obj, "file:line") for each non-blank line; a line that is not valid JSON (or nests
+// too deeply, or holds a number out of range) throws laser::Error naming file:line.
+// Reads .gz files through gzip when the name ends in .gz.
 void for_each_jsonl(const std::string& path, const std::function<void(const json&, const std::string&)>& fn);
 std::vector<json> read_jsonl(const std::string& path);
-// Parses a whole JSON file; errors name the file and the byte offset.
+// Parses a whole JSON file with parse_json (json_parse.h); errors name file:line:column.
 json read_json(const std::string& path);
 
 // Field access with errors naming `where` (file:line) and the missing or mistyped key.

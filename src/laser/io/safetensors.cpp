@@ -11,14 +11,36 @@
 
 #include "laser/core/error.h"
 #include "laser/io/file_util.h"
+#include "laser/io/json_parse.h"
 
 namespace laser::io {
 
 using json = nlohmann::json;
 
+namespace {
+
+// Product of `shape` times `elem_bytes`, or false when a dimension is negative or the product
+// does not fit in int64 (a hostile header must not wrap around into a small, "valid" size).
+bool checked_bytes(const std::vector<int64_t>& shape, int64_t elem_bytes, int64_t& out) {
+  int64_t n = elem_bytes;
+  for (auto s : shape)
+    if (s < 0 || __builtin_mul_overflow(n, s, &n)) return false;
+  out = n;
+  return true;
+}
+
+std::string shape_str(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+}  // namespace
+
 int64_t TensorView::numel() const {
-  int64_t n = 1;
-  for (auto s : shape) n *= s;
+  int64_t n = 0;
+  if (!checked_bytes(shape, 1, n))
+    throw Error("shape " + shape_str(shape) + " has a negative dimension or more than 2^63 elements", "tensor", "the file is corrupted");
   return n;
 }
 
@@ -61,11 +83,11 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
   }
   json h;
   try {
-    h = json::parse(std::string(reinterpret_cast<const char*>(base + 8), hlen));
-  } catch (const std::exception& e) {
+    h = parse_json(std::string_view(reinterpret_cast<const char*>(base + 8), hlen), path + " header", /*where_is_file=*/false);
+  } catch (const Error& e) {
     ::munmap(map_, size_);
     map_ = nullptr;
-    throw Error("header is not valid JSON", path, "the file is corrupted");
+    throw Error("header is not valid JSON: " + e.what_msg(), path, "the file is corrupted");
   }
   if (!h.is_object()) {
     ::munmap(map_, size_);
@@ -89,20 +111,29 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
       if (!e.is_object() || !e.contains("dtype") || !e.contains("shape") || !e.contains("data_offsets"))
         throw Error("entry lacks dtype, shape or data_offsets", where, "the file is corrupted");
       TensorView v;
+      if (!e["dtype"].is_string()) throw Error("dtype must be a string, found " + std::string(e["dtype"].type_name()), where, "the file is corrupted");
       v.dtype = e["dtype"].get<std::string>();
-      for (auto& s : e["shape"]) {
-        int64_t x = s.get<int64_t>();
-        if (x < 0) throw Error("negative dimension", where, "the file is corrupted");
-        v.shape.push_back(x);
+      const json& shape = e["shape"];
+      if (!shape.is_array()) throw Error("shape must be an array of dimensions", where, "the file is corrupted");
+      for (auto& s : shape) {
+        if (!s.is_number_integer()) throw Error("malformed shape: dimension " + s.dump() + " is not an integer", where, "the file is corrupted");
+        if (s.is_number_unsigned() ? s.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX) : s.get<int64_t>() < 0)
+          throw Error("negative or oversized dimension " + s.dump(), where, "the file is corrupted");
+        v.shape.push_back(s.get<int64_t>());
       }
       const json& off = e["data_offsets"];
-      if (!off.is_array() || off.size() != 2) throw Error("data_offsets must be [begin, end]", where, "the file is corrupted");
-      size_t b = off[0].get<size_t>(), en = off[1].get<size_t>();
-      if (b > en || en > data_size)
-        throw Error("data_offsets [" + std::to_string(b) + ", " + std::to_string(en) + "] outside the data (" +
+      if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+        throw Error("data_offsets must be [begin, end] with non-negative integers", where, "the file is corrupted");
+      uint64_t b64 = off[0].get<uint64_t>(), en64 = off[1].get<uint64_t>();
+      if (b64 > en64 || en64 > data_size)
+        throw Error("data_offsets [" + std::to_string(b64) + ", " + std::to_string(en64) + "] outside the data (" +
                         std::to_string(data_size) + " bytes)",
                     where, "the file is truncated or corrupted");
-      size_t expect = static_cast<size_t>(v.numel()) * dtype_size(v.dtype, where);
+      size_t b = static_cast<size_t>(b64), en = static_cast<size_t>(en64);
+      int64_t need = 0;
+      if (!checked_bytes(v.shape, static_cast<int64_t>(dtype_size(v.dtype, where)), need))
+        throw Error(v.dtype + " shape " + shape_str(v.shape) + " needs more than 2^63 bytes", where, "the file is corrupted");
+      size_t expect = static_cast<size_t>(need);
       if (en - b != expect)
         throw Error("holds " + std::to_string(en - b) + " bytes but " + v.dtype + " shape needs " + std::to_string(expect),
                     where, "the file is corrupted");
@@ -152,10 +183,10 @@ void write_safetensors(const std::string& path, const std::vector<TensorToWrite>
   if (!metadata.empty()) h["__metadata__"] = metadata;
   size_t off = 0;
   for (auto* t : sorted) {
-    int64_t n = 1;
-    for (auto s : t->shape) n *= s;
-    size_t expect = static_cast<size_t>(n) * dtype_size(t->dtype, path + " tensor '" + t->name + "'");
-    if (expect != t->bytes.size())
+    int64_t need = 0;
+    bool fits = checked_bytes(t->shape, static_cast<int64_t>(dtype_size(t->dtype, path + " tensor '" + t->name + "'")), need);
+    size_t expect = static_cast<size_t>(need);
+    if (!fits || expect != t->bytes.size())
       throw Error("tensor '" + t->name + "' has " + std::to_string(t->bytes.size()) + " bytes, shape needs " + std::to_string(expect),
                   path, "internal error: shape and data disagree");
     h[t->name] = {{"dtype", t->dtype}, {"shape", t->shape}, {"data_offsets", {off, off + t->bytes.size()}}};

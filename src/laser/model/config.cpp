@@ -2,6 +2,14 @@
 // plus the init-model presets. Field meanings follow transformers' LlamaConfig / Qwen2Config.
 #include "laser/model/config.h"
 
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
 #include "laser/core/error.h"
 #include "laser/core/strings.h"
 #include "laser/io/jsonl.h"
@@ -9,6 +17,14 @@
 namespace laser::model {
 
 using json = nlohmann::json;
+
+namespace {
+std::string fmt_double(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", v);
+  return b;
+}
+}  // namespace
 
 bool ModelConfig::is_classifier() const { return ends_with(architecture, "ForSequenceClassification"); }
 
@@ -26,31 +42,60 @@ int64_t ModelConfig::num_parameters() const {
   return n;
 }
 
+// Reads an optional key into `out`, requiring the JSON type that T names exactly: an integer
+// for int64_t (2.5 or 1e12 are refused, not truncated), a finite number for double, a boolean,
+// a string. Errors name the file and the key.
 template <typename T>
 static void get_opt(const json& j, const char* key, T& out, const std::string& where) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return;
-  try {
-    out = it->get<T>();
-  } catch (const std::exception&) {
-    throw Error(std::string("key '") + key + "' has the wrong type (" + it->type_name() + ")", where, "see the HF config.json format");
+  std::string want;
+  if constexpr (std::is_same_v<T, int64_t>) {
+    if (!it->is_number_integer()) want = "an integer";
+    else if (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) want = "an integer below 2^63";
+  } else if constexpr (std::is_same_v<T, double>) {
+    if (!it->is_number()) want = "a number";
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (!it->is_boolean()) want = "true or false";
+  } else {
+    if (!it->is_string()) want = "a string";
   }
+  if (!want.empty()) {
+    std::string v = it->dump();
+    if (v.size() > 40) v = v.substr(0, 40) + "...";
+    throw Error(std::string("key '") + key + "' must be " + want + ", found " + it->type_name() + " " + v, where,
+                "see the HF config.json format");
+  }
+  out = it->get<T>();
 }
 
-static std::optional<int64_t> get_id(const json& j, const char* key) {
+// A token id key: an integer, or a list of integers (the first is kept; Llama 3 lists several
+// EOS ids). Every id must be an integer; ranges are checked by validate().
+static std::optional<int64_t> get_id(const json& j, const char* key, std::vector<int64_t>& all, const std::string& where) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return std::nullopt;
-  if (it->is_array()) return it->empty() ? std::nullopt : std::optional<int64_t>((*it)[0].get<int64_t>());
-  if (it->is_number_integer()) return it->get<int64_t>();
-  return std::nullopt;
+  std::vector<const json*> items;
+  if (it->is_array()) for (auto& x : *it) items.push_back(&x);
+  else items.push_back(&*it);
+  for (auto* x : items) {
+    if (!x->is_number_integer() || (x->is_number_unsigned() && x->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)))
+      throw Error(std::string("key '") + key + "' must be a token id (an integer) or a list of them, found " + x->type_name() + " " +
+                      x->dump().substr(0, 40),
+                  where, "see the HF config.json format");
+    all.push_back(x->get<int64_t>());
+  }
+  if (all.empty()) return std::nullopt;
+  return all.front();
 }
 
 ModelConfig ModelConfig::from_json(const json& j, const std::string& where) {
   if (!j.is_object()) throw Error("config is not a JSON object", where, "expected an HF config.json");
   ModelConfig c;
   c.raw = j;
-  if (j.contains("architectures") && j["architectures"].is_array() && !j["architectures"].empty())
+  if (j.contains("architectures") && j["architectures"].is_array() && !j["architectures"].empty()) {
+    LASER_CHECK(j["architectures"][0].is_string(), where, "key 'architectures' must list strings", "see the HF config.json format");
     c.architecture = j["architectures"][0].get<std::string>();
+  }
   get_opt(j, "model_type", c.model_type, where);
   get_opt(j, "vocab_size", c.vocab_size, where);
   get_opt(j, "hidden_size", c.hidden_size, where);
@@ -73,12 +118,17 @@ ModelConfig ModelConfig::from_json(const json& j, const std::string& where) {
     c.num_labels = static_cast<int64_t>(j["id2label"].size());
   c.qkv_bias = c.model_type == "qwen2";
   if (j.contains("qkv_bias")) get_opt(j, "qkv_bias", c.qkv_bias, where);
-  c.bos_token_id = get_id(j, "bos_token_id");
-  c.eos_token_id = get_id(j, "eos_token_id");
-  c.pad_token_id = get_id(j, "pad_token_id");
+  std::vector<int64_t> bos_ids, eos_ids, pad_ids;
+  c.bos_token_id = get_id(j, "bos_token_id", bos_ids, where);
+  c.eos_token_id = get_id(j, "eos_token_id", eos_ids, where);
+  c.pad_token_id = get_id(j, "pad_token_id", pad_ids, where);
+  // Old LLaMA conversions write pad_token_id -1 for "none".
+  if (c.pad_token_id && *c.pad_token_id < 0) c.pad_token_id.reset();
   if (j.contains("rope_scaling") && j["rope_scaling"].is_object()) {
     const json& r = j["rope_scaling"];
-    std::string t = r.value("rope_type", r.value("type", ""));
+    std::string t;
+    get_opt(r, "type", t, where);
+    get_opt(r, "rope_type", t, where);
     c.rope_scaling.type = t;
     get_opt(r, "factor", c.rope_scaling.factor, where);
     get_opt(r, "low_freq_factor", c.rope_scaling.low_freq_factor, where);
@@ -86,6 +136,11 @@ ModelConfig ModelConfig::from_json(const json& j, const std::string& where) {
     get_opt(r, "original_max_position_embeddings", c.rope_scaling.original_max_position_embeddings, where);
   }
   c.validate(where);
+  // validate() sees the first id of a list; the rest must be in the vocabulary too.
+  for (int64_t id : eos_ids)
+    LASER_CHECK(id >= 0 && id < c.vocab_size, where,
+                "eos_token_id " + std::to_string(id) + " is outside the vocabulary [0, " + std::to_string(c.vocab_size) + ")",
+                "fix the token id or vocab_size in config.json");
   return c;
 }
 
@@ -94,18 +149,63 @@ void ModelConfig::validate(const std::string& where) const {
   bool known = false;
   for (auto t : types) known |= model_type == t;
   LASER_CHECK(known, where, "model_type '" + model_type + "' is not supported", "supported: llama, mistral, qwen2");
-  LASER_CHECK(vocab_size > 0 && hidden_size > 0 && intermediate_size > 0 && num_hidden_layers > 0, where,
-              "vocab_size, hidden_size, intermediate_size and num_hidden_layers must be positive", "fix config.json");
-  LASER_CHECK(num_attention_heads > 0 && num_key_value_heads > 0 && num_attention_heads % num_key_value_heads == 0, where,
+  // Each size within a bound far above any real model (so that products of sizes cannot overflow
+  // and a typo such as hidden_size = 1e12 is refused here, not by the allocator).
+  auto check_int = [&](const char* key, int64_t v, int64_t lo, int64_t hi) {
+    LASER_CHECK(v >= lo && v <= hi, where,
+                std::string(key) + " = " + std::to_string(v) + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]",
+                "fix config.json");
+  };
+  check_int("vocab_size", vocab_size, 1, int64_t{1} << 24);
+  check_int("hidden_size", hidden_size, 1, 65536);
+  check_int("intermediate_size", intermediate_size, 1, int64_t{1} << 20);
+  check_int("num_hidden_layers", num_hidden_layers, 1, 1024);
+  check_int("num_attention_heads", num_attention_heads, 1, 1024);
+  check_int("num_key_value_heads", num_key_value_heads, 1, 1024);
+  check_int("head_dim", head_dim, 0, 4096);
+  check_int("max_position_embeddings", max_position_embeddings, 1, int64_t{1} << 24);
+  check_int("num_labels", num_labels, 1, int64_t{1} << 20);
+  LASER_CHECK(num_attention_heads % num_key_value_heads == 0, where,
               "num_attention_heads (" + std::to_string(num_attention_heads) + ") must be a multiple of num_key_value_heads (" +
                   std::to_string(num_key_value_heads) + ")",
               "fix config.json");
   LASER_CHECK(head_dim > 0 || hidden_size % num_attention_heads == 0, where,
               "hidden_size is not divisible by num_attention_heads", "set head_dim or fix the sizes");
-  LASER_CHECK(get_head_dim() % 2 == 0, where, "head_dim must be even for rotary embeddings", "fix config.json");
+  LASER_CHECK(get_head_dim() > 0 && get_head_dim() % 2 == 0, where, "head_dim must be positive and even for rotary embeddings",
+              "fix config.json");
+  auto check_positive = [&](const char* key, double v) {
+    LASER_CHECK(std::isfinite(v) && v > 0, where, std::string(key) + " = " + fmt_double(v) + " must be a positive number", "fix config.json");
+  };
+  check_positive("rms_norm_eps", rms_norm_eps);
+  check_positive("rope_theta", rope_theta);
+  LASER_CHECK(std::isfinite(initializer_range) && initializer_range >= 0, where,
+              "initializer_range = " + fmt_double(initializer_range) + " must be a non-negative number", "fix config.json");
+  for (auto [id, key] : {std::pair{bos_token_id, "bos_token_id"}, std::pair{eos_token_id, "eos_token_id"}, std::pair{pad_token_id, "pad_token_id"}})
+    LASER_CHECK(!id || (*id >= 0 && *id < vocab_size), where,
+                std::string(key) + " " + std::to_string(*id) + " is outside the vocabulary [0, " + std::to_string(vocab_size) + ")",
+                "fix the token id or vocab_size in config.json");
   LASER_CHECK(rope_scaling.type.empty() || rope_scaling.type == "default" || rope_scaling.type == "linear" || rope_scaling.type == "llama3",
               where, "rope_scaling type '" + rope_scaling.type + "' is not supported", "supported: linear, llama3");
-  LASER_CHECK(rms_norm_eps > 0, where, "rms_norm_eps must be positive", "fix config.json");
+  if (!rope_scaling.type.empty() && rope_scaling.type != "default") {
+    check_positive("rope_scaling.factor", rope_scaling.factor);
+    if (rope_scaling.type == "llama3") {
+      check_positive("rope_scaling.low_freq_factor", rope_scaling.low_freq_factor);
+      check_positive("rope_scaling.high_freq_factor", rope_scaling.high_freq_factor);
+      LASER_CHECK(rope_scaling.high_freq_factor > rope_scaling.low_freq_factor, where,
+                  "rope_scaling.high_freq_factor must be larger than low_freq_factor", "fix config.json");
+      check_int("rope_scaling.original_max_position_embeddings", rope_scaling.original_max_position_embeddings, 1, int64_t{1} << 24);
+    }
+  }
+}
+
+void ModelConfig::check_fits_memory(const std::string& where) const {
+  const double bytes = static_cast<double>(num_parameters()) * 4.0;  // parameters are created as float32
+  const double phys = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGE_SIZE));
+  const double gib = 1024.0 * 1024.0 * 1024.0;
+  LASER_CHECK(phys <= 0 || bytes <= phys, where,
+              "the model has " + std::to_string(num_parameters()) + " parameters (" + fmt_double(bytes / gib) +
+                  " GiB as float32), more than this machine's " + fmt_double(phys / gib) + " GiB of memory",
+              "check vocab_size, hidden_size, intermediate_size and num_hidden_layers in config.json");
 }
 
 ModelConfig ModelConfig::load(const std::string& path) { return from_json(io::read_json(path), path); }

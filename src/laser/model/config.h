@@ -50,7 +50,10 @@ struct ModelConfig {
   static ModelConfig load(const std::string& path);
   static ModelConfig from_json(const nlohmann::json& j, const std::string& where);
   nlohmann::json to_json() const;
+  // Checks every field's range (from_json checks the JSON types); errors name the field.
   void validate(const std::string& where) const;
+  // Throws when the parameters as float32 would not fit this machine's physical memory.
+  void check_fits_memory(const std::string& where) const;
 };
 
 // Named presets for `laser init-model` (tiny, small, ~20M, ~100M), with the given vocabulary size.

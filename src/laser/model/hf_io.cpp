@@ -32,7 +32,9 @@ CausalLM load_model(const std::string& dir, const DeviceSpec& device, DType dtyp
               "f16 compute is not supported on the CPU by libtorch " TORCH_VERSION, "use --dtype bf16 or f32 on the CPU, or f16 on cuda");
 #endif
   LASER_CHECK(io::dir_exists(dir), dir, "model directory not found", "create one with `laser init-model` or check the path");
-  auto cfg = ModelConfig::load(io::join_path(dir, "config.json"));
+  const std::string cfg_path = io::join_path(dir, "config.json");
+  auto cfg = ModelConfig::load(cfg_path);
+  cfg.check_fits_memory(cfg_path);
   RngNeutral keep_rng;  // the random init below is overwritten: it must not move the global stream
   CausalLM m(cfg);
   // Which file holds each tensor.
@@ -47,6 +49,7 @@ CausalLM load_model(const std::string& dir, const DeviceSpec& device, DType dtyp
     auto j = io::read_json(index);
     LASER_CHECK(j.contains("weight_map") && j["weight_map"].is_object(), index, "no weight_map object", "the index file is malformed");
     for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
+      LASER_CHECK(it->is_string(), index, "weight_map entry '" + it.key() + "' is not a file name", "the index file is malformed");
       std::string f = io::join_path(dir, it->get<std::string>());
       if (!files.count(f)) files[f] = std::make_unique<io::SafetensorsFile>(f);
       LASER_CHECK(files[f]->has(it.key()), f, "tensor '" + it.key() + "' listed in the index is not in this shard",

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "laser/io/json_parse.h"
+
 namespace laser::reward {
 
 std::vector<std::vector<size_t>> group_by_prompt(const std::vector<RewardItem>& items) {
@@ -123,7 +125,7 @@ void EnsembleRM::load_state(const std::string& state, const std::string& where) 
   if (state.empty()) return;
   nlohmann::json a;
   try {
-    a = nlohmann::json::parse(state);
+    a = io::parse_json(state, where, /*where_is_file=*/false);
   } catch (const std::exception&) {
     throw Error("reward model '" + name() + "' state is not JSON", where, "the checkpoint is corrupted");
   }

@@ -12,6 +12,7 @@
 #include "laser/core/log.h"
 #include "laser/core/strings.h"
 #include "laser/core/timer.h"
+#include "laser/io/json_parse.h"
 #include "laser/reward/http_lite.h"
 
 namespace laser::reward {
@@ -79,7 +80,7 @@ std::vector<double> HttpRM::post_batch(const std::vector<RewardItem>& items, siz
     }
     json j;
     try {
-      j = json::parse(res.body);
+      j = io::parse_json(res.body, "reply", /*where_is_file=*/false);
     } catch (const std::exception& e) {
       last = {"malformed JSON reply (" + std::string(e.what()).substr(0, 120) + ")", false};
       break;

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "laser/io/json_parse.h"
 #include "laser/reward/ensemble.h"
 
 namespace laser::reward {
@@ -39,7 +40,7 @@ std::string NoisyRM::save_state() const {
 void NoisyRM::load_state(const std::string& state, const std::string& where) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(state);
+    j = io::parse_json(state, where, /*where_is_file=*/false);
   } catch (const std::exception&) {
     throw Error("reward model '" + name() + "' state is not JSON", where, "the checkpoint is corrupted");
   }

@@ -9,6 +9,7 @@
 #include "laser/core/error.h"
 #include "laser/core/log.h"
 #include "laser/core/strings.h"
+#include "laser/io/json_parse.h"
 #include "laser/reward/http_lite.h"
 
 namespace laser::reward {
@@ -42,7 +43,7 @@ std::pair<int, std::string> RewardServer::handle(const std::string& body, const 
   if (body.size() > o_.max_body_bytes) return err(413, "request larger than " + std::to_string(o_.max_body_bytes) + " bytes");
   json j;
   try {
-    j = json::parse(body);
+    j = io::parse_json(body, "request body", /*where_is_file=*/false);
   } catch (const std::exception&) {
     return err(400, "request body is not JSON");
   }

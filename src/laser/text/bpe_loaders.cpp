@@ -36,6 +36,12 @@ struct Builder {
     tokens[id] = t;
     ids[t] = static_cast<int32_t>(id);
   }
+  // An added token whose id comes from a file: the same id range as the vocabulary.
+  void add_added(const std::string& content, int64_t id, bool special, const std::string& at) {
+    if (id < 0 || id > (1 << 24))
+      throw Error("added token id " + std::to_string(id) + " is out of range", at, "ids must be 0..16777216");
+    added.add(content, static_cast<int32_t>(id), special);
+  }
   std::optional<int32_t> find(const std::string& t) const {
     if (auto* a = added.by_content(t)) return a->id;
     auto it = ids.find(t);
@@ -88,7 +94,7 @@ void apply_config(Builder& b, const std::string& config_path, bool has_post_proc
       }
       std::string c = token_content(v);
       if (c.empty()) throw Error("added_tokens_decoder[" + k + "] has no content", config_path, "expected {\"content\": ...}");
-      b.added.add(c, static_cast<int32_t>(id), v.value("special", true));
+      b.add_added(c, id, v.value("special", true), config_path);
     }
   }
   auto special_id = [&](const char* key) -> std::optional<int32_t> {
@@ -127,6 +133,17 @@ const json* find_component(const json& c, const std::string& type, const char* l
   return nullptr;
 }
 
+// Runs a loader, turning nlohmann's type and range errors (a number where a string belongs, an id
+// beyond int32, ...) into one laser::Error naming the files read.
+template <class F>
+std::shared_ptr<BpeTokenizer> guard_json(const std::string& where, F&& load) {
+  try {
+    return load();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("malformed tokenizer file: ") + e.what(), where, "compare the file with the HF format it claims to be");
+  }
+}
+
 std::string config_next_to(const std::string& path) {
   auto slash = path.find_last_of('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
@@ -135,7 +152,7 @@ std::string config_next_to(const std::string& path) {
 
 }  // namespace
 
-std::shared_ptr<BpeTokenizer> load_hf_tokenizer_json(const std::string& path, const std::string& config_path) {
+static std::shared_ptr<BpeTokenizer> load_hf_tokenizer_json_impl(const std::string& path, const std::string& config_path) {
   json j = io::read_json(path);
   Builder b;
   b.where = path;
@@ -175,7 +192,8 @@ std::shared_ptr<BpeTokenizer> load_hf_tokenizer_json(const std::string& path, co
   if (j.contains("added_tokens") && j["added_tokens"].is_array()) {
     for (const auto& a : j["added_tokens"]) {
       if (!a.contains("id") || !a.contains("content")) throw Error("an added token lacks id or content", path + ": added_tokens", "");
-      b.added.add(a["content"].get<std::string>(), a["id"].get<int32_t>(), a.value("special", false));
+      if (!a["id"].is_number_integer()) throw Error("an added token's id is not an integer", path + ": added_tokens", "ids are integers");
+      b.add_added(a["content"].get<std::string>(), a["id"].get<int64_t>(), a.value("special", false), path + ": added_tokens");
     }
   }
   const json null_json;
@@ -229,7 +247,7 @@ std::shared_ptr<BpeTokenizer> load_hf_tokenizer_json(const std::string& path, co
       } else if (piece.contains("SpecialToken")) {
         std::string name = piece["SpecialToken"].value("id", "");
         std::vector<int32_t> ids;
-        const json& st = (*tp)["special_tokens"];
+        const json& st = tp->contains("special_tokens") ? (*tp)["special_tokens"] : null_json;  // const [] must not miss
         if (st.contains(name) && st[name].contains("ids")) ids = st[name]["ids"].get<std::vector<int32_t>>();
         else if (auto id = b.find(name)) ids = {*id};
         else throw Error("post-processor special token '" + name + "' is unknown", path + ": post_processor", "");
@@ -242,9 +260,9 @@ std::shared_ptr<BpeTokenizer> load_hf_tokenizer_json(const std::string& path, co
   return b.build();
 }
 
-std::shared_ptr<BpeTokenizer> load_vocab_merges(const std::string& vocab_path, const std::string& merges_path,
-                                                const std::string& pretokenizer, const std::string& added_tokens_path,
-                                                const std::string& config_path) {
+static std::shared_ptr<BpeTokenizer> load_vocab_merges_impl(const std::string& vocab_path, const std::string& merges_path,
+                                                             const std::string& pretokenizer, const std::string& added_tokens_path,
+                                                             const std::string& config_path) {
   if (!io::file_exists(vocab_path))
     throw Error("vocabulary file is missing", vocab_path, "a vocab.json (or encoder.json) must sit next to " + merges_path);
   if (!io::file_exists(merges_path))
@@ -288,7 +306,7 @@ std::shared_ptr<BpeTokenizer> load_vocab_merges(const std::string& vocab_path, c
     if (!a.is_object()) throw Error("added tokens file is not a JSON object", added_tokens_path, "expected {\"token\": id}");
     for (auto& [t, id] : a.items()) {
       if (!id.is_number_integer()) throw Error("entry '" + t + "' is not an integer id", added_tokens_path, "");
-      b.added.add(t, id.get<int32_t>(), true);
+      b.add_added(t, id.get<int64_t>(), true, added_tokens_path);
     }
   }
   apply_config(b, cfg, false);
@@ -336,7 +354,7 @@ bool looks_like_tiktoken(const std::string& path) {
   return true;
 }
 
-std::shared_ptr<BpeTokenizer> load_tiktoken(const std::string& path, const std::string& config_path) {
+static std::shared_ptr<BpeTokenizer> load_tiktoken_impl(const std::string& path, const std::string& config_path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error("cannot open tiktoken file", path, "check the path");
   Builder b;
@@ -462,7 +480,7 @@ PbReader sub(std::string_view b, const std::string& where) {
 }
 }  // namespace
 
-std::shared_ptr<BpeTokenizer> load_sentencepiece_model(const std::string& path, const std::string& config_path) {
+static std::shared_ptr<BpeTokenizer> load_sentencepiece_model_impl(const std::string& path, const std::string& config_path) {
   std::string data = io::read_file(path);
   struct Piece {
     std::string text;
@@ -554,6 +572,34 @@ std::shared_ptr<BpeTokenizer> load_sentencepiece_model(const std::string& path, 
   if (b.opt.bos) b.opt.prefix_ids = {*b.opt.bos};  // LlamaTokenizer's default add_bos_token
   apply_config(b, config_path, false);
   return b.build();
+}
+
+}  // namespace laser::text
+
+namespace laser::text {
+
+namespace {
+std::string files(const std::string& a, const std::string& b) { return b.empty() ? a : a + " (with " + b + ")"; }
+}  // namespace
+
+std::shared_ptr<BpeTokenizer> load_hf_tokenizer_json(const std::string& path, const std::string& config_path) {
+  return guard_json(files(path, config_path), [&] { return load_hf_tokenizer_json_impl(path, config_path); });
+}
+
+std::shared_ptr<BpeTokenizer> load_vocab_merges(const std::string& vocab_path, const std::string& merges_path,
+                                                const std::string& pretokenizer, const std::string& added_tokens_path,
+                                                const std::string& config_path) {
+  return guard_json(files(vocab_path + ", " + merges_path, config_path), [&] {
+    return load_vocab_merges_impl(vocab_path, merges_path, pretokenizer, added_tokens_path, config_path);
+  });
+}
+
+std::shared_ptr<BpeTokenizer> load_tiktoken(const std::string& path, const std::string& config_path) {
+  return guard_json(files(path, config_path), [&] { return load_tiktoken_impl(path, config_path); });
+}
+
+std::shared_ptr<BpeTokenizer> load_sentencepiece_model(const std::string& path, const std::string& config_path) {
+  return guard_json(files(path, config_path), [&] { return load_sentencepiece_model_impl(path, config_path); });
 }
 
 }  // namespace laser::text

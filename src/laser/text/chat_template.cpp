@@ -63,7 +63,8 @@ std::optional<ChatTemplate> ChatTemplate::detect(const std::string& dir_or_confi
   if (ct.is_string()) return detect_from_string(ct.get<std::string>());
   if (ct.is_array())  // [{"name": "default", "template": ...}, ...]
     for (const auto& e : ct)
-      if (e.value("name", "") == "default" && e.contains("template")) return detect_from_string(e["template"].get<std::string>());
+      if (e.is_object() && e.contains("name") && e["name"] == "default" && e.contains("template") && e["template"].is_string())
+        return detect_from_string(e["template"].get<std::string>());
   return std::nullopt;
 }
 

@@ -18,7 +18,7 @@ std::shared_ptr<Tokenizer> load_tokenizer(const std::string& dir) {
   std::string lt = p("laser_tokenizer.json");
   if (io::file_exists(lt)) {
     auto j = io::read_json(lt);
-    std::string type = j.value("type", "");
+    std::string type = j.is_object() && j.contains("type") && j["type"].is_string() ? j["type"].get<std::string>() : "";
     if (type == "bytes") return std::make_shared<ByteTokenizer>();
     throw Error("unknown tokenizer type '" + type + "'", lt, "expected \"bytes\"");
   }
