@@ -18,7 +18,8 @@ using namespace laser;
 namespace {
 
 std::string tmp(const std::string& name) {
-  std::string d = io::join_path(LASER_TEST_TMP, "io");
+  // One folder per test: ctest runs tests as parallel processes.
+  std::string d = io::join_path(io::join_path(LASER_TEST_TMP, "io"), ::testing::UnitTest::GetInstance()->current_test_info()->name());
   io::make_dirs(d);
   return io::join_path(d, name);
 }

@@ -20,11 +20,7 @@ TEST(Compare, SeedsGiveMeansIntervalsPairedDifferencesAndAPage) {
   std::string out = tmp("compare-seeds");
   io::remove_all(out);
   io::make_dirs(out);
-  for (auto [name, seed] : std::vector<std::pair<std::string, int>>{{"policy", 1}, {"rm-a", 2}, {"rm-b", 3}}) {
-    int rc = 0;
-    auto log = sh(std::string(LASER_BIN) + " init-model --preset tiny --tokenizer bytes --out " + out + "/" + name + " --seed " + std::to_string(seed), &rc);
-    ASSERT_EQ(rc, 0) << log;
-  }
+  laser::loop::testing::tiny_models("compare-seeds");  // policy, rm-a, rm-b under `out`
   std::string cfg = "[run]\nname = \"c\"\nout_dir = \"" + out + "/runs\"\niterations = 1\nseed = 3\nthreads = 1\nearly_stop_loss = 0.0\n"
                     "[policy]\nmodel = \"" + out + "/policy\"\n"
                     "[data]\nformat = \"world\"\nworld_size = 40\ndev_size = 4\ntest_size = 8\nbatch_size = 8\n"

@@ -3,8 +3,13 @@
 #pragma once
 #include <sys/wait.h>
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
+#include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace laser::loop::testing {
 
@@ -21,6 +26,19 @@ inline std::string sh(const std::string& cmd, int* rc = nullptr) {
   int st = pclose(p);
   if (rc) *rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return out;
+}
+
+// A tiny random policy and two tiny random LM-likelihood RMs (policy, rm-a, rm-b: seeds 1, 2, 3)
+// under tmp(name), made by `laser init-model` the first time. Returns the directory.
+inline std::string tiny_models(const std::string& name) {
+  std::string d = tmp(name);
+  for (auto [m, seed] : std::vector<std::pair<std::string, int>>{{"policy", 1}, {"rm-a", 2}, {"rm-b", 3}}) {
+    if (std::ifstream(d + "/" + m + "/config.json")) continue;
+    int rc = 0;
+    auto out = sh(std::string(LASER_BIN) + " init-model --preset tiny --tokenizer bytes --out " + d + "/" + m + " --seed " + std::to_string(seed), &rc);
+    if (rc != 0) ADD_FAILURE() << out;
+  }
+  return d;
 }
 
 }  // namespace laser::loop::testing

@@ -28,17 +28,7 @@ namespace {
 
 // Tiny random policy and two tiny random LM-likelihood RMs (made once per test binary).
 const std::string& models() {
-  static std::string dir = [] {
-    std::string d = tmp("models");
-    for (auto [name, seed] : std::vector<std::pair<std::string, int>>{{"policy", 1}, {"rm-a", 2}, {"rm-b", 3}}) {
-      if (!io::file_exists(d + "/" + name + "/config.json")) {
-        int rc = 0;
-        auto out = sh(std::string(LASER_BIN) + " init-model --preset tiny --tokenizer bytes --out " + d + "/" + name + " --seed " + std::to_string(seed), &rc);
-        EXPECT_EQ(rc, 0) << out;
-      }
-    }
-    return d;
-  }();
+  static std::string dir = laser::loop::testing::tiny_models("models");
   return dir;
 }
 

@@ -15,7 +15,8 @@ using json = nlohmann::json;
 namespace {
 
 std::string tmp(const std::string& name) {
-  std::string d = io::join_path(LASER_TEST_TMP, "model_config");
+  // One folder per test: ctest runs tests as parallel processes.
+  std::string d = io::join_path(io::join_path(LASER_TEST_TMP, "model_config"), ::testing::UnitTest::GetInstance()->current_test_info()->name());
   io::make_dirs(d);
   return io::join_path(d, name);
 }

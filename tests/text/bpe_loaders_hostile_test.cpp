@@ -16,8 +16,9 @@ using namespace laser;
 
 namespace {
 
+// A scratch path of the running test (ctest runs tests as parallel processes).
 std::string tmp(const std::string& name) {
-  std::string d = io::join_path(LASER_TEST_TMP, "text_hostile");
+  std::string d = io::join_path(io::join_path(LASER_TEST_TMP, "text_hostile"), ::testing::UnitTest::GetInstance()->current_test_info()->name());
   io::make_dirs(d);
   return io::join_path(d, name);
 }

@@ -1,3 +1,4 @@
+// JSON Lines reading with file:line errors through the depth-limited parser, and flushing writers (see jsonl.h).
 #include "laser/io/jsonl.h"
 
 #include <cerrno>

@@ -1,3 +1,4 @@
+// safetensors: the mmap reader (header validated with overflow-checked shapes and offsets) and the writer (see safetensors.h).
 #include "laser/io/safetensors.h"
 
 #include <fcntl.h>

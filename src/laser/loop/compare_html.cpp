@@ -73,19 +73,7 @@ std::string laser_arm_share(const json& rows) {
   }
   if (per_cat.empty()) return "";
   std::sort(arms.begin(), arms.end());
-  std::vector<std::string> cats;
-  for (auto& kv : per_cat) cats.push_back(kv.first.empty() ? "(none)" : kv.first);
-  std::vector<BarGroup> groups;
-  for (auto& a : arms) {
-    BarGroup g{a, {}};
-    for (auto& [c, m] : per_cat) {
-      int tot = 0;
-      for (auto& kv : m) tot += kv.second;
-      g.values.push_back(tot ? static_cast<double>(m[a]) / tot : 0.0);
-    }
-    groups.push_back(g);
-  }
-  return svg_bar_chart("LASeR's arm share per category (last iteration, all seeds)", cats, groups, "share");
+  return svg_share_chart("LASeR's arm share per category (last iteration, all seeds)", per_cat, arms);
 }
 }  // namespace
 

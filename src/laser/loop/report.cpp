@@ -115,19 +115,7 @@ void write_arm_plots(std::ostringstream& h, const RunRecord& run) {
       std::map<std::string, std::map<std::string, int>> per_cat;
       for (auto& d : decisions)
         if (pass == 0 || d.value("iteration", 0L) == last_iter) per_cat[d.value("category", "")][d.value("arm_name", "")]++;
-      std::vector<std::string> cats;
-      for (auto& kv : per_cat) cats.push_back(kv.first.empty() ? "(none)" : kv.first);
-      std::vector<BarGroup> gs;
-      for (auto& a : arms) {
-        BarGroup g{a, {}};
-        for (auto& [c, m] : per_cat) {
-          int tot = 0;
-          for (auto& kv : m) tot += kv.second;
-          g.values.push_back(tot ? static_cast<double>(m[a]) / tot : 0.0);
-        }
-        gs.push_back(g);
-      }
-      h << svg_bar_chart(pass == 0 ? "Arm share per category (whole run)" : "Arm share per category (last iteration)", cats, gs, "share");
+      h << svg_share_chart(pass == 0 ? "Arm share per category (whole run)" : "Arm share per category (last iteration)", per_cat, arms);
     }
   }
 }

@@ -179,4 +179,22 @@ std::string svg_bar_chart(const std::string& title, const std::vector<std::strin
   return os.str();
 }
 
+std::string svg_share_chart(const std::string& title, const std::map<std::string, std::map<std::string, int>>& counts,
+                            const std::vector<std::string>& arms) {
+  std::vector<std::string> cats;
+  for (auto& kv : counts) cats.push_back(kv.first.empty() ? "(none)" : kv.first);
+  std::vector<BarGroup> gs;
+  for (auto& a : arms) {
+    BarGroup g{a, {}};
+    for (auto& [c, m] : counts) {
+      int tot = 0;
+      for (auto& kv : m) tot += kv.second;
+      auto it = m.find(a);
+      g.values.push_back(tot && it != m.end() ? static_cast<double>(it->second) / tot : 0.0);
+    }
+    gs.push_back(g);
+  }
+  return svg_bar_chart(title, cats, gs, "share");
+}
+
 }  // namespace laser::loop

@@ -2,6 +2,7 @@
 // (no scripts, no network), scaled to the page width (viewBox + width 100%), axis ticks at round
 // values (1-2-5 steps). Not a general plotting library.
 #pragma once
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +33,10 @@ std::string svg_line_chart(const std::string& title, const std::string& xlabel, 
 std::string svg_bar_chart(const std::string& title, const std::vector<std::string>& categories,
                           const std::vector<BarGroup>& groups, const std::string& ylabel, bool integer_y = false, int width = 640,
                           int height = 300);
+// Share of each arm per category from counts[category][arm] (a bar group per arm, in `arms` order;
+// an empty category is shown as "(none)").
+std::string svg_share_chart(const std::string& title, const std::map<std::string, std::map<std::string, int>>& counts,
+                            const std::vector<std::string>& arms);
 std::string html_escape(const std::string& s);
 
 }  // namespace laser::loop
