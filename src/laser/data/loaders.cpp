@@ -90,7 +90,7 @@ std::string as_text(const json& v, const std::string& key, const std::string& wh
 std::vector<std::pair<json, std::string>> json_records(const std::string& path,
                                                        const std::vector<std::string>& keys) {
   std::string text = io::read_file(path);
-  json root = read_json_file(path);
+  json root = io::read_json(path);
   const json* arr = nullptr;
   int depth = 1;
   if (root.is_array()) {
@@ -123,8 +123,6 @@ std::vector<std::pair<json, std::string>> json_records(const std::string& path,
 }
 
 }  // namespace
-
-json read_json_file(const std::string& path) { return io::read_json(path); }
 
 std::vector<size_t> json_object_lines(const std::string& text, int depth) {
   std::vector<size_t> out;
@@ -184,7 +182,7 @@ Dataset load_strategyqa(const std::string& path, const LoadOptions& opt) {
   Dataset d;
   const std::string stem = stem_of(path);
   d.name = dataset_name(opt, "strategyqa-" + stem);
-  json root = read_json_file(path);
+  json root = io::read_json(path);
   const bool bigbench = root.is_object() && root.contains("examples");
   for (const auto& [r, where] : json_records(path, {"examples"})) {
     Example e;

@@ -57,8 +57,6 @@ Dataset load_generic(const std::string& path, const LoadOptions& opt = {});
 Dataset load_dataset(const std::string& format, const std::string& path, const LoadOptions& opt = {});
 std::vector<std::string> dataset_formats();
 
-// Parses a JSON file; a syntax error names file:line:column.
-nlohmann::json read_json_file(const std::string& path);
 // 1-based line of each '{' that opens an object at nesting depth `depth` (0 = top level), in file
 // order: the lines of the records of a JSON array file, used to name them in errors.
 std::vector<size_t> json_object_lines(const std::string& text, int depth);

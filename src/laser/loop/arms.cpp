@@ -19,13 +19,7 @@ reward::RewardCost Arms::cost(int k) const {
 
 reward::RewardCost Arms::total_cost() const {
   reward::RewardCost t;
-  for (int k = 0; k < size(); ++k) {
-    auto c = cost(k);
-    t.calls += c.calls;
-    t.items += c.items;
-    t.tokens += c.tokens;
-    t.seconds += c.seconds;
-  }
+  for (int k = 0; k < size(); ++k) t += cost(k);
   return t;
 }
 

@@ -15,6 +15,7 @@
 #include "laser/core/stats.h"
 #include "laser/loop/compare_html.h"
 #include "laser/loop/run.h"
+#include "laser/loop/run_files.h"
 
 namespace laser::loop {
 
@@ -41,12 +42,12 @@ json run_one(const Config& base, const std::vector<std::string>& overrides, cons
   if (s == "sft") c.set("run.iterations=0");
   else c.set("strategy.name=" + s);
   rdir = run_dir_of(c);
-  std::string sp = io::join_path(rdir, "summary.json");
-  if (o.resume && io::file_exists(sp)) {
-    log::info("compare: {} already finished, reusing {}", s, sp);
-    return io::read_json(sp);
+  const RunFiles run(rdir);
+  if (o.resume && io::file_exists(run.summary)) {
+    log::info("compare: {} already finished, reusing {}", s, run.summary);
+    return io::read_json(run.summary);
   }
-  bool can_resume = o.resume && io::file_exists(io::join_path(rdir, "checkpoints/latest"));
+  bool can_resume = o.resume && run.has_checkpoint();
   if (!o.resume && io::dir_exists(rdir)) io::remove_all(rdir);
   log::info("compare: running strategy {} (seed {}) in {}", s, seed, rdir);
   RunOptions ro;

@@ -404,12 +404,6 @@ RunConfig Config::typed() const {
   return c;
 }
 
-std::string Config::where(const std::string& key) const {
-  std::string src = source_.empty() ? std::string("config") : source_;
-  auto n = tbl_.at_path(key);
-  return n && n.node()->source().begin.line ? src + ":" + std::to_string(n.node()->source().begin.line) + " " + key : src + " " + key;
-}
-
 const toml::array* Config::reward_models() const { return tbl_["rm"].as_array(); }
 
 std::string Config::to_toml() const {

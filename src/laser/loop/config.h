@@ -44,8 +44,6 @@ class Config {
   const toml::table& table() const { return tbl_; }
   // Every key as its typed field (values were validated when read).
   RunConfig typed() const;
-  // Where a key's value came from, for messages: "file.toml:12 train.beta" (or "file.toml key").
-  std::string where(const std::string& key) const;
   // Resolved TOML text (all defaults written out).
   std::string to_toml() const;
   const std::string& source() const { return source_; }

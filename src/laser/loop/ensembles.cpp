@@ -37,12 +37,11 @@ Scored Ensemble::score(const BatchChoice& choice, const BatchItems& batch, Arms&
   // Weights over the RMs that answered (all of them, unless one failed).
   std::vector<double> w = choice.weights.empty() ? weights() : choice.weights;
   double answered = 0;
+  bool failed = false;
   for (size_t k = 0; k < w.size(); ++k)
-    if (s.member[k].empty()) w[k] = 0;
+    if (s.member[k].empty()) w[k] = 0, failed = true;
     else answered += w[k];
-  bool all = true;
-  for (auto& m : s.member) all = all && !m.empty();
-  if (!all)
+  if (failed)
     for (auto& x : w) x /= answered;
   auto groups = reward::group_by_prompt(batch.items);
   std::vector<std::vector<double>> z(w.size());

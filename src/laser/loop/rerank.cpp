@@ -15,6 +15,7 @@
 #include "laser/loop/config.h"
 #include "laser/loop/contexts.h"
 #include "laser/loop/evaluator.h"
+#include "laser/loop/run_files.h"
 #include "laser/loop/strategy.h"
 #include "laser/model/causal_lm.h"
 #include "laser/model/torch_util.h"
@@ -77,20 +78,20 @@ struct Reranker {
 };
 
 // The checkpoint directory (`name`, or the latest) of a run.
-std::string checkpoint_of(const std::string& run_dir, const std::string& name) {
-  std::string root = io::join_path(run_dir, "checkpoints");
-  if (!name.empty()) return io::join_path(root, name);
-  LASER_CHECK(io::file_exists(io::join_path(root, "latest")), run_dir, "the run has no checkpoint", "train at least one iteration");
-  return io::join_path(root, trim(io::read_file(io::join_path(root, "latest"))));
+std::string checkpoint_of(const RunFiles& run, const std::string& name) {
+  if (!name.empty()) return io::join_path(run.checkpoints, name);
+  LASER_CHECK(run.has_checkpoint(), run.dir, "the run has no checkpoint", "train at least one iteration");
+  return run.latest_checkpoint();
 }
 
 Reranker load_reranker(const RerankOptions& o) {
   Reranker r;
-  r.cfg_path = io::join_path(o.run_dir, "config.toml");
+  const RunFiles run(o.run_dir);
+  r.cfg_path = run.config;
   LASER_CHECK(io::file_exists(r.cfg_path), o.run_dir, "not a run directory (no config.toml)", "pass the directory `laser train` wrote");
   r.cfg = Config::load(r.cfg_path);
   r.rc = r.cfg.typed();
-  r.ck = checkpoint_of(o.run_dir, o.checkpoint);
+  r.ck = checkpoint_of(run, o.checkpoint);
   auto state = io::read_json(io::join_path(r.ck, "trainer_state.json"));
   LASER_CHECK(state.contains("extra") && state["extra"].contains("strategy"), r.ck, "checkpoint holds no strategy state",
               "rerank needs a run trained with reward models");

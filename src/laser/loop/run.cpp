@@ -85,7 +85,6 @@ void kill_if_asked(int64_t step) {
 
 // The checks of a config that need more than one key.
 void check_combination(const RunConfig& rc, const Arms& arms, const std::string& verifier) {
-  LASER_CHECK(!rc.policy.model.empty(), "policy.model", "no policy model given", "set policy.model to an HF model directory");
   LASER_CHECK(rc.run.iterations == 0 || !arms.empty(), "[[rm]]", "no reward models configured",
               "add [[rm]] tables (or set run.iterations = 0 to only evaluate)");
   LASER_CHECK(rc.reward_signal != "verifier" || verifier != "none", "strategy.reward_signal",
@@ -156,7 +155,7 @@ Run::Run(const Config& cfg, const RunOptions& opts) : s_(std::make_unique<State>
   for (int32_t id : s.pe.stop_ids(*s.tok)) s.sp.stop_ids.push_back(id);
   s.sp.validate("[generation]");
   rc.pairs.validate("[pairs]");
-  s.evaluator = std::make_unique<RunEvaluator>(cfg, rc, s.verifier, s.tok, s.pe, s.files.baseline);
+  s.evaluator = std::make_unique<RunEvaluator>(cfg, rc, s.sp, s.verifier, s.tok, s.pe, s.files.baseline);
   // Where to begin.
   if (opts.resume && s.files.has_checkpoint()) resume();
   else start_fresh();

@@ -12,11 +12,10 @@ namespace laser::loop {
 
 using json = nlohmann::json;
 
-RunEvaluator::RunEvaluator(const Config& cfg, const RunConfig& rc, const std::string& verifier, std::shared_ptr<text::Tokenizer> tok,
-                           text::PromptEncoder pe, std::string baseline_path)
-    : verifier_(verifier), tok_(std::move(tok)), pe_(std::move(pe)), tie_margin_(rc.eval.tie_margin), baseline_path_(std::move(baseline_path)) {
-  sp_ = rc.generation;
-  for (int32_t id : pe_.stop_ids(*tok_)) sp_.stop_ids.push_back(id);
+RunEvaluator::RunEvaluator(const Config& cfg, const RunConfig& rc, const gen::SamplingParams& train_sp, const std::string& verifier,
+                           std::shared_ptr<text::Tokenizer> tok, text::PromptEncoder pe, std::string baseline_path)
+    : verifier_(verifier), tok_(std::move(tok)), pe_(std::move(pe)), sp_(train_sp), tie_margin_(rc.eval.tie_margin),
+      baseline_path_(std::move(baseline_path)) {
   sp_.temperature = rc.eval.temperature;
   if (rc.eval.max_new_tokens > 0) sp_.max_new_tokens = static_cast<int>(rc.eval.max_new_tokens);
   sp_.seed = mix_seed(static_cast<uint64_t>(rc.run.seed), 7);

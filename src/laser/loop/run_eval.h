@@ -20,15 +20,15 @@ namespace laser::loop {
 
 class RunEvaluator {
  public:
-  // `verifier` is the resolved checker ("none": win rate, which needs a judge in cfg's [[rm]]).
-  RunEvaluator(const Config& cfg, const RunConfig& rc, const std::string& verifier, std::shared_ptr<text::Tokenizer> tok,
-               text::PromptEncoder pe, std::string baseline_path);
+  // `verifier` is the resolved checker ("none": win rate, which needs a judge in cfg's [[rm]]);
+  // `train_sp` the run's sampling (stop ids included), which eval.* adjusts.
+  RunEvaluator(const Config& cfg, const RunConfig& rc, const gen::SamplingParams& train_sp, const std::string& verifier,
+               std::shared_ptr<text::Tokenizer> tok, text::PromptEncoder pe, std::string baseline_path);
   // Fresh run: records the starting policy's dev and test responses (win rate only).
   void record_baseline(model::CausalLM& policy, const data::Dataset& dev, const data::Dataset& test);
   // Resumed run: reads them back.
   void load_baseline();
   EvalResult evaluate(model::CausalLM& policy, const data::Dataset& ds, const std::string& split);
-  const gen::SamplingParams& sampling() const { return sp_; }
 
  private:
   std::string verifier_;
