@@ -4,10 +4,12 @@
 #include <exception>
 
 #include "laser/cli/commands.h"
+#include "laser/core/allocator.h"
 #include "laser/core/error.h"
 #include "laser/core/log.h"
 
 int main(int argc, char** argv) {
+  laser::apply_allocator_policy();  // before any tensor: see core/allocator.h
   CLI::App app{"laser: iterative preference optimization with a bandit that picks the reward model (LASeR)"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "show help for every subcommand");

@@ -87,7 +87,11 @@ std::vector<Generation> generate(model::CausalLM& m, const text::Tokenizer* tok,
     auto padded = model::left_pad(uniq_rows);  // (U,L)
     const int64_t U = static_cast<int64_t>(uniq.size()), L = padded.length;
     auto ids = padded.ids.to(dev);
-    auto mask = padded.mask.to(dev);
+    // The whole chunk's mask (U, L + max_new_tokens): prompt part, then ones; each step sees a
+    // prefix view of it, so no step concatenates.
+    auto full_mask = torch::ones({U, L + p.max_new_tokens}, padded.mask.options().device(dev));
+    full_mask.narrow(1, 0, L).copy_(padded.mask);
+    auto mask = full_mask.narrow(1, 0, L);
     model::KVCache cache;
     cache.reserve(L + p.max_new_tokens);
     auto hidden = m->hidden_states(ids, mask, &cache);                  // (U,L,d)
@@ -96,20 +100,19 @@ std::vector<Generation> generate(model::CausalLM& m, const text::Tokenizer* tok,
     if (static_cast<int64_t>(active.size()) != U) {
       auto idx = torch::tensor(slot, lopts).to(dev);
       cache.select_rows(idx);
-      mask = mask.index_select(0, idx);
+      full_mask = full_mask.index_select(0, idx);
       logits = logits.index_select(0, idx);
     }
+    TokenSampler sampler(p);
+    std::vector<int64_t> na;  // (A) sampled ids
+    std::vector<float> la;    // (A) their log-probs
+    std::vector<Rng*> rr;
+    std::vector<int64_t> keep;
     for (int step = 0; step < p.max_new_tokens; ++step) {
-      std::vector<Rng*> rr;
-      rr.reserve(active.size());
+      rr.clear();
       for (size_t r : active) rr.push_back(&rngs[r]);
-      auto next = sample_tokens(logits, p, rr);                                             // (A) int64
-      auto lp = logits.gather(1, next.view({-1, 1})).squeeze(1) - logits.logsumexp(1);     // (A) f32
-      auto next_c = next.to(torch::kCPU).contiguous();
-      auto lp_c = lp.to(torch::kCPU).contiguous();
-      const int64_t* na = next_c.data_ptr<int64_t>();
-      const float* la = lp_c.data_ptr<float>();
-      std::vector<int64_t> keep;
+      sampler.sample(logits, rr, na, la);
+      keep.clear();
       for (size_t a = 0; a < active.size(); ++a) {
         Generation& g = out[active[a]];
         int64_t t = na[a];
@@ -131,18 +134,23 @@ std::vector<Generation> generate(model::CausalLM& m, const text::Tokenizer* tok,
         keep.push_back(static_cast<int64_t>(a));
       }
       if (keep.empty()) break;
+      std::vector<int64_t> next;  // (A') the kept rows' ids
       if (keep.size() != active.size()) {
         auto idx = torch::tensor(keep, lopts).to(dev);
         cache.select_rows(idx);
-        mask = mask.index_select(0, idx);
-        next = next.index_select(0, idx);
+        full_mask = full_mask.index_select(0, idx);
         std::vector<size_t> na2;
-        for (int64_t a : keep) na2.push_back(active[a]);
+        for (int64_t a : keep) {
+          na2.push_back(active[a]);
+          next.push_back(na[a]);
+        }
         active.swap(na2);
+      } else {
+        next = na;
       }
       int64_t A = static_cast<int64_t>(active.size());
-      mask = torch::cat({mask, torch::ones({A, 1}, mask.options())}, 1);
-      logits = m->forward(next.view({A, 1}), mask, &cache).select(1, 0);  // (A,V)
+      auto next_t = torch::tensor(next, lopts).to(dev).view({A, 1});                       // (A,1)
+      logits = m->forward(next_t, full_mask.narrow(1, 0, L + step + 1), &cache).select(1, 0);  // (A,V)
     }
   }
   if (tok) {

@@ -35,11 +35,32 @@ torch::Tensor filtered_probs(const torch::Tensor& logits, double temperature, in
 // int64: inverse-CDF sampling, row b takes the first token whose cumulative mass exceeds
 // u[b] * total; a token with zero probability is never returned.
 torch::Tensor sample_from_probs(const torch::Tensor& probs, const std::vector<double>& u);
+// One row of the above on raw memory: probs (V) f32, u in [0,1) -> id. Two sequential passes
+// (total mass, then the search, which stops at the token), both accumulating in double left to
+// right, so the id equals that of a float64 cumsum over the row; no temporaries.
+int64_t inverse_cdf(const float* probs, int64_t V, double u);
 
 // logits (B,V) -> ids (B) int64 under `p` (greedy when temperature == 0), one uniform from
 // rngs[b] per row (no draw for greedy). rngs.size() must be B.
 torch::Tensor sample_tokens(const torch::Tensor& logits, const SamplingParams& p, const std::vector<Rng*>& rngs);
 // One row: logits (V) -> id.
 int64_t sample_token(const torch::Tensor& logits, const SamplingParams& p, Rng& rng);
+
+// The sampler of a decoding loop: sample_tokens plus each token's log-probability, with scratch
+// buffers (B,V) kept across steps (they only shrink as rows finish), so a step allocates no
+// vocabulary-sized memory. Same ids as sample_tokens for the same uniforms (same float kernels,
+// same double inverse CDF).
+class TokenSampler {
+ public:
+  explicit TokenSampler(const SamplingParams& p) : p_(p) {}
+  // logits (B,V) f32 -> ids (B) and logprobs (B) = log softmax(logits)[id] (temperature 1, no
+  // top-k/top-p: the model's own probability), one uniform from rngs[b] per row unless greedy.
+  void sample(const torch::Tensor& logits, const std::vector<Rng*>& rngs, std::vector<int64_t>& ids, std::vector<float>& logprobs);
+
+ private:
+  SamplingParams p_;
+  torch::Tensor z_, probs_, lse_, argmax_;  // (B,V), (B,V), (B), (B) scratch
+  torch::Tensor temp_;                      // the temperature as a wrapped scalar
+};
 
 }  // namespace laser::gen
