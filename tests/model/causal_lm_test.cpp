@@ -104,6 +104,37 @@ TEST(CausalLM, LeftPaddedBatchGivesEachRowItsOwnLogits) {
   }
 }
 
+TEST(CausalLM, OneRowProductsMatchTheMatrixPathAndKeepGradients) {
+  // A decoding step at batch 1 goes through matrix-vector products (Linear and the tied head);
+  // they must give what the matrix-matrix path gives, and training (grad mode) must keep autograd.
+  model::Linear lin(16, 8, true);
+  {
+    torch::NoGradGuard ng;
+    lin->weight.normal_(0, 0.3);
+    lin->bias.normal_(0, 0.3);
+  }
+  auto x = torch::randn({1, 1, 16});
+  {
+    torch::NoGradGuard ng;
+    auto y = lin->forward(x);
+    auto ref = torch::nn::functional::linear(x.view({1, 16}), lin->weight, lin->bias).view({1, 1, 8});
+    ASSERT_EQ(y.sizes(), ref.sizes());
+    EXPECT_LT(max_abs_diff(y, ref), 1e-5);
+  }
+  lin->forward(x).sum().backward();
+  ASSERT_TRUE(lin->weight.grad().defined());
+  EXPECT_LT(max_abs_diff(lin->weight.grad(), x.view({1, 16}).expand({8, 16})), 1e-6);  // d sum(Wx)/dW = x per row
+  auto cfg = tiny_config();
+  cfg.tie_word_embeddings = true;
+  auto m = make_model(cfg, 8);
+  torch::NoGradGuard ng;
+  auto h = torch::randn({1, 1, m->config().hidden_size});
+  auto ref = torch::matmul(h, m->model->embed_tokens->weight.t());  // (1,1,V)
+  auto got = m->lm_logits(h);
+  ASSERT_EQ(got.sizes(), ref.sizes());
+  EXPECT_LT(max_abs_diff(got, ref), 1e-5);
+}
+
 TEST(CausalLM, SelectRowsExpandsAPrefilledCache) {
   auto m = make_model(tiny_config(), 6);
   torch::NoGradGuard ng;

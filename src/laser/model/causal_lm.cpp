@@ -71,7 +71,8 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   // Grouped-query attention without copying k/v: query head h = g*rep + r uses kv head g, so the
   // rep query heads of a group are stacked along the query axis: (B,Hkv,rep*T,D).
   auto qg = q.reshape({B, kv_heads, rep * T, head_dim});
-  auto allowed_g = rep == 1 ? allowed : allowed.unsqueeze(2).expand({B, 1, rep, T, S}).reshape({B, 1, rep * T, S});
+  // `allowed` may come already grouped, (B,1,rep*T,S): hidden_states expands it once for all layers.
+  auto allowed_g = rep == 1 || allowed.size(2) == rep * T ? allowed : allowed.unsqueeze(2).expand({B, 1, rep, T, S}).reshape({B, 1, rep * T, S});
   torch::Tensor out;
 #if TORCH_VERSION_MAJOR >= 2
   out = at::scaled_dot_product_attention(qg, k, v, allowed_g);
@@ -155,11 +156,21 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids_in, const tor
                   std::to_string(mask.size(0)) + ", " + std::to_string(mask.size(1)) + ")",
               "pass the attention mask of the whole sequence so far");
   int64_t V = cfg_.vocab_size;
-  LASER_CHECK(ids.numel() == 0 || !(ids < 0).logical_or(ids >= V).any().item<bool>(), "CausalLM::hidden_states",
-              "token id outside the vocabulary (" + std::to_string(V) + ")", "the tokenizer does not match the model");
-  // Positions count real tokens only, so a left-padded row gets the positions it gets alone.
-  auto pos_all = (mask.cumsum(1) - 1).clamp_min(0);
-  auto pos = pos_all.narrow(1, past, T).to(torch::kFloat32);         // (B,T)
+  bool ids_ok = true;
+  if (ids.is_cpu() && ids.is_contiguous()) {  // a plain loop: no tensor ops, no sync
+    const int64_t* a = ids.data_ptr<int64_t>();
+    for (int64_t i = 0, n = ids.numel(); i < n; ++i) ids_ok &= a[i] >= 0 && a[i] < V;
+  } else {
+    ids_ok = ids.numel() == 0 || !(ids < 0).logical_or(ids >= V).any().item<bool>();
+  }
+  LASER_CHECK(ids_ok, "CausalLM::hidden_states", "token id outside the vocabulary (" + std::to_string(V) + ")",
+              "the tokenizer does not match the model");
+  // Positions count real tokens only, so a left-padded row gets the positions it gets alone. One
+  // new token (a decoding step): its position is the row's count of real tokens before it, the
+  // last value of the cumulative sum, without the sum over the whole row.
+  torch::Tensor pos;  // (B,T) f32
+  if (T == 1) pos = (mask.narrow(1, 0, past).sum(1, true) + mask.narrow(1, past, 1) - 1).clamp_min(0).to(torch::kFloat32);
+  else pos = (mask.cumsum(1) - 1).clamp_min(0).narrow(1, past, T).to(torch::kFloat32);
   if (!rope_dev_.defined() || rope_dev_.device() != dev) rope_dev_ = rope_inv_freq_.to(dev);
   auto freqs = pos.unsqueeze(-1) * rope_dev_.view({1, 1, -1});       // (B,T,D/2)
   auto emb = torch::cat({freqs, freqs}, -1).unsqueeze(1);           // (B,1,T,D)
@@ -167,14 +178,25 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids_in, const tor
   auto cos = emb.cos().to(dt), sin = emb.sin().to(dt);
   // allowed[b,0,i,j]: key j is a real token and not in the future of query i; each query may
   // always see itself, so no row is fully masked (pad queries produce finite garbage, unused).
-  auto opts = torch::TensorOptions().dtype(torch::kLong).device(dev);
-  auto qpos = torch::arange(past, past + T, opts).view({T, 1});
-  auto kpos = torch::arange(0, past + T, opts).view({1, past + T});
-  auto causal = (kpos <= qpos).view({1, 1, T, past + T});
-  auto real = mask.to(torch::kBool).view({B, 1, 1, past + T});
-  auto self = (kpos == qpos).view({1, 1, T, past + T});
-  auto allowed = (causal.logical_and(real)).logical_or(self);
+  torch::Tensor allowed;  // (B,1,T,past+T) bool
+  if (T == 1) {
+    // One query at the last position: every key is in its past, so allowed = real keys, and itself.
+    allowed = mask.to(torch::kBool).view({B, 1, 1, past + 1});
+    allowed.select(3, past).fill_(true);
+  } else {
+    auto opts = torch::TensorOptions().dtype(torch::kLong).device(dev);
+    auto qpos = torch::arange(past, past + T, opts).view({T, 1});
+    auto kpos = torch::arange(0, past + T, opts).view({1, past + T});
+    auto causal = (kpos <= qpos).view({1, 1, T, past + T});
+    auto real = mask.to(torch::kBool).view({B, 1, 1, past + T});
+    auto self = (kpos == qpos).view({1, 1, T, past + T});
+    allowed = (causal.logical_and(real)).logical_or(self);
+  }
 
+  // Grouped-query attention stacks a group's rep query heads along the query axis (see
+  // AttentionImpl::forward): expand the mask to (B,1,rep*T,S) once here, not in every layer.
+  if (int64_t rep = cfg_.num_attention_heads / cfg_.num_key_value_heads; rep > 1)
+    allowed = allowed.unsqueeze(2).expand({B, 1, rep, T, past + T}).reshape({B, 1, rep * T, past + T});
   auto x = model->embed_tokens->forward(ids);
   if (cache && cache->k.empty()) {
     cache->k.resize(cfg_.num_hidden_layers);
@@ -191,7 +213,13 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids_in, const tor
 torch::Tensor CausalLMImpl::lm_logits(const torch::Tensor& hidden) {
   LASER_CHECK(!cfg_.is_classifier(), "CausalLM::lm_logits", "this model is a sequence classifier", "use classify()");
   if (lm_head) return lm_head->forward(hidden).to(torch::kFloat32);
-  return torch::matmul(hidden, model->embed_tokens->weight.t()).to(torch::kFloat32);
+  const auto& w = model->embed_tokens->weight;  // (V,d)
+  if (hidden.numel() == w.size(1) && !(at::GradMode::is_enabled() && (w.requires_grad() || hidden.requires_grad()))) {
+    auto shape = hidden.sizes().vec();  // one row: (V,d) x (d) as a matrix-vector product, as Linear does
+    shape.back() = w.size(0);
+    return at::mv(w, hidden.reshape({-1})).view(shape).to(torch::kFloat32);
+  }
+  return torch::matmul(hidden, w.t()).to(torch::kFloat32);
 }
 
 torch::Tensor CausalLMImpl::forward(const torch::Tensor& ids, const torch::Tensor& mask, KVCache* cache) {

@@ -14,7 +14,19 @@ LinearImpl::LinearImpl(int64_t in, int64_t out, bool with_bias) {
 }
 
 torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
-  auto y = torch::nn::functional::linear(x, weight, bias.defined() ? bias : torch::Tensor());
+  torch::Tensor y;
+  if (x.numel() == weight.size(1) && x.scalar_type() == weight.scalar_type() &&
+      !(at::GradMode::is_enabled() && (weight.requires_grad() || x.requires_grad()))) {
+    // One row without autograd (a decoding step at batch 1): a matrix-vector product streams W
+    // at memory speed, where sgemm with M = 1 reaches a fraction of it. (..., in) -> (..., out)
+    auto shape = x.sizes().vec();
+    shape.back() = weight.size(0);
+    y = at::mv(weight, x.reshape({-1}));  // (out)
+    if (bias.defined()) y = y + bias;
+    y = y.view(shape);
+  } else {
+    y = torch::nn::functional::linear(x, weight, bias.defined() ? bias : torch::Tensor());
+  }
   if (lora_A.defined() && lora_enabled_) {
     auto h = x;
     if (spec_.dropout > 0 && is_training()) h = torch::dropout(h, spec_.dropout, true);
