@@ -33,13 +33,13 @@ TEST(Report, WritesWellFormedHtmlWithEveryPlot) {
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(html.find("</html>"), std::string::npos);
   for (auto title : {"Arm share over time", "Arm share per category (whole run)", "Arm share per category (last iteration)", "Bandit reward",
-                     "Training loss", "Dev accuracy per iteration", "RM calls per arm", "RM seconds per arm"})
+                     "Training loss", "Dev accuracy per iteration", "RM calls per arm", "RM seconds per arm", "Time per step by phase"})
     EXPECT_NE(html.find(title), std::string::npos) << title;
   // Balanced svg tags and escaped names.
   size_t open = 0, close = 0;
   for (size_t p = 0; (p = html.find("<svg", p)) != std::string::npos; ++p) ++open;
   for (size_t p = 0; (p = html.find("</svg>", p)) != std::string::npos; ++p) ++close;
-  EXPECT_EQ(open, 8u);
+  EXPECT_EQ(open, 9u);
   EXPECT_EQ(open, close);
   EXPECT_EQ(html.find("B<&>"), std::string::npos);
   EXPECT_NE(html.find("B&lt;&amp;&gt;"), std::string::npos);

@@ -45,7 +45,17 @@ std::string train_cmd(const std::string& cfg) { return "LASER_NO_PROGRESS=1 " + 
 std::string metrics_without_times(const std::string& path) {
   std::string out;
   for (auto j : io::read_jsonl(path)) {
-    for (auto k : {"time_gen", "time_score", "time_train", "time_step", "rm_seconds"}) j.erase(k);
+    for (auto k : {"time_context", "time_gen", "time_score", "time_train", "time_bandit", "time_step", "rm_seconds"}) j.erase(k);
+    out += j.dump() + "\n";
+  }
+  return out;
+}
+
+// eval.jsonl without each evaluation's wall time.
+std::string eval_without_times(const std::string& path) {
+  std::string out;
+  for (auto j : io::read_jsonl(path)) {
+    j.erase("time_eval");
     out += j.dump() + "\n";
   }
   return out;
@@ -56,7 +66,7 @@ struct RunFilesOf {
 };
 RunFilesOf files_of(const std::string& dir) {
   return {io::read_file(dir + "/checkpoints/iter-3/model.safetensors"), io::read_file(dir + "/checkpoints/iter-3/adapter/adapter_model.safetensors"),
-          io::read_file(dir + "/decisions.jsonl"), io::read_file(dir + "/eval.jsonl"), metrics_without_times(dir + "/metrics.jsonl")};
+          io::read_file(dir + "/decisions.jsonl"), eval_without_times(dir + "/eval.jsonl"), metrics_without_times(dir + "/metrics.jsonl")};
 }
 
 void expect_identical(const RunFilesOf& a, const RunFilesOf& b, const std::string& what) {

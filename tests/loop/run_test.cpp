@@ -70,6 +70,9 @@ TEST(Run, FullTinyRunWritesEveryFile) {
   int steps_per_iter = (40 - 8 + 7) / 8;  // 32 training prompts, batch 8
   ASSERT_EQ(static_cast<int>(metrics.size()), 2 * steps_per_iter);
   for (size_t i = 0; i < metrics.size(); ++i) EXPECT_EQ(metrics[i]["step"].get<int>(), static_cast<int>(i) + 1);
+  for (auto k : {"time_context", "time_gen", "time_score", "time_train", "time_bandit", "time_step"})
+    EXPECT_TRUE(metrics[0].contains(k) && metrics[0][k].get<double>() >= 0) << k;
+  EXPECT_GT(metrics[0]["time_gen"].get<double>(), 0.0);
   auto dec = lines(d + "/decisions.jsonl");
   EXPECT_EQ(dec.size(), 64u);  // one per prompt per iteration
   std::set<std::string> arms;
@@ -86,8 +89,13 @@ TEST(Run, FullTinyRunWritesEveryFile) {
   EXPECT_EQ(ev.back()["split"], "test");
   EXPECT_EQ(summary["test"]["n"].get<int>(), 4);
   EXPECT_EQ(summary["rm_items"].get<int64_t>(), 64 * 3);  // one RM per prompt, n = 3 responses
+  EXPECT_GT(ev.back()["time_eval"].get<double>(), 0.0);
+  EXPECT_GT(summary["phase_seconds"]["generate"].get<double>(), 0.0);
+  EXPECT_GT(summary["phase_seconds"]["eval"].get<double>(), 0.0);
+  EXPECT_LE(summary["phase_seconds"]["total"].get<double>(), summary["wall_seconds"].get<double>());
   auto html = io::read_file(d + "/report.html");
   EXPECT_NE(html.find("Arm share over time"), std::string::npos);
+  EXPECT_NE(html.find("Time per step by phase"), std::string::npos);
   EXPECT_NE(html.find("</html>"), std::string::npos);
   // A second run into the same directory without --resume is refused, and nothing is touched.
   auto before = io::read_file(d + "/metrics.jsonl");

@@ -22,6 +22,7 @@ struct EvalResult {
   int n = 0;
   std::vector<std::string> responses;           // in dataset order
   std::vector<double> scores;
+  double seconds = 0;                           // wall time of the evaluation (RunEvaluator sets it)
 };
 
 // "auto" -> the checker of a data format: gsm8k/world -> gsm8k, mmlu -> mmlu, strategyqa -> yesno,

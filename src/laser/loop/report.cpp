@@ -10,6 +10,7 @@
 
 #include "laser/io/file_util.h"
 #include "laser/io/jsonl.h"
+#include "laser/loop/phase_times.h"
 #include "laser/loop/svg_plot.h"
 
 namespace laser::loop {
@@ -172,6 +173,31 @@ void write_training_plots(std::ostringstream& h, const RunRecord& run, const std
   }
 }
 
+// Where the run's time went: a table of seconds and shares per phase, and the phases of each step
+// stacked (eval runs between steps, so it is only in the table).
+void write_time(std::ostringstream& h, const RunRecord& run) {
+  json ps = phase_seconds(run.metrics, run.evals);
+  double total = num(ps, "total", 0);
+  h << "<h2>Time per phase</h2><table><tr><th>phase</th><th>seconds</th><th>share</th></tr>";
+  for (auto& p : phase_names())
+    h << "<tr><td>" << p << "</td><td>" << fmt(num(ps, p.c_str(), 0), 2) << "</td><td>"
+      << (total > 0 ? fmt(100 * num(ps, p.c_str(), 0) / total, 1) + "%" : std::string("-")) << "</td></tr>";
+  h << "<tr><td>total</td><td>" << fmt(total, 2) << "</td><td></td></tr></table>\n";
+}
+
+void write_time_plot(std::ostringstream& h, const RunRecord& run) {
+  const auto& names = phase_names();
+  std::vector<double> xs;
+  std::vector<BarGroup> layers;
+  for (size_t i = 0; i + 1 < names.size(); ++i) layers.push_back({names[i], {}});  // not eval
+  for (auto& m : run.metrics) {
+    xs.push_back(num(m, "step"));
+    auto v = step_phase_seconds(m);
+    for (size_t i = 0; i < layers.size(); ++i) layers[i].values.push_back(v[i]);
+  }
+  h << svg_stacked_chart("Time per step by phase", "step", "seconds", xs, layers);
+}
+
 // One row per evaluation.
 void write_eval_table(std::ostringstream& h, const std::vector<json>& evals, bool win) {
   // Eval table. The test split is scored once, after training (its line says iteration -1).
@@ -197,8 +223,10 @@ std::string write_report(const std::string& run_dir) {
   h << "<h2>Plots</h2><div class='plots'>\n";
   write_arm_plots(h, run);
   write_training_plots(h, run, metric, win);
+  write_time_plot(h, run);
   h << "</div>\n";
   write_eval_table(h, run.evals, win);
+  write_time(h, run);
   h << "<p>Files: config.toml, metrics.jsonl, decisions.jsonl, eval.jsonl, summary.json, checkpoints/.</p>\n</body></html>\n";
   std::string path = io::join_path(run_dir, "report.html");
   io::write_file_atomic(path, h.str());
@@ -259,7 +287,20 @@ std::string summary_table(const std::string& run_dir) {
          << pad(c.contains("seconds") ? fmt(c["seconds"].get<double>(), 1) : "-", 12) << "\n";
     }
   }
+  // Time per phase, in seconds and as a share of the total.
+  json ps = phase_seconds(run.metrics, run.evals);
+  double total = num(ps, "total", 0);
+  if (total > 0) {
+    os << "\ntime";
+    for (auto& p : phase_names()) os << "  " << p << " " << fmt(num(ps, p.c_str(), 0), 1) << " s (" << fmt(100 * num(ps, p.c_str(), 0) / total, 0) << "%)";
+    os << "\n";
+  }
   return os.str();
+}
+
+json run_phase_seconds(const std::string& run_dir) {
+  const RunRecord run = read_run(run_dir);
+  return phase_seconds(run.metrics, run.evals);
 }
 
 }  // namespace laser::loop

@@ -215,9 +215,13 @@ double Run::step(const std::vector<const data::Example*>& ex, int64_t iteration,
   std::vector<std::vector<int32_t>> prompt_ids;
   for (auto* e : ex) prompt_ids.push_back(s.pe.encode(*s.tok, e->prompt));
   // 1. Context: pooled prompt embeddings (B,d).
+  Timer t_ctx;
   Eigen::MatrixXd ctx = prompt_contexts(s.policy, prompt_ids, s.pooling);
+  t.context = t_ctx.seconds();
   // 2. Choose the RM(s).
+  Timer t_choose;
   BatchChoice choice = s.strategy->choose(ctx);
+  t.bandit = t_choose.seconds();
   // 3. Generate n responses per prompt.
   Timer t_gen;
   gen::SamplingParams sp = s.sp;
@@ -242,12 +246,14 @@ double Run::step(const std::vector<const data::Example*>& ex, int64_t iteration,
   ++s.step;
   if (std::isfinite(res.loss)) { s.loss_sum += res.loss; ++s.loss_n; }
   // 7. Bandit feedback.
+  Timer t_feedback;
   StepOutcome out;
   bool need_v = s.rc.reward_signal == "verifier" || s.strategy->needs_verifier_scores();
   out.verifier = need_v ? verifier_scores(s.verifier, items, ex) : std::vector<double>(items.items.size(), NAN);
   out.raw = bandit_rewards(s.rc.reward_signal, pairs, res, out.verifier);
   out.pairs = pairs.of_prompt;
   auto norm = s.strategy->feedback(ctx, scored, out);
+  t.bandit += t_feedback.seconds();
   // Logs.
   auto decisions = decision_lines(s.step, iteration, ex, scored, s.arms.names, s.strategy->name(), out.raw, norm);
   for (auto& d : decisions) s.files.decisions_out->write(d);
@@ -335,7 +341,7 @@ json Run::finish() {
                   {"test", eval_json(rt, -1, "test")}, {"verifier", s.verifier}, {"metric", rt.metric}, {"chat_template", s.pe.describe()},
                   {"train_size", s.splits.train.size()}, {"dev_size", s.splits.dev.size()}, {"test_size", s.splits.test.size()},
                   {"rm_calls", cost.calls}, {"rm_items", cost.items}, {"rm_seconds", cost.seconds},
-                  {"prompts_truncated", s.pe.truncated_count()}};
+                  {"prompts_truncated", s.pe.truncated_count()}, {"phase_seconds", run_phase_seconds(s.files.dir)}};
   io::write_file_atomic(s.files.summary, summary.dump(2) + "\n");
   summary["report"] = write_report(s.files.dir);
   if (s.opts.quiet) return summary;

@@ -3,6 +3,7 @@
 
 #include "laser/core/error.h"
 #include "laser/core/rng.h"
+#include "laser/core/timer.h"
 #include "laser/io/file_util.h"
 #include "laser/io/jsonl.h"
 #include "laser/loop/win_rate.h"
@@ -43,7 +44,12 @@ void RunEvaluator::load_baseline() {
 }
 
 EvalResult RunEvaluator::evaluate(model::CausalLM& policy, const data::Dataset& ds, const std::string& split) {
-  if (!judge_) return loop::evaluate(policy, *tok_, ds, verifier_, sp_, pe_);
+  Timer timer;
+  if (!judge_) {
+    auto r = loop::evaluate(policy, *tok_, ds, verifier_, sp_, pe_);
+    r.seconds = timer.seconds();
+    return r;
+  }
   auto responses = respond(policy, *tok_, ds, sp_, pe_);
   std::vector<std::string> base = baseline_.at(split).get<std::vector<std::string>>();
   auto w = judge_win_rate(*judge_, ds, responses, base, tie_margin_);
@@ -55,11 +61,13 @@ EvalResult RunEvaluator::evaluate(model::CausalLM& policy, const data::Dataset& 
   r.count = w.count;
   r.n = w.n;
   r.responses = std::move(responses);
+  r.seconds = timer.seconds();
   return r;
 }
 
 json eval_json(const EvalResult& r, int64_t iteration, const std::string& split) {
-  return {{"iteration", iteration}, {"split", split}, {"metric", r.metric}, {"accuracy", r.accuracy}, {"per_category", r.per_category}, {"n", r.n}};
+  return {{"iteration", iteration}, {"split", split}, {"metric", r.metric}, {"accuracy", r.accuracy}, {"per_category", r.per_category}, {"n", r.n},
+          {"time_eval", r.seconds}};
 }
 
 }  // namespace laser::loop

@@ -1,6 +1,7 @@
 // The pure pieces of one LASeR step (see step.h).
 #include "laser/loop/step.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -119,7 +120,8 @@ json step_metrics(int64_t step, int64_t iteration, int64_t batch, const BatchPai
   std::map<std::string, int> arm_counts;
   for (auto& d : decisions) arm_counts[d["arm_name"].get<std::string>()]++;
   json m = {{"step", step}, {"iteration", iteration}, {"batch", batch}, {"pairs", pairs.pairs.size()}, {"skipped", res.skipped},
-            {"arm_counts", arm_counts}, {"time_gen", t.gen}, {"time_score", t.score}, {"time_train", t.train}, {"time_step", t.step}};
+            {"arm_counts", arm_counts}, {"time_context", t.context}, {"time_gen", t.gen}, {"time_score", t.score},
+            {"time_train", t.train}, {"time_bandit", t.bandit}, {"time_step", t.step}};
   m["loss"] = finite_or_null(res.loss);
   for (auto& [k, v] : res.metrics) m[k] = finite_or_null(v);
   if (double r = finite_mean(norm); std::isfinite(r)) m["bandit_reward"] = r;

@@ -11,6 +11,7 @@
 
 #include "laser/data/example.h"
 #include "laser/gen/generate.h"
+#include "laser/loop/phase_times.h"
 #include "laser/loop/strategy.h"
 #include "laser/train/pairs.h"
 #include "laser/train/trainer.h"
@@ -43,10 +44,6 @@ std::vector<nlohmann::json> decision_lines(int64_t step, int64_t iteration, cons
                                            const Scored& scored, const std::vector<std::string>& arm_names, const std::string& strategy,
                                            const std::vector<double>& raw, const std::vector<double>& norm);
 
-// Timings of a step, in seconds.
-struct StepTimes {
-  double gen = 0, score = 0, train = 0, step = 0;
-};
 // The metrics.jsonl line of a step (arm counts from the decision lines).
 nlohmann::json step_metrics(int64_t step, int64_t iteration, int64_t batch, const BatchPairs& pairs, const train::StepResult& res,
                             const std::vector<nlohmann::json>& decisions, const StepTimes& t, const std::vector<double>& raw,

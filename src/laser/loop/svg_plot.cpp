@@ -197,4 +197,54 @@ std::string svg_share_chart(const std::string& title, const std::map<std::string
   return svg_bar_chart(title, cats, gs, "share");
 }
 
+std::string svg_stacked_chart(const std::string& title, const std::string& xlabel, const std::string& ylabel,
+                              const std::vector<double>& xs, const std::vector<BarGroup>& layers, int width, int height) {
+  auto val = [&](size_t l, size_t j) {
+    double v = j < layers[l].values.size() ? layers[l].values[j] : 0.0;
+    return std::isfinite(v) && v > 0 ? v : 0.0;
+  };
+  Frame f{0, 1, 0, 0, width, height};
+  bool any = false;
+  for (size_t j = 0; j < xs.size(); ++j) {
+    if (!std::isfinite(xs[j])) continue;
+    double top = 0;
+    for (size_t l = 0; l < layers.size(); ++l) top += val(l, j);
+    if (!any) { f.x0 = f.x1 = xs[j]; any = true; }
+    f.x0 = std::min(f.x0, xs[j]);
+    f.x1 = std::max(f.x1, xs[j]);
+    f.y1 = std::max(f.y1, top);
+  }
+  if (f.y1 <= 0) f.y1 = 1;
+  // Half a bar of room on each side of the first and last x.
+  double gap = xs.size() > 1 ? (f.x1 - f.x0) / static_cast<double>(xs.size() - 1) : 1.0;
+  if (gap <= 0) gap = 1.0;
+  f.xt = nice_ticks(f.x0 - gap / 2, f.x1 + gap / 2, 6, true);
+  f.x0 = f.xt.front();
+  f.x1 = f.xt.back();
+  f.yt = nice_ticks(0, f.y1, 6, false);
+  f.y1 = f.yt.back();
+  std::ostringstream os;
+  svg_open(os, width, height);
+  axes(os, f, title, xlabel, ylabel);
+  double bw = std::max(0.5, 0.8 * (f.px(f.x0 + gap) - f.px(f.x0)));
+  for (size_t j = 0; j < xs.size(); ++j) {
+    if (!std::isfinite(xs[j])) continue;
+    double base = 0;
+    for (size_t l = 0; l < layers.size(); ++l) {
+      double v = val(l, j);
+      if (v <= 0) continue;
+      double y_top = f.py(base + v), y_bot = f.py(base);
+      os << "<rect x='" << f.px(xs[j]) - bw / 2 << "' y='" << y_top << "' width='" << bw << "' height='" << y_bot - y_top << "' fill='"
+         << color(l) << "'><title>" << html_escape(layers[l].name + " at " + tick_label(xs[j], 1.0) + ": " + num(v)) << "</title></rect>\n";
+      base += v;
+    }
+  }
+  std::vector<std::string> names;
+  for (auto& l : layers) names.push_back(l.name);
+  legend(os, f, names);
+  if (!any) os << "<text x='" << width / 2 << "' y='" << height / 2 << "' text-anchor='middle'>no data</text>\n";
+  os << "</svg>\n";
+  return os.str();
+}
+
 }  // namespace laser::loop

@@ -1,4 +1,4 @@
-// Minimal SVG charts for report.html: line charts and grouped bar charts, self-contained text
+// Minimal SVG charts for report.html: line charts, grouped and stacked bar charts, self-contained text
 // (no scripts, no network), scaled to the page width (viewBox + width 100%), axis ticks at round
 // values (1-2-5 steps). Not a general plotting library.
 #pragma once
@@ -37,6 +37,10 @@ std::string svg_bar_chart(const std::string& title, const std::vector<std::strin
 // an empty category is shown as "(none)").
 std::string svg_share_chart(const std::string& title, const std::map<std::string, std::map<std::string, int>>& counts,
                             const std::vector<std::string>& arms);
+// Stacked bars at numeric x positions (steps): layer i's value at xs[j] sits on layers 0..i-1
+// (negative or non-finite values count as 0); one colour per layer, a legend, x ticks on whole numbers.
+std::string svg_stacked_chart(const std::string& title, const std::string& xlabel, const std::string& ylabel,
+                              const std::vector<double>& xs, const std::vector<BarGroup>& layers, int width = 640, int height = 300);
 std::string html_escape(const std::string& s);
 
 }  // namespace laser::loop
