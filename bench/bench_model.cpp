@@ -1,7 +1,8 @@
 // Model benchmark: prefill tokens/s and generation tokens/s (batch 1 and 32) for the ~20M-parameter
 // preset ("20m", vocab 32000, random weights), then the same work by the Python peer
 // (bench/peer/model_peer.py, plain torch, /usr/bin/python3) launched from this run; prints ratios.
-// Measures only; no assertions. Usage: bench_model [--threads N] [--reps R] [--no-peer] [--quick]
+// Also measures this machine's read bandwidth and sgemm peak in the same run and prints each
+// workload's share of its limit. Measures only; no assertions. Usage: bench_model [--threads N] [--reps R] [--no-peer] [--quick]
 // [--cpu-time] (time by process CPU seconds: steadier on a shared machine, meaningful with --threads 1).
 #include <time.h>
 
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "laser/core/allocator.h"
 #include "laser/core/device.h"
 #include "laser/core/rng.h"
 #include "laser/core/strings.h"
@@ -65,6 +67,18 @@ std::string run_peer(const std::string& args) {
   return out;
 }
 
+// This machine's limits, measured in this run with the same libtorch: read bandwidth (GB/s, a
+// sum over 256 MiB of floats) and fp32 matrix-product peak (GFLOP/s, 1024^3 sgemm), best of 5.
+std::pair<double, double> measure_roofline() {
+  torch::NoGradGuard ng;
+  auto big = torch::ones({64 * 1024 * 1024}, torch::kFloat32);  // 256 MiB
+  double s_bw = best_of([&] { big.sum().item<float>(); }, 5);
+  big = torch::Tensor();
+  auto a = torch::randn({1024, 1024}), b = torch::randn({1024, 1024});
+  double s_mm = best_of([&] { torch::mm(a, b); }, 5);
+  return {256.0 * 1024 * 1024 / s_bw / 1e9, 2.0 * 1024 * 1024 * 1024 / s_mm / 1e9};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,6 +101,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  const std::string malloc_policy = apply_allocator_policy();  // as the laser program does (LASER_MALLOC=system: glibc's defaults)
   if (threads <= 0) threads = default_threads();
   model::set_threads(threads);
   auto cfg = model::preset_config(preset, 32000);
@@ -119,10 +134,19 @@ int main(int argc, char** argv) {
     gens.clear();
     for (auto& v : parse(gen_spec)) if (v.size() == 3) gens.push_back({v[0], v[1], v[2]});
   }
-  std::printf("laser bench_model: preset %s, %lld parameters, %d threads, torch %s, best of %d, %s time\n", preset.c_str(),
-              static_cast<long long>(nparams), threads, TORCH_VERSION, reps, g_cpu_time ? "process CPU" : "wall");
+  std::printf("laser bench_model: preset %s, %lld parameters, %d threads, torch %s, best of %d, %s time, malloc %s\n", preset.c_str(),
+              static_cast<long long>(nparams), threads, TORCH_VERSION, reps, g_cpu_time ? "process CPU" : "wall", malloc_policy.c_str());
+  // Work per token, for the shares of the limits: weights read per decoded token at batch 1 (every
+  // matrix once; the input embedding reads one row, the tied head reads it all), and matmul
+  // FLOPs per token (2 per weight of the layers and the head; attention on top, per context).
+  const double d = static_cast<double>(cfg.hidden_size), V = static_cast<double>(cfg.vocab_size);
+  const double head = V * d, layers = static_cast<double>(nparams) - (cfg.tie_word_embeddings ? head : 2 * head);
+  const double bytes_per_token = 4.0 * (layers + head);
+  auto attn_flops = [&](double ctx) { return 4.0 * ctx * d * static_cast<double>(cfg.num_hidden_layers); };
+  auto [bw, peak] = measure_roofline();
+  std::printf("this machine, this run: read bandwidth %.1f GB/s, fp32 sgemm %.1f GFLOP/s\n", bw, peak);
   Rng rng(0);
-  std::map<std::string, double> ours_prefill, ours_gen;
+  std::map<std::string, double> ours_prefill, ours_gen, share_prefill, share_gen;
   {
     torch::NoGradGuard ng;
     for (auto [B, L] : prefill) {
@@ -133,6 +157,9 @@ int main(int argc, char** argv) {
       // Prefill as generation does it: all positions through the layers, logits of the last one.
       double s = best_of([&] { m->lm_logits(m->hidden_states(ids).select(1, L - 1)); }, reps);
       ours_prefill[std::to_string(B) + "x" + std::to_string(L)] = B * L / s;
+      // All positions through the layers (attention over T x T), the head on the last one.
+      double flops = B * (L * (2 * layers + attn_flops(L)) + 2 * head);
+      share_prefill[std::to_string(B) + "x" + std::to_string(L)] = flops / s / 1e9 / peak;
     }
   }
   for (auto [B, L, N] : gens) {
@@ -142,7 +169,11 @@ int main(int argc, char** argv) {
     sp.max_new_tokens = N;
     sp.batch_size = B;
     double s = best_of([&] { gen::generate(m, nullptr, p, sp); }, reps);
-    ours_gen[std::to_string(B) + "x" + std::to_string(L) + "x" + std::to_string(N)] = B * N / s;
+    std::string key = std::to_string(B) + "x" + std::to_string(L) + "x" + std::to_string(N);
+    ours_gen[key] = B * N / s;
+    // Batch 1 is bound by reading the weights, larger batches by the matrix products.
+    share_gen[key] = B == 1 ? B * N / s * bytes_per_token / 1e9 / bw
+                            : B * N / s * (2 * (layers + head) + attn_flops(L + N / 2.0)) / 1e9 / peak;
   }
   nlohmann::json peer_res;
   if (peer) {
@@ -163,13 +194,14 @@ int main(int argc, char** argv) {
       peer = false;
     }
   }
-  std::printf("%-28s %14s %14s %8s\n", "work", "laser tok/s", "peer tok/s", "ratio");
-  auto row = [&](const std::string& what, const std::string& key, double ours, const char* group) {
+  std::printf("%-28s %14s %14s %8s  %s\n", "work", "laser tok/s", "peer tok/s", "ratio", "laser's share of the limit");
+  auto row = [&](const std::string& what, const std::string& key, double ours, const char* group, double share, const char* limit) {
     double theirs = peer && peer_res[group].contains(key) ? peer_res[group][key].get<double>() : 0.0;
-    if (theirs > 0) std::printf("%-28s %14.1f %14.1f %7.2fx\n", what.c_str(), ours, theirs, ours / theirs);
-    else std::printf("%-28s %14.1f %14s %8s\n", what.c_str(), ours, "-", "-");
+    if (theirs > 0) std::printf("%-28s %14.1f %14.1f %7.2fx  %5.1f%% of %s\n", what.c_str(), ours, theirs, ours / theirs, 100 * share, limit);
+    else std::printf("%-28s %14.1f %14s %8s  %5.1f%% of %s\n", what.c_str(), ours, "-", "-", 100 * share, limit);
   };
-  for (auto& [k, v] : ours_prefill) row("prefill B x L = " + k, k, v, "prefill");
-  for (auto& [k, v] : ours_gen) row("generate B x L x N = " + k, k, v, "gen");
+  for (auto& [k, v] : ours_prefill) row("prefill B x L = " + k, k, v, "prefill", share_prefill[k], "sgemm peak");
+  for (auto& [k, v] : ours_gen)
+    row("generate B x L x N = " + k, k, v, "gen", share_gen[k], k.rfind("1x", 0) == 0 ? "read bandwidth" : "sgemm peak");
   return 0;
 }
