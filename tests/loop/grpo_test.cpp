@@ -82,10 +82,9 @@ TEST(Grpo, GroupPairsFeedTheVerifierSignal) {
   v = {0, 1, 0, NAN, NAN};  // item 1 right: (1,0) and (1,2) agree, (0,2) is a tie for the verifier
   EXPECT_EQ(laser::loop::bandit_rewards("verifier", gp, {}, v)[0], 1.0);
   // The group batch: prompt-major responses with the routed scores as rewards.
-  auto gb = laser::loop::group_batch(sc, items, gens, {{9}, {8}}, 2);
-  EXPECT_THROW(gb = laser::loop::group_batch(sc, items, gens, {{9}, {8}}, 3), laser::Error);  // prompt 1 has 2 samples, not 3
+  EXPECT_THROW(laser::loop::group_batch(sc, items, gens, {{9}, {8}}, 3), laser::Error);  // prompt 1 has 2 samples, not 3
   items.of_prompt = {{0, 1}, {3, 4}};
-  gb = laser::loop::group_batch(sc, items, gens, {{9}, {8}}, 2);
+  auto gb = laser::loop::group_batch(sc, items, gens, {{9}, {8}}, 2);
   EXPECT_EQ(gb.rewards, (std::vector<double>{0.5, 0.9, 0.3, 0.7}));
   EXPECT_EQ(gb.responses[2], gens[3].ids);
 }
