@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
     }
     std::sort(times.begin(), times.end());
     double step_s = times[times.size() / 2];
+    std::fprintf(stderr, "%s: laser step %.3f s (peer running)\n", preset.c_str(), step_s);
     double peer_s = 0;
     if (peer) {
       std::vector<std::vector<int32_t>> completions = b.responses;
