@@ -18,6 +18,7 @@
 #include "laser/io/file_util.h"
 #include "laser/loop/arms.h"
 #include "laser/loop/contexts.h"
+#include "laser/loop/group_step.h"
 #include "laser/loop/report.h"
 #include "laser/loop/run_eval.h"
 #include "laser/loop/run_files.h"
@@ -71,6 +72,10 @@ train::TrainerConfig trainer_config(const RunConfig& rc, int64_t total_steps) {
   t.total_steps = total_steps;
   t.seed = mix_seed(static_cast<uint64_t>(rc.run.seed), 3);
   t.base_model_path = rc.policy.model;  // checkpoint adapters name it (base + adapter = the trained policy)
+  if (t.pg.enabled()) {  // TRL: log-probs at the sampling temperature; dr_grpo divides by the length limit
+    t.pg.temperature = rc.generation.temperature;
+    t.pg.max_completion_length = rc.generation.max_new_tokens;
+  }
   t.validate("[train]");
   return t;
 }
@@ -89,6 +94,26 @@ void check_combination(const RunConfig& rc, const Arms& arms, const std::string&
               "add [[rm]] tables (or set run.iterations = 0 to only evaluate)");
   LASER_CHECK(rc.reward_signal != "verifier" || verifier != "none", "strategy.reward_signal",
               "the verifier signal needs reference answers and an answer checker", "use neg-loss for instruction data");
+  if (!rc.train.pg.enabled()) return;
+  const std::string& alg = rc.train.pg.algorithm;
+  LASER_CHECK(rc.reward_signal != "neg-loss", "strategy.reward_signal",
+              "neg-loss (minus the DPO pair loss) means nothing for train.algorithm=" + alg,
+              "use strategy.reward_signal=verifier (data with reference answers) or auto");
+  LASER_CHECK(rc.reward_signal != "none" || rc.strategy.name != "laser", "strategy.reward_signal",
+              "strategy laser with train.algorithm=" + alg + " needs a bandit signal, and this data has no answer checker",
+              "use data with reference answers (verifier signal) or a strategy that does not learn (fixed:NAME, score-ensemble)");
+  LASER_CHECK(rc.generation.n >= 2, "generation.n", "train.algorithm=" + alg + " needs at least 2 samples per prompt",
+              "set generation.n >= 2 (TRL's num_generations; 8 is common)");
+  LASER_CHECK(rc.generation.temperature > 0, "generation.temperature", "train.algorithm=" + alg + " needs sampling, not greedy decoding",
+              "set generation.temperature > 0 (for example 1.0)");
+}
+
+// strategy.reward_signal = auto: neg-loss for dpo (the paper); for grpo/rloo the verifier where
+// the data has answers, else none (only strategies that do not learn can run without a signal).
+std::string resolve_signal(const RunConfig& rc, const std::string& verifier) {
+  if (rc.reward_signal != "auto") return rc.reward_signal;
+  if (!rc.train.pg.enabled()) return "neg-loss";
+  return verifier != "none" ? "verifier" : "none";
 }
 }  // namespace
 
@@ -142,6 +167,7 @@ Run::Run(const Config& cfg, const RunOptions& opts) : s_(std::make_unique<State>
                                                   std::max<int64_t>(rc.generation.max_new_tokens, rc.eval.max_new_tokens), "generation.max_new_tokens"));
   s.arms = build_arms(cfg.reward_models(), cfg.source().empty() ? std::string("config") : cfg.source());
   s.verifier = resolve_verifier(rc.eval.verifier, rc.data.format);
+  s.rc.reward_signal = resolve_signal(rc, s.verifier);
   check_combination(rc, s.arms, s.verifier);
   // Trainer and strategy.
   s.batches = (static_cast<int64_t>(s.splits.train.size()) + rc.data.batch_size - 1) / rc.data.batch_size;
@@ -234,13 +260,15 @@ double Run::step(const std::vector<const data::Example*>& ex, int64_t iteration,
   BatchItems items = make_items(gens, ex);
   Scored scored = s.strategy->score(choice, items, s.arms);
   t.score = t_score.seconds();
-  // 5. Pairs, within each prompt only.
-  BatchPairs pairs = build_pairs(*s.strategy, scored, items, gens, prompt_ids, s.rc.pairs);
+  // 5. Pairs, within each prompt only (grpo/rloo: the groups; their pairs only feed the bandit signal).
+  const bool rl = s.rc.train.pg.enabled();
+  BatchPairs pairs = rl ? group_pairs(scored, items, gens) : build_pairs(*s.strategy, scored, items, gens, prompt_ids, s.rc.pairs);
   // 6. Train.
   Timer t_train;
   s.policy->train();
   train::StepResult res;
-  if (!pairs.pairs.empty()) res = s.trainer->step(pairs.pairs);
+  if (rl) res = s.trainer->rl_step(group_batch(scored, items, gens, prompt_ids, sp.n));
+  else if (!pairs.pairs.empty()) res = s.trainer->step(pairs.pairs);
   else { res.loss = NAN; res.skipped = true; }
   t.train = t_train.seconds();
   ++s.step;
@@ -306,7 +334,8 @@ bool Run::end_iteration(int64_t it) {
   double mean_loss = s.loss_n ? s.loss_sum / static_cast<double>(s.loss_n) : NAN;
   log::info("iteration {}: mean loss {:.4f}, dev {} {:.3f}", it, mean_loss, r.metric, r.accuracy);
   checkpoint("iter-" + std::to_string(it), it + 1, 0);
-  const double early = s.rc.run.early_stop_loss;
+  // A GRPO/RLOO loss is no distance to a target (it is near 0 or negative): no early stop there.
+  const double early = s.rc.train.pg.enabled() ? 0.0 : s.rc.run.early_stop_loss;
   if (early > 0 && std::isfinite(mean_loss) && mean_loss < early) {
     log::info("mean loss {:.4f} below run.early_stop_loss {}: stopping", mean_loss, early);
     return true;

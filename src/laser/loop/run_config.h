@@ -64,7 +64,7 @@ struct RunConfig {
   StrategyOptions strategy;
   std::string mode = "per-query";        // strategy.mode: per-query or per-batch (sets strategy.per_batch)
   std::string pooling = "mean-input";    // strategy.pooling
-  std::string reward_signal = "neg-loss";// strategy.reward_signal: neg-loss or verifier
+  std::string reward_signal = "auto";    // strategy.reward_signal: auto (the run resolves it), neg-loss or verifier
   train::PairConfig pairs;
   train::TrainerConfig train;
   EvalSection eval;

@@ -67,6 +67,7 @@ std::vector<double> verifier_scores(const std::string& verifier, const BatchItem
 std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& pairs, const train::StepResult& res,
                                    const std::vector<double>& vscore) {
   std::vector<double> raw(pairs.of_prompt.size(), NAN);
+  if (signal == "none") return raw;  // grpo/rloo without answers: strategies that do not learn
   for (size_t b = 0; b < raw.size(); ++b) {
     if (pairs.of_prompt[b].empty()) continue;
     if (signal == "neg-loss") {

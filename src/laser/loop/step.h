@@ -35,7 +35,8 @@ std::vector<double> verifier_scores(const std::string& verifier, const BatchItem
 
 // The bandit's raw reward of each prompt that has pairs (NaN elsewhere). "neg-loss" (the paper):
 // minus the prompt's mean pair loss (the batch loss when the trainer has none for it);
-// "verifier": the share of the prompt's pairs, among those the verifier separates, that agree with it.
+// "verifier": the share of the prompt's pairs, among those the verifier separates, that agree with it
+// (grpo/rloo pass group_pairs: every pair of samples the chosen RM orders); "none": all NaN.
 std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& pairs, const train::StepResult& res,
                                    const std::vector<double>& verifier);
 

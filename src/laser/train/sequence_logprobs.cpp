@@ -10,7 +10,7 @@
 namespace laser::train {
 
 SequenceLogps sequence_logprobs(model::CausalLM& m, const std::vector<std::vector<int32_t>>& prompts,
-                                const std::vector<std::vector<int32_t>>& responses, const std::vector<size_t>& response_prompt) {
+                                const std::vector<std::vector<int32_t>>& responses, const std::vector<size_t>& response_prompt, double temperature) {
   LASER_CHECK(responses.size() == response_prompt.size(), "sequence_logprobs", "one prompt index per response is needed",
               "pass response_prompt of the same length as responses");
   auto dev = m->device();
@@ -20,6 +20,8 @@ SequenceLogps sequence_logprobs(model::CausalLM& m, const std::vector<std::vecto
   if (N == 0) {
     out.sum = torch::zeros({0}, torch::TensorOptions().dtype(torch::kFloat32).device(dev));
     out.tokens = out.sum.clone();
+    out.token = out.sum.clone();
+    out.seq = torch::zeros({0}, lopt.device(dev));
     return out;
   }
   int64_t Tp = 0, Tr = 0;
@@ -64,10 +66,13 @@ SequenceLogps sequence_logprobs(model::CausalLM& m, const std::vector<std::vecto
   auto targets = rid.reshape({-1}).index_select(0, sel);           // (Ntok)
   auto seq = torch::arange(N, lopt.device(dev)).repeat_interleave(Tr).index_select(0, sel);  // (Ntok)
   auto logits = m->lm_logits(h);                                   // (Ntok,V) f32
+  if (temperature != 1.0) logits = logits / temperature;
   auto tok_logp = -torch::nn::functional::cross_entropy(
       logits, targets, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));  // (Ntok)
   out.sum = torch::zeros({N}, tok_logp.options()).index_add(0, seq, tok_logp);
   out.tokens = rmask.sum(1).to(torch::kFloat32);
+  out.token = tok_logp;
+  out.seq = seq;
   return out;
 }
 

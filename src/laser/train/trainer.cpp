@@ -52,6 +52,7 @@ void TrainerConfig::validate(const std::string& w) const {
     LASER_CHECK(!lora_targets.empty(), w + ".lora_targets", "LoRA needs target modules", "use q_proj,v_proj");
   }
   loss.validate(w + ".loss");
+  pg.validate(w);
 }
 
 json TrainerConfig::to_json() const {
@@ -61,7 +62,11 @@ json TrainerConfig::to_json() const {
           {"lora_r", lora_r}, {"lora_alpha", lora_alpha}, {"lora_dropout", lora_dropout}, {"lora_targets", lora_targets},
           {"seed", seed}, {"base_model_path", base_model_path},
           {"loss", {{"dpo_weight", loss.dpo_weight}, {"nll_weight", loss.nll_weight}, {"beta", loss.beta},
-                    {"type", loss.type}, {"simpo_gamma", loss.simpo_gamma}, {"label_smoothing", loss.label_smoothing}}}};
+                    {"type", loss.type}, {"simpo_gamma", loss.simpo_gamma}, {"label_smoothing", loss.label_smoothing}}},
+          {"pg", {{"algorithm", pg.algorithm}, {"scale_rewards", pg.scale_rewards}, {"epsilon_low", pg.epsilon_low},
+                  {"epsilon_high", pg.epsilon_high}, {"kl_beta", pg.kl_beta}, {"loss_aggregation", pg.loss_aggregation},
+                  {"num_iterations", pg.num_iterations}, {"max_completion_length", pg.max_completion_length},
+                  {"temperature", pg.temperature}}}};
 }
 
 TrainerConfig TrainerConfig::from_json(const json& j, const std::string& where) {
@@ -83,6 +88,15 @@ TrainerConfig TrainerConfig::from_json(const json& j, const std::string& where) 
       c.loss.beta = l.value("beta", c.loss.beta); c.loss.type = l.value("type", c.loss.type);
       c.loss.simpo_gamma = l.value("simpo_gamma", c.loss.simpo_gamma);
       c.loss.label_smoothing = l.value("label_smoothing", c.loss.label_smoothing);
+    }
+    if (j.contains("pg")) {
+      const auto& g = j["pg"];
+      c.pg.algorithm = g.value("algorithm", c.pg.algorithm); c.pg.scale_rewards = g.value("scale_rewards", c.pg.scale_rewards);
+      c.pg.epsilon_low = g.value("epsilon_low", c.pg.epsilon_low); c.pg.epsilon_high = g.value("epsilon_high", c.pg.epsilon_high);
+      c.pg.kl_beta = g.value("kl_beta", c.pg.kl_beta); c.pg.loss_aggregation = g.value("loss_aggregation", c.pg.loss_aggregation);
+      c.pg.num_iterations = g.value("num_iterations", c.pg.num_iterations);
+      c.pg.max_completion_length = g.value("max_completion_length", c.pg.max_completion_length);
+      c.pg.temperature = g.value("temperature", c.pg.temperature);
     }
   } catch (const json::exception& e) {
     throw Error(std::string("bad trainer config: ") + e.what(), where, "check the value types");
@@ -582,6 +596,9 @@ json Trainer::load_checkpoint(const std::string& dir_in) {
   auto saved_cfg = TrainerConfig::from_json(st["config"], sp + ":config");
   LASER_CHECK(saved_cfg.lora == cfg_.lora, sp + ":config.lora", "the checkpoint's LoRA setting differs from this trainer's",
               "resume with the same lora setting");
+  LASER_CHECK(saved_cfg.pg.algorithm == cfg_.pg.algorithm, sp + ":config.pg.algorithm",
+              "the checkpoint was trained with algorithm '" + saved_cfg.pg.algorithm + "', this trainer uses '" + cfg_.pg.algorithm + "'",
+              "resume with the same train.algorithm (start a new run to switch)");
   // Policy base weights (merged adapters included), then adapters or the frozen reference.
   read_named(io::join_path(dir, "model.safetensors"), policy_->hf_state());
   std::string op = io::join_path(dir, "trainer_state.safetensors");

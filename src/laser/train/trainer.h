@@ -18,6 +18,7 @@
 #include "laser/train/distributed.h"
 #include "laser/train/losses.h"
 #include "laser/train/pairs.h"
+#include "laser/train/policy_gradient.h"
 
 namespace laser::train {
 
@@ -37,6 +38,7 @@ struct TrainerConfig {
   double lora_dropout = 0.1;
   std::vector<std::string> lora_targets{"q_proj", "v_proj"};
   LossConfig loss;                   // DPO + NLL by default
+  PolicyGradientConfig pg;           // algorithm: dpo (step) or grpo / rloo (rl_step)
   uint64_t seed = 0;                 // torch RNG (LoRA init, dropout) and the trainer's Rng
   std::string base_model_path;       // HF directory the policy was loaded from: the saved adapter's
                                      // base_model_name_or_path (made absolute; "" = unknown)
@@ -55,6 +57,15 @@ struct StepResult {
   std::map<size_t, double> prompt_loss;
 };
 
+// A generation batch for rl_step: n responses of each prompt, prompt-major (responses[i] answers
+// prompts[i / n]), each with its reward (the routed RM's score).
+struct GroupBatch {
+  std::vector<std::vector<int32_t>> prompts;    // (G) unique prompts
+  std::vector<std::vector<int32_t>> responses;  // (G*n) response ids
+  std::vector<double> rewards;                  // (G*n)
+  int64_t n = 0;                                // group size, >= 2
+};
+
 // Takes this rank's share of a global batch: the pairs whose prompt_index % world == rank, so all
 // pairs of a prompt stay on one rank (their shared sequences are forwarded once).
 std::vector<PreferencePair> shard_pairs(const std::vector<PreferencePair>& pairs, int rank, int world);
@@ -69,6 +80,10 @@ class Trainer {
 
   // One step on this rank's pairs (the loss is the mean over all ranks' pairs).
   StepResult step(const std::vector<PreferencePair>& pairs);
+  // GRPO or RLOO (cfg.pg.algorithm) on this rank's groups: advantages from the rewards, then
+  // cfg.pg.num_iterations optimizer steps on the same samples (policy_gradient.h). Metrics: TRL's
+  // reward, reward_std, frac_reward_zero_std, kl, clip_ratio/*, completions/mean_length.
+  StepResult rl_step(const GroupBatch& batch);
   // SFT: per-token mean NLL of responses given prompts (over all ranks' tokens).
   StepResult sft_step(const std::vector<std::vector<int32_t>>& prompts, const std::vector<std::vector<int32_t>>& responses);
 
