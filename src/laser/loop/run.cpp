@@ -18,6 +18,7 @@
 #include "laser/io/file_util.h"
 #include "laser/loop/arms.h"
 #include "laser/loop/contexts.h"
+#include "laser/loop/probe.h"
 #include "laser/loop/report.h"
 #include "laser/loop/run_eval.h"
 #include "laser/loop/run_files.h"
@@ -58,6 +59,11 @@ data::Splits load_splits(const RunConfig& rc) {
     LASER_CHECK(!d.path.empty(), "data.path", "no dataset path for format '" + d.format + "'", "set data.path to the dataset file or folder");
     ds = data::load_dataset(d.format, d.path, lo);
   }
+  if (d.dedup) {
+    size_t before = ds.size();
+    ds = data::unique_prompts(ds);
+    if (ds.size() < before) log::info("data: dropped {} of {} examples whose prompt repeats an earlier one (data.dedup)", before - ds.size(), before);
+  }
   LASER_CHECK(static_cast<size_t>(d.dev_size + d.test_size) < ds.size(), "data",
               "dataset has " + std::to_string(ds.size()) + " examples, fewer than dev + test + 1", "lower data.dev_size / data.test_size");
   size_t rest = ds.size() - static_cast<size_t>(d.dev_size + d.test_size);
@@ -88,7 +94,9 @@ void check_combination(const RunConfig& rc, const Arms& arms, const std::string&
   LASER_CHECK(rc.run.iterations == 0 || !arms.empty(), "[[rm]]", "no reward models configured",
               "add [[rm]] tables (or set run.iterations = 0 to only evaluate)");
   LASER_CHECK(rc.reward_signal != "verifier" || verifier != "none", "strategy.reward_signal",
-              "the verifier signal needs reference answers and an answer checker", "use neg-loss for instruction data");
+              "the verifier signal needs reference answers and an answer checker", "use rm-agreement (or auto) for data without answers");
+  LASER_CHECK(rc.reward_signal != "rm-agreement" || arms.size() >= 2 || rc.run.iterations == 0, "strategy.reward_signal",
+              "rm-agreement probes the other reward models, but there is only one", "add [[rm]] tables or use another signal");
 }
 }  // namespace
 
@@ -111,6 +119,7 @@ struct Run::State {
   model::Pooling pooling;
   gen::SamplingParams sp;
   std::string verifier;
+  std::string signal;  // the bandit reward signal, "auto" resolved
   int64_t batches = 0;
   // Progress, saved in every checkpoint.
   bool fresh = true;  // not resumed from a checkpoint
@@ -143,6 +152,7 @@ Run::Run(const Config& cfg, const RunOptions& opts) : s_(std::make_unique<State>
   s.arms = build_arms(cfg.reward_models(), cfg.source().empty() ? std::string("config") : cfg.source());
   s.verifier = resolve_verifier(rc.eval.verifier, rc.data.format);
   check_combination(rc, s.arms, s.verifier);
+  s.signal = resolve_reward_signal(rc.reward_signal, s.verifier);
   // Trainer and strategy.
   s.batches = (static_cast<int64_t>(s.splits.train.size()) + rc.data.batch_size - 1) / rc.data.batch_size;
   int64_t total_steps = rc.run.iterations * s.batches;
@@ -243,13 +253,18 @@ double Run::step(const std::vector<const data::Example*>& ex, int64_t iteration,
   if (std::isfinite(res.loss)) { s.loss_sum += res.loss; ++s.loss_n; }
   // 7. Bandit feedback.
   StepOutcome out;
-  bool need_v = s.rc.reward_signal == "verifier" || s.strategy->needs_verifier_scores();
+  const bool log_signals = s.rc.log_signals;
+  bool need_v = s.signal == "verifier" || s.strategy->needs_verifier_scores() || log_signals;
   out.verifier = need_v ? verifier_scores(s.verifier, items, ex) : std::vector<double>(items.items.size(), NAN);
-  out.raw = bandit_rewards(s.rc.reward_signal, pairs, res, out.verifier);
+  std::vector<double> consensus;
+  if (s.signal == "rm-agreement" || (log_signals && s.arms.size() >= 2))
+    consensus = probe_consensus(scored, items, s.arms, s.rc.probe_rate, mix_seed(s.seed, 200000 + static_cast<uint64_t>(s.step))).consensus;
+  out.raw = bandit_rewards(s.signal, pairs, res, s.signal == "rm-agreement" ? consensus : out.verifier);
   out.pairs = pairs.of_prompt;
   auto norm = s.strategy->feedback(ctx, scored, out);
   // Logs.
   auto decisions = decision_lines(s.step, iteration, ex, scored, s.arms.names, s.strategy->name(), out.raw, norm);
+  if (log_signals) add_signals(decisions, pairs, res, out.verifier, consensus);
   for (auto& d : decisions) s.files.decisions_out->write(d);
   t.step = t_step.seconds();
   s.files.metrics_out->write(step_metrics(s.step, iteration, batch, pairs, res, decisions, t, out.raw, norm, s.arms.total_cost()));

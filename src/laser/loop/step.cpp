@@ -63,6 +63,11 @@ std::vector<double> verifier_scores(const std::string& verifier, const BatchItem
   return v;
 }
 
+std::string resolve_reward_signal(const std::string& signal, const std::string& verifier) {
+  if (signal != "auto") return signal;
+  return verifier != "none" ? "verifier" : "rm-agreement";
+}
+
 std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& pairs, const train::StepResult& res,
                                    const std::vector<double>& vscore) {
   std::vector<double> raw(pairs.of_prompt.size(), NAN);
@@ -83,6 +88,16 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
     if (n > 0) raw[b] = agree / n;
   }
   return raw;
+}
+
+void add_signals(std::vector<json>& decisions, const BatchPairs& pairs, const train::StepResult& res, const std::vector<double>& verifier,
+                 const std::vector<double>& consensus) {
+  auto nl = bandit_rewards("neg-loss", pairs, res, verifier);
+  auto vf = bandit_rewards("verifier", pairs, res, verifier);
+  std::vector<double> ag(nl.size(), NAN);
+  if (!consensus.empty()) ag = bandit_rewards("rm-agreement", pairs, res, consensus);
+  for (size_t b = 0; b < decisions.size() && b < nl.size(); ++b)
+    decisions[b]["signals"] = {{"neg-loss", finite_or_null(nl[b])}, {"verifier", finite_or_null(vf[b])}, {"rm-agreement", finite_or_null(ag[b])}};
 }
 
 std::vector<json> decision_lines(int64_t step, int64_t iteration, const std::vector<const data::Example*>& ex, const Scored& s,

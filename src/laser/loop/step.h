@@ -32,11 +32,22 @@ BatchPairs build_pairs(const Strategy& strategy, const Scored& scored, const Bat
 // The checker's score of each item whose example has a reference answer (NaN elsewhere).
 std::vector<double> verifier_scores(const std::string& verifier, const BatchItems& batch, const std::vector<const data::Example*>& examples);
 
+// The bandit reward signal a run uses: "auto" is "verifier" when the data has reference answers
+// and a checker (verifier != "none"), else "rm-agreement"; any other signal is returned as is.
+std::string resolve_reward_signal(const std::string& signal, const std::string& verifier);
+
 // The bandit's raw reward of each prompt that has pairs (NaN elsewhere). "neg-loss" (the paper):
-// minus the prompt's mean pair loss (the batch loss when the trainer has none for it);
-// "verifier": the share of the prompt's pairs, among those the verifier separates, that agree with it.
+// minus the prompt's mean pair loss (the batch loss when the trainer has none for it); otherwise
+// ("verifier", "rm-agreement") the share of the prompt's pairs, among those `judge` separates, that
+// agree with it. `judge` is per item: the verifier's scores, or the probe's consensus (probe.h).
 std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& pairs, const train::StepResult& res,
-                                   const std::vector<double>& verifier);
+                                   const std::vector<double>& judge);
+
+// strategy.log_signals: adds to each decision line {"signals": {"neg-loss", "verifier",
+// "rm-agreement"}}, every signal this step can compute (null where it has none), whichever one
+// the bandit learned from, so that signals can be compared on the same decisions.
+void add_signals(std::vector<nlohmann::json>& decisions, const BatchPairs& pairs, const train::StepResult& res,
+                 const std::vector<double>& verifier, const std::vector<double>& consensus);
 
 // One decisions.jsonl line per prompt.
 std::vector<nlohmann::json> decision_lines(int64_t step, int64_t iteration, const std::vector<const data::Example*>& examples,
