@@ -126,3 +126,16 @@ TEST(Sampling, PermutationIsAPermutation) {
   EXPECT_EQ(p, permutation(1000, 42));
   EXPECT_NE(p, permutation(1000, 43));
 }
+
+TEST(Split, UniquePromptsDropsRepeatsSoPartsNeverSharePrompts) {
+  Dataset d = numbered(10);
+  for (size_t i = 0; i < d.examples.size(); ++i) d.examples[i].prompt = "q" + std::to_string(i % 4);  // q0..q3 repeated
+  Dataset u = unique_prompts(d);
+  EXPECT_EQ(ids(u), (std::vector<std::string>{"e0", "e1", "e2", "e3"}));  // first occurrences, in order
+  EXPECT_EQ(u.name, "num");
+  auto sp = split_dataset(u, split_counts(2, 1, 1), 3);
+  std::set<std::string> train;
+  for (auto& e : sp.train.examples) train.insert(e.prompt);
+  for (auto& e : sp.test.examples) EXPECT_EQ(train.count(e.prompt), 0u);
+  for (auto& e : sp.dev.examples) EXPECT_EQ(train.count(e.prompt), 0u);
+}

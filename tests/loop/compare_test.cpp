@@ -63,3 +63,55 @@ TEST(Compare, SeedsGiveMeansIntervalsPairedDifferencesAndAPage) {
   EXPECT_NE(html.find("arm share per category (last iteration, all seeds)"), std::string::npos);
   EXPECT_NE(html.find("</html>"), std::string::npos);
 }
+
+// A strategy with overrides of its own (laser@key=value, as `laser world --ablations` lists them),
+// the reference-free rm-agreement signal end to end (the probe's RM work is counted), every
+// signal logged per decision, and the routing table of the compare page.
+TEST(Compare, StrategyOverridesAndTheRmAgreementSignal) {
+  std::string out = tmp("compare-overrides");
+  io::remove_all(out);
+  io::make_dirs(out);
+  laser::loop::testing::tiny_models("compare-overrides");
+  std::string cfg = "[run]\nname = \"o\"\nout_dir = \"" + out + "/runs\"\niterations = 1\nseed = 3\nthreads = 1\nearly_stop_loss = 0.0\n"
+                    "[policy]\nmodel = \"" + out + "/policy\"\n"
+                    "[data]\nformat = \"world\"\nworld_size = 40\ndev_size = 4\ntest_size = 4\nbatch_size = 8\n"
+                    "[generation]\nn = 3\ntemperature = 1.0\nmax_new_tokens = 6\n"
+                    "[train]\nlr = 1e-3\nlora = true\nlora_r = 4\nmicro_batch = 0\n"
+                    "[[rm]]\nname = \"a\"\nkind = \"lm-likelihood\"\nmodel = \"" + out + "/rm-a\"\nappend_eos = true\n"
+                    "[[rm]]\nname = \"noisy\"\nkind = \"noisy\"\nsigma = 1.0\n[rm.inner]\nname = \"b\"\nkind = \"lm-likelihood\"\nmodel = \"" +
+                    out + "/rm-b\"\nappend_eos = true\n";
+  io::write_file_atomic(out + "/o.toml", cfg);
+  int rc = 0;
+  auto log = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " compare --config " + out +
+                    "/o.toml --strategies laser,laser@strategy.reward_signal=rm-agreement@strategy.log_signals=true@rm.noisy.sigma=0.5",
+                &rc);
+  ASSERT_EQ(rc, 0) << log;
+  auto c = io::read_json(out + "/runs/o-compare/compare.json");
+  ASSERT_EQ(c["rows"].size(), 2u);
+  EXPECT_EQ(c["rows"][1]["strategy"], "laser@strategy.reward_signal=rm-agreement@strategy.log_signals=true@rm.noisy.sigma=0.5");
+  std::string rd = c["rows"][1]["run_dir"].get<std::string>();
+  auto resolved = io::read_file(rd + "/config.toml");
+  EXPECT_NE(resolved.find("reward_signal = 'rm-agreement'"), std::string::npos) << resolved;
+  EXPECT_NE(resolved.find("sigma = 0.5"), std::string::npos) << resolved;
+  // With two arms the probe re-scores every prompt with the other arm: twice the RM items.
+  EXPECT_EQ(c["rows"][1]["rm_items"].get<int64_t>(), 2 * c["rows"][0]["rm_items"].get<int64_t>());
+  int with_reward = 0;
+  for (auto& d : io::read_jsonl(rd + "/decisions.jsonl")) {
+    ASSERT_TRUE(d.contains("signals")) << d;
+    if (d["raw_reward"].is_null()) continue;
+    ++with_reward;
+    double r = d["raw_reward"].get<double>();
+    EXPECT_GE(r, 0.0);
+    EXPECT_LE(r, 1.0);
+    EXPECT_DOUBLE_EQ(r, d["signals"]["rm-agreement"].get<double>());  // the bandit learned from the probe's agreement
+  }
+  EXPECT_GT(with_reward, 0);
+  // The default laser row resolved "auto" to the verifier (the world has answers) and logs no signals.
+  for (auto& d : io::read_jsonl(c["rows"][0]["run_dir"].get<std::string>() + "/decisions.jsonl")) EXPECT_FALSE(d.contains("signals"));
+  auto md = io::read_file(out + "/runs/o-compare/compare.md");
+  EXPECT_NE(md.find("| noisy RM |"), std::string::npos) << md;
+  // An override naming an unknown key fails before anything runs, naming the strategy.
+  log = sh(std::string(LASER_BIN) + " compare --config " + out + "/o.toml --strategies laser@bandit.alpah=2", &rc);
+  EXPECT_NE(rc, 0);
+  EXPECT_NE(log.find("bandit.alpha"), std::string::npos) << log;
+}

@@ -37,6 +37,21 @@ TEST(Config, DefaultsAreFilledAndOverridable) {
   EXPECT_DOUBLE_EQ(c2.get_float("train.lr"), 1e-4);
 }
 
+TEST(Config, RewardModelKeysAreSetByName) {
+  const std::string text = "[[rm]]\nname = \"good\"\nkind = \"verifier\"\n\n[[rm]]\nname = \"noisy\"\nkind = \"noisy\"\nsigma = 1.0\n"
+                           "[rm.inner]\nname = \"in\"\nkind = \"verifier\"\n";
+  auto c = Config::from_string(text, "t.toml", {"rm.noisy.sigma=3", "rm.good.type=gsm8k"});
+  const auto& rms = *c.reward_models();
+  EXPECT_DOUBLE_EQ((*rms[1].as_table())["sigma"].value_or(0.0), 3.0);
+  EXPECT_EQ((*rms[1].as_table())["inner"]["name"].value_or(std::string()), "in");  // the rest of the table is kept
+  EXPECT_EQ((*rms[0].as_table())["type"].value_or(std::string()), "gsm8k");         // a bare word is a string
+  auto msg = error_of([&] { c.set("rm.nosiy.sigma=2"); });
+  EXPECT_NE(msg.find("no [[rm]] named 'nosiy'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("did you mean 'noisy'"), std::string::npos) << msg;
+  msg = error_of([&] { c.set("rm.noisy=2"); });
+  EXPECT_NE(msg.find("rm.NAME.KEY"), std::string::npos) << msg;
+}
+
 TEST(Config, UnknownKeySuggestsNearestWithLine) {
   auto msg = error_of([] { Config::from_string("[run]\nseed = 1\n[train]\nlearning_rat = 0.1\n", "x.toml"); });
   EXPECT_NE(msg.find("x.toml:4"), std::string::npos) << msg;

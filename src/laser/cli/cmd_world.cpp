@@ -4,7 +4,9 @@
 #include <memory>
 
 #include "laser/cli/commands.h"
+#include "laser/core/error.h"
 #include "laser/core/strings.h"
+#include "laser/loop/ablations.h"
 #include "laser/loop/compare.h"
 #include "laser/loop/config.h"
 #include "laser/loop/run.h"
@@ -17,7 +19,7 @@ void add_world_commands(CLI::App& app) {
     loop::WorldSetupOptions w;
     std::string strategies, out_dir = "runs", name = "world";
     std::vector<std::string> set;
-    bool quick = false, setup_only = false, resume = false;
+    bool quick = false, setup_only = false, resume = false, ablations = false;
     int seeds = 1;
   };
   auto o = std::make_shared<Opts>();
@@ -32,9 +34,12 @@ void add_world_commands(CLI::App& app) {
   c->add_flag("--quick", o->quick, "a reduced world for tests: fewer examples, steps and iterations");
   c->add_flag("--setup-only", o->setup_only, "build the models and config, print the config path, run nothing");
   c->add_flag("--resume", o->resume, "reuse finished runs of an earlier `laser world`");
-  c->add_option("--seeds", o->seeds, "run every strategy on N seeds (data order, sampling, world facts): mean ± 95% interval")
-      ->capture_default_str()->check(CLI::Range(1, 1000));
-  c->callback([o] {
+  auto* seeds = c->add_option("--seeds", o->seeds, "run every strategy on N seeds (data order, sampling, world facts): mean ± 95% interval")
+                    ->capture_default_str()->check(CLI::Range(1, 1000));
+  c->add_flag("--ablations", o->ablations,
+              "LASeR at its defaults against one change at a time (bandit, reward signal, pooling, per-batch, noisy-RM sigma), 3 seeds "
+              "unless --seeds says otherwise; writes <name>-ablations/compare.md");
+  c->callback([o, seeds] {
     if (o->quick) {
       o->w.size = 96;
       o->w.policy_steps = 40;
@@ -56,7 +61,12 @@ void add_world_commands(CLI::App& app) {
     loop::CompareOptions co;
     co.resume = o->resume;
     co.seeds = o->seeds;
-    if (o->strategies.empty()) {
+    if (o->ablations) {
+      LASER_CHECK(o->strategies.empty(), "--ablations", "the ablation grid is its own list of strategies", "drop --strategies");
+      if (seeds->count() == 0) co.seeds = 3;
+      co.out_name = o->name + "-ablations";
+      for (auto& a : loop::ablation_grid(ws.rm_names)) co.strategies.push_back(a.strategy);
+    } else if (o->strategies.empty()) {
       co.strategies.push_back("sft");
       for (auto& n : ws.rm_names) co.strategies.push_back("fixed:" + n);
       for (auto s : {"random", "sequential", "score-ensemble", "laser"}) co.strategies.push_back(s);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "laser/core/error.h"
 #include "laser/core/rng.h"
@@ -79,6 +80,15 @@ Dataset subset(const Dataset& d, const std::vector<size_t>& indices, const std::
   out.name = name;
   out.examples.reserve(indices.size());
   for (size_t i : indices) out.examples.push_back(d.examples.at(i));
+  return out;
+}
+
+Dataset unique_prompts(const Dataset& d) {
+  Dataset out;
+  out.name = d.name;
+  std::set<std::string> seen;
+  for (auto& e : d.examples)
+    if (seen.insert(e.prompt).second) out.examples.push_back(e);
   return out;
 }
 

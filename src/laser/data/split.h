@@ -43,6 +43,9 @@ Dataset sample_per_category(const Dataset& d, size_t k, uint64_t seed);
 Dataset limit(const Dataset& d, size_t k);
 // The examples whose category is one of `categories` (throws when one of them never occurs).
 Dataset filter_categories(const Dataset& d, const std::vector<std::string>& categories);
+// The examples whose prompt differs from every earlier example's, in dataset order: after it, no
+// prompt can land in two parts of a split (test prompts are never training prompts).
+Dataset unique_prompts(const Dataset& d);
 // The examples at the given indices, in that order.
 Dataset subset(const Dataset& d, const std::vector<size_t>& indices, const std::string& name);
 

@@ -1,6 +1,7 @@
 // `laser compare`: the same config run once per strategy, and the paper-style table (see compare.h).
 #include "laser/loop/compare.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -28,9 +29,10 @@ static std::string slug(const std::string& s) {
 }
 
 namespace {
-// One strategy on one seed: its summary (reused or resumed with o.resume).
-json run_one(const Config& base, const std::vector<std::string>& overrides, const CompareOptions& o, const std::string& s, int64_t seed,
-             std::string& rdir) {
+// The config of one strategy on one seed: the base, the overrides, the strategy's own overrides
+// ("laser@key=value@..."), its run name and seed.
+Config strategy_config(const Config& base, const std::vector<std::string>& overrides, const CompareOptions& o, const std::string& s,
+                       int64_t seed) {
   Config c = base;
   for (auto& ov : overrides) c.set(ov);
   std::string name = base.get_string("run.name") + "-" + slug(s);
@@ -39,8 +41,18 @@ json run_one(const Config& base, const std::vector<std::string>& overrides, cons
     c.set("run.seed=" + std::to_string(seed));
   }
   c.set("run.name=" + name);
-  if (s == "sft") c.set("run.iterations=0");
-  else c.set("strategy.name=" + s);
+  auto parts = split(s, '@');
+  const std::string strategy = trim(parts.front());
+  for (size_t i = 1; i < parts.size(); ++i) c.set(trim(parts[i]), "strategy '" + s + "'");
+  if (strategy == "sft") c.set("run.iterations=0");
+  else c.set("strategy.name=" + strategy);
+  return c;
+}
+
+// One strategy on one seed: its summary (reused or resumed with o.resume).
+json run_one(const Config& base, const std::vector<std::string>& overrides, const CompareOptions& o, const std::string& s, int64_t seed,
+             std::string& rdir) {
+  Config c = strategy_config(base, overrides, o, s, seed);
   rdir = run_dir_of(c);
   const RunFiles run(rdir);
   if (o.resume && io::file_exists(run.summary)) {
@@ -55,6 +67,35 @@ json run_one(const Config& base, const std::vector<std::string>& overrides, cons
   return run_training(c, ro);
 }
 
+// Where a single-RM strategy routed in its last iteration: the share of decisions that chose the
+// specialist of the prompt's category (an arm named "spec-<category>", the built-in worlds'
+// convention; null when no arm is named so) and the share that chose the RM named "noisy" (null
+// when there is none). Empty for ensembles and runs without decisions.
+json routing_of(const std::string& rdir) {
+  const std::string p = io::join_path(rdir, "decisions.jsonl");
+  if (!io::file_exists(p)) return json::object();
+  auto dec = io::read_jsonl(p);
+  int64_t last = 0;
+  for (auto& x : dec) last = std::max<int64_t>(last, x.value("iteration", int64_t{0}));
+  int64_t n = 0, match = 0, noisy = 0;
+  bool has_spec = false, has_noisy = false;
+  for (auto& x : dec) {
+    if (x.value("arm", -1) < 0) return json::object();  // an ensemble
+    std::string a = x.value("arm_name", "");
+    has_spec = has_spec || a.rfind("spec-", 0) == 0;
+    has_noisy = has_noisy || a == "noisy";
+    if (x.value("iteration", int64_t{0}) != last) continue;
+    ++n;
+    match += a == "spec-" + x.value("category", "") ? 1 : 0;
+    noisy += a == "noisy" ? 1 : 0;
+  }
+  if (n == 0) return json::object();
+  json r = {{"decisions", n}};
+  r["match_share"] = has_spec ? json(static_cast<double>(match) / static_cast<double>(n)) : json();
+  r["noisy_share"] = has_noisy ? json(static_cast<double>(noisy) / static_cast<double>(n)) : json();
+  return r;
+}
+
 json row_of(const std::string& s, const std::string& rdir, const json& summary) {
   json row = {{"strategy", s}, {"run_dir", rdir}, {"accuracy", summary["test"]["accuracy"]},
               {"per_category", summary["test"]["per_category"]}, {"n", summary["test"]["n"]},
@@ -62,6 +103,7 @@ json row_of(const std::string& s, const std::string& rdir, const json& summary) 
               {"rm_calls", summary.value("rm_calls", 0)}, {"rm_items", summary.value("rm_items", 0)}, {"rm_seconds", summary.value("rm_seconds", 0.0)},
               {"wall_seconds", summary.value("wall_seconds", 0.0)}, {"report", io::join_path(rdir, "report.html")}};
   if (summary.contains("rm_cost")) row["rm_cost"] = summary["rm_cost"];
+  if (auto r = routing_of(rdir); !r.empty()) row["routing"] = r;
   return row;
 }
 
@@ -86,6 +128,15 @@ json merge_seeds(const std::vector<json>& per_seed) {
     auto c = stats::t_interval(v);
     row["per_category"][k] = c.mean;
     row["per_category_ci"][k] = c.half_width;
+  }
+  for (auto key : {"match_share", "noisy_share"}) {
+    std::vector<double> v;
+    for (auto& r : per_seed)
+      if (r.contains("routing") && r["routing"][key].is_number()) v.push_back(r["routing"][key].get<double>());
+    if (v.size() != per_seed.size()) continue;
+    auto c = stats::t_interval(v);
+    row["routing"][key] = c.mean;
+    row["routing"][std::string(key) + "_ci"] = c.half_width;
   }
   for (auto key : {"rm_calls", "rm_items", "rm_seconds", "wall_seconds"}) {
     double sum = 0;
@@ -119,6 +170,7 @@ json run_compare(const Config& base, const std::vector<std::string>& overrides, 
   std::string cdir = io::join_path(base.get_string("run.out_dir"), o.out_name.empty() ? name + "-compare" : o.out_name);
   io::make_dirs(cdir);
   const int64_t seed0 = base.get_int("run.seed");
+  for (auto& s : o.strategies) strategy_config(base, overrides, o, s, seed0);  // a bad override fails before any run
   std::vector<std::vector<json>> per(o.strategies.size());
   for (int i = 0; i < o.seeds; ++i)
     for (size_t k = 0; k < o.strategies.size(); ++k) {
@@ -175,6 +227,25 @@ std::string compare_markdown(const json& c) {
     std::snprintf(buf, sizeof buf, " %lld | %lld | %.1f | %.1f |\n", static_cast<long long>(std::llround(r.value("rm_items", 0.0))),
                   static_cast<long long>(std::llround(r.value("rm_calls", 0.0))), r["rm_seconds"].get<double>(), r["wall_seconds"].get<double>());
     os << " " << pct_cell(r, "accuracy", "accuracy_ci") << " |" << buf;
+  }
+  bool routed = false;
+  for (auto& r : c["rows"]) routed = routed || (r.contains("routing") && (r["routing"]["match_share"].is_number() || r["routing"]["noisy_share"].is_number()));
+  if (routed) {
+    os << "\nRouting in the last iteration (share of decisions, %): the specialist of the prompt's category, and the noisy RM:\n\n"
+          "| strategy | matching specialist | noisy RM |\n|---|---:|---:|\n";
+    auto cell = [&](const json& g, const std::string& k) -> std::string {
+      if (!g[k].is_number()) return "-";
+      std::string ck = k + "_ci";
+      if (g.contains(ck) && g[ck].is_number() && std::isfinite(g[ck].get<double>()))
+        std::snprintf(buf, sizeof buf, "%.1f ± %.1f", 100 * g[k].get<double>(), 100 * g[ck].get<double>());
+      else
+        std::snprintf(buf, sizeof buf, "%.1f", 100 * g[k].get<double>());
+      return buf;
+    };
+    for (auto& r : c["rows"]) {
+      if (!r.contains("routing")) continue;
+      os << "| " << r["strategy"].get<std::string>() << " | " << cell(r["routing"], "match_share") << " | " << cell(r["routing"], "noisy_share") << " |\n";
+    }
   }
   if (c.contains("paired") && !c["paired"].empty()) {
     os << "\nLASeR minus each baseline, paired by seed (points, 95% t-interval):\n\n| baseline | difference | interval |\n|---|---:|---:|\n";

@@ -14,7 +14,8 @@
 namespace laser::loop {
 
 struct CompareOptions {
-  std::vector<std::string> strategies;  // e.g. sft, laser, fixed:A, random, sequential, score-ensemble
+  std::vector<std::string> strategies;  // e.g. sft, laser, fixed:A, random, sequential, score-ensemble; a strategy may carry
+                                        // overrides of its own: laser@bandit.algorithm=exp3@strategy.mode=per-batch
   bool resume = false;                  // reuse finished runs (summary.json present) and resume unfinished ones
   std::string out_name;                 // compare directory name ("" = <run.name>-compare)
   int seeds = 1;                        // seeds run.seed, run.seed + 1, ...; runs are named <run.name>-<strategy>-s<seed> when > 1

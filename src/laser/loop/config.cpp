@@ -147,6 +147,7 @@ std::vector<Binding> data_bindings() {
     str("data.path", F(data.path), {}, "dataset file or folder (world: ignored)"),
     num("data.train_size", F(data.train_size), at_least(0), "training prompts; 0 = everything left after dev and test"),
     num("data.dev_size", F(data.dev_size), at_least(0), "dev prompts evaluated after each iteration"),
+    flag("data.dedup", F(data.dedup), "drop examples whose prompt repeats an earlier one, so no test or dev prompt is also a training prompt"),
     num("data.test_size", F(data.test_size), at_least(0), "test prompts evaluated at the end"),
     str("data.template", F(data.template_spec), {}, "prompt template: reasoning (METHOD.md), mmlu, instruction, world, or a string with {question}"),
     strs("data.world_skills", F(data.world_skills), "world: skills to generate"),
@@ -168,7 +169,12 @@ std::vector<Binding> strategy_bindings() {
     str("strategy.name", F(strategy.name), {}, "laser, fixed:NAME, random, sequential, score-ensemble, agreement-ensemble, online-ensemble"),
     str("strategy.mode", F(mode), {"per-query", "per-batch"}, "per-query (one arm per prompt, authors' default) or per-batch"),
     str("strategy.pooling", F(pooling), {"mean-input", "last-input", "mean-hidden", "last-hidden"}, "context: mean-input (authors), last-input, mean-hidden, last-hidden (paper)"),
-    str("strategy.reward_signal", F(reward_signal), {"auto", "neg-loss", "verifier"}, "bandit reward: auto (neg-loss for dpo; verifier for grpo/rloo where the data has answers), neg-loss (paper; dpo only) or verifier (agreement of the RM's pairs, or for grpo/rloo of its ordering of the group, with a verifier on reference answers)"),
+    str("strategy.reward_signal", F(reward_signal), {"auto", "neg-loss", "verifier", "rm-agreement"},
+        "bandit reward: verifier (agreement of the RM's pairs, or for grpo/rloo of its ordering of the group, with a verifier on "
+        "reference answers), rm-agreement (agreement with a probe of the other RMs; needs no answers), neg-loss (the paper; dpo only); "
+        "auto = verifier where the data has answers, else neg-loss for dpo and rm-agreement for grpo/rloo"),
+    num("strategy.probe_rate", F(probe_rate), between(0.0, 1.0), "rm-agreement: share of prompts whose responses the other RMs re-score (their cost counts)"),
+    flag("strategy.log_signals", F(log_signals), "write every bandit signal the step can compute into decisions.jsonl (diagnostics; the probe's RM calls count)"),
     str("strategy.normalizer", F(strategy.normalizer), {"auto", "percentile", "zscore", "none"}, "bandit reward normalizer: auto (zscore; percentile for exp3), percentile (20th/80th, paper), zscore, none"),
     num("strategy.context_dim", F(strategy.context_dim), at_least(0), "random projection of contexts to this many dimensions; 0 = off"),
     flag("strategy.context_l2", F(strategy.context_l2), "L2-normalize bandit contexts (after any projection); the paper uses raw contexts (--preset paper)"),
@@ -349,6 +355,7 @@ void Config::set(const std::string& assignment, const std::string& where) {
   auto eq = assignment.find('=');
   LASER_CHECK(eq != std::string::npos, where + " '" + assignment + "'", "expected key=value", "for example --set train.lr=1e-5");
   std::string key = trim(assignment.substr(0, eq)), val = trim(assignment.substr(eq + 1));
+  if (key.rfind("rm.", 0) == 0 && !find_binding(key)) return set_rm_key(key, val, where);
   const Binding* b = find_binding(key);
   if (!b) {
     std::string near = nearest(key, all_keys());
@@ -364,6 +371,35 @@ void Config::set(const std::string& assignment, const std::string& where) {
   auto parts = split(key, '.');
   auto* t = tbl_[parts[0]].as_table();
   t->insert_or_assign(parts[1], *v["v"].node());
+}
+
+// rm.NAME.KEY=VALUE: sets KEY of the [[rm]] table named NAME (its kind validates KEY when the RM
+// is built). A value that is not TOML (an unquoted word) is taken as a string.
+void Config::set_rm_key(const std::string& key, const std::string& val, const std::string& where) {
+  auto first = key.find('.', 3);
+  LASER_CHECK(first != std::string::npos && first > 3 && first + 1 < key.size(), where + " '" + key + "'", "expected rm.NAME.KEY=VALUE",
+              "for example --set rm.noisy.sigma=3");
+  std::string name = key.substr(3, first - 3), field = key.substr(first + 1);
+  auto* arr = tbl_["rm"].as_array();
+  std::vector<std::string> names;
+  if (arr)
+    for (auto& node : *arr)
+      if (auto* t = node.as_table()) {
+        std::string n = (*t)["name"].value_or(std::string());
+        names.push_back(n);
+        if (n != name) continue;
+        toml::table v;
+        try {
+          v = toml::parse("v = " + val);
+        } catch (const toml::parse_error&) {
+          v.insert("v", val);
+        }
+        t->insert_or_assign(field, *v["v"].node());
+        return;
+      }
+  std::string near = nearest(name, names);
+  throw Error("no [[rm]] named '" + name + "'", where + " '" + key + "'",
+              near.empty() ? "reward models: " + join(names, ", ") : "did you mean '" + near + "'?");
 }
 
 Config Config::from_string(const std::string& text, const std::string& where, const std::vector<std::string>& overrides) {

@@ -32,6 +32,7 @@ class Config {
   static Config load(const std::string& path, const std::vector<std::string>& overrides = {});
   static Config from_string(const std::string& toml_text, const std::string& where,
                             const std::vector<std::string>& overrides = {});
+  // Also rm.NAME.KEY=VALUE: sets KEY of the [[rm]] named NAME (for example rm.noisy.sigma=3).
   void set(const std::string& assignment, const std::string& where = "--set");
 
   int64_t get_int(const std::string& key) const;
@@ -50,6 +51,7 @@ class Config {
 
  private:
   void fill_defaults();
+  void set_rm_key(const std::string& key, const std::string& val, const std::string& where);
   void validate(const std::string& where) const;
   const toml::node& node(const std::string& key) const;
   toml::table tbl_;

@@ -19,6 +19,7 @@
 #include "laser/loop/arms.h"
 #include "laser/loop/contexts.h"
 #include "laser/loop/group_step.h"
+#include "laser/loop/probe.h"
 #include "laser/loop/report.h"
 #include "laser/loop/run_eval.h"
 #include "laser/loop/run_files.h"
@@ -59,6 +60,11 @@ data::Splits load_splits(const RunConfig& rc) {
     LASER_CHECK(!d.path.empty(), "data.path", "no dataset path for format '" + d.format + "'", "set data.path to the dataset file or folder");
     ds = data::load_dataset(d.format, d.path, lo);
   }
+  if (d.dedup) {
+    size_t before = ds.size();
+    ds = data::unique_prompts(ds);
+    if (ds.size() < before) log::info("data: dropped {} of {} examples whose prompt repeats an earlier one (data.dedup)", before - ds.size(), before);
+  }
   LASER_CHECK(static_cast<size_t>(d.dev_size + d.test_size) < ds.size(), "data",
               "dataset has " + std::to_string(ds.size()) + " examples, fewer than dev + test + 1", "lower data.dev_size / data.test_size");
   size_t rest = ds.size() - static_cast<size_t>(d.dev_size + d.test_size);
@@ -93,27 +99,32 @@ void check_combination(const RunConfig& rc, const Arms& arms, const std::string&
   LASER_CHECK(rc.run.iterations == 0 || !arms.empty(), "[[rm]]", "no reward models configured",
               "add [[rm]] tables (or set run.iterations = 0 to only evaluate)");
   LASER_CHECK(rc.reward_signal != "verifier" || verifier != "none", "strategy.reward_signal",
-              "the verifier signal needs reference answers and an answer checker", "use neg-loss for instruction data");
+              "the verifier signal needs reference answers and an answer checker", "use auto (neg-loss or rm-agreement) for data without answers");
+  LASER_CHECK(rc.reward_signal != "rm-agreement" || arms.size() >= 2 || rc.run.iterations == 0, "strategy.reward_signal",
+              "rm-agreement probes the other reward models, but there is only one", "add [[rm]] tables or use another signal");
   if (!rc.train.pg.enabled()) return;
   const std::string& alg = rc.train.pg.algorithm;
   LASER_CHECK(rc.reward_signal != "neg-loss", "strategy.reward_signal",
               "neg-loss (minus the DPO pair loss) means nothing for train.algorithm=" + alg,
-              "use strategy.reward_signal=verifier (data with reference answers) or auto");
+              "use strategy.reward_signal=verifier (data with reference answers), rm-agreement or auto");
   LASER_CHECK(rc.reward_signal != "none" || rc.strategy.name != "laser", "strategy.reward_signal",
-              "strategy laser with train.algorithm=" + alg + " needs a bandit signal, and this data has no answer checker",
-              "use data with reference answers (verifier signal) or a strategy that does not learn (fixed:NAME, score-ensemble)");
+              "strategy laser with train.algorithm=" + alg + " needs a bandit signal: this data has no answer checker and there is one RM",
+              "use data with reference answers (verifier signal), several RMs (rm-agreement) or a strategy that does not learn");
   LASER_CHECK(rc.generation.n >= 2, "generation.n", "train.algorithm=" + alg + " needs at least 2 samples per prompt",
               "set generation.n >= 2 (TRL's num_generations; 8 is common)");
   LASER_CHECK(rc.generation.temperature > 0, "generation.temperature", "train.algorithm=" + alg + " needs sampling, not greedy decoding",
               "set generation.temperature > 0 (for example 1.0)");
 }
 
-// strategy.reward_signal = auto: neg-loss for dpo (the paper); for grpo/rloo the verifier where
-// the data has answers, else none (only strategies that do not learn can run without a signal).
-std::string resolve_signal(const RunConfig& rc, const std::string& verifier) {
+// strategy.reward_signal = auto: the verifier where the data has answers (any algorithm). Without
+// answers: neg-loss for dpo (the paper's; rm-agreement measured only slightly better at K times the
+// RM work, README), rm-agreement for grpo/rloo (neg-loss means nothing there) when there are two RMs
+// or more, else none (only strategies that do not learn can run without a signal).
+std::string resolve_signal(const RunConfig& rc, const std::string& verifier, int num_arms) {
   if (rc.reward_signal != "auto") return rc.reward_signal;
+  if (verifier != "none") return "verifier";
   if (!rc.train.pg.enabled()) return "neg-loss";
-  return verifier != "none" ? "verifier" : "none";
+  return num_arms >= 2 ? "rm-agreement" : "none";
 }
 }  // namespace
 
@@ -136,6 +147,7 @@ struct Run::State {
   model::Pooling pooling;
   gen::SamplingParams sp;
   std::string verifier;
+  std::string signal;  // the bandit reward signal, "auto" resolved
   int64_t batches = 0;
   // Progress, saved in every checkpoint.
   bool fresh = true;  // not resumed from a checkpoint
@@ -167,8 +179,9 @@ Run::Run(const Config& cfg, const RunOptions& opts) : s_(std::make_unique<State>
                                                   std::max<int64_t>(rc.generation.max_new_tokens, rc.eval.max_new_tokens), "generation.max_new_tokens"));
   s.arms = build_arms(cfg.reward_models(), cfg.source().empty() ? std::string("config") : cfg.source());
   s.verifier = resolve_verifier(rc.eval.verifier, rc.data.format);
-  s.rc.reward_signal = resolve_signal(rc, s.verifier);
+  s.rc.reward_signal = resolve_signal(rc, s.verifier, s.arms.size());
   check_combination(rc, s.arms, s.verifier);
+  s.signal = s.rc.reward_signal;
   // Trainer and strategy.
   s.batches = (static_cast<int64_t>(s.splits.train.size()) + rc.data.batch_size - 1) / rc.data.batch_size;
   int64_t total_steps = rc.run.iterations * s.batches;
@@ -276,14 +289,19 @@ double Run::step(const std::vector<const data::Example*>& ex, int64_t iteration,
   // 7. Bandit feedback.
   Timer t_feedback;
   StepOutcome out;
-  bool need_v = s.rc.reward_signal == "verifier" || s.strategy->needs_verifier_scores();
+  const bool log_signals = s.rc.log_signals;
+  bool need_v = s.signal == "verifier" || s.strategy->needs_verifier_scores() || log_signals;
   out.verifier = need_v ? verifier_scores(s.verifier, items, ex) : std::vector<double>(items.items.size(), NAN);
-  out.raw = bandit_rewards(s.rc.reward_signal, pairs, res, out.verifier);
+  std::vector<double> consensus;
+  if (s.signal == "rm-agreement" || (log_signals && s.arms.size() >= 2))
+    consensus = probe_consensus(scored, items, s.arms, s.rc.probe_rate, mix_seed(s.seed, 200000 + static_cast<uint64_t>(s.step))).consensus;
+  out.raw = bandit_rewards(s.signal, pairs, res, s.signal == "rm-agreement" ? consensus : out.verifier);
   out.pairs = pairs.of_prompt;
   auto norm = s.strategy->feedback(ctx, scored, out);
   t.bandit += t_feedback.seconds();
   // Logs.
   auto decisions = decision_lines(s.step, iteration, ex, scored, s.arms.names, s.strategy->name(), out.raw, norm);
+  if (log_signals) add_signals(decisions, pairs, res, out.verifier, consensus);
   for (auto& d : decisions) s.files.decisions_out->write(d);
   t.step = t_step.seconds();
   s.files.metrics_out->write(step_metrics(s.step, iteration, batch, pairs, res, decisions, t, out.raw, norm, s.arms.total_cost()));

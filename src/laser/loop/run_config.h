@@ -46,6 +46,7 @@ struct DataSection {
   int64_t world_size = 600;
   int64_t world_max = 9;
   int64_t batch_size = 16;             // prompts per step (authors: 16)
+  bool dedup = true;                   // drop examples whose prompt repeats an earlier one (test never repeats train)
 };
 
 struct EvalSection {
@@ -64,7 +65,9 @@ struct RunConfig {
   StrategyOptions strategy;
   std::string mode = "per-query";        // strategy.mode: per-query or per-batch (sets strategy.per_batch)
   std::string pooling = "mean-input";    // strategy.pooling
-  std::string reward_signal = "auto";    // strategy.reward_signal: auto (the run resolves it), neg-loss or verifier
+  std::string reward_signal = "auto";    // strategy.reward_signal: auto (the run resolves it), neg-loss, verifier or rm-agreement
+  double probe_rate = 1.0;               // strategy.probe_rate: share of prompts the rm-agreement probe re-scores
+  bool log_signals = false;              // strategy.log_signals: every signal in decisions.jsonl
   train::PairConfig pairs;
   train::TrainerConfig train;
   EvalSection eval;

@@ -87,6 +87,16 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
   return raw;
 }
 
+void add_signals(std::vector<json>& decisions, const BatchPairs& pairs, const train::StepResult& res, const std::vector<double>& verifier,
+                 const std::vector<double>& consensus) {
+  auto nl = bandit_rewards("neg-loss", pairs, res, verifier);
+  auto vf = bandit_rewards("verifier", pairs, res, verifier);
+  std::vector<double> ag(nl.size(), NAN);
+  if (!consensus.empty()) ag = bandit_rewards("rm-agreement", pairs, res, consensus);
+  for (size_t b = 0; b < decisions.size() && b < nl.size(); ++b)
+    decisions[b]["signals"] = {{"neg-loss", finite_or_null(nl[b])}, {"verifier", finite_or_null(vf[b])}, {"rm-agreement", finite_or_null(ag[b])}};
+}
+
 std::vector<json> decision_lines(int64_t step, int64_t iteration, const std::vector<const data::Example*>& ex, const Scored& s,
                                  const std::vector<std::string>& names, const std::string& strategy, const std::vector<double>& raw,
                                  const std::vector<double>& norm) {

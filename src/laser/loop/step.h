@@ -34,11 +34,18 @@ BatchPairs build_pairs(const Strategy& strategy, const Scored& scored, const Bat
 std::vector<double> verifier_scores(const std::string& verifier, const BatchItems& batch, const std::vector<const data::Example*>& examples);
 
 // The bandit's raw reward of each prompt that has pairs (NaN elsewhere). "neg-loss" (the paper):
-// minus the prompt's mean pair loss (the batch loss when the trainer has none for it);
-// "verifier": the share of the prompt's pairs, among those the verifier separates, that agree with it
-// (grpo/rloo pass group_pairs: every pair of samples the chosen RM orders); "none": all NaN.
+// minus the prompt's mean pair loss (the batch loss when the trainer has none for it); otherwise
+// ("verifier", "rm-agreement") the share of the prompt's pairs, among those `judge` separates, that
+// agree with it. `judge` is per item: the verifier's scores, or the probe's consensus (probe.h).
+// grpo/rloo pass group_pairs: every pair of samples the chosen RM orders. "none": all NaN.
 std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& pairs, const train::StepResult& res,
-                                   const std::vector<double>& verifier);
+                                   const std::vector<double>& judge);
+
+// strategy.log_signals: adds to each decision line {"signals": {"neg-loss", "verifier",
+// "rm-agreement"}}, every signal this step can compute (null where it has none), whichever one
+// the bandit learned from, so that signals can be compared on the same decisions.
+void add_signals(std::vector<nlohmann::json>& decisions, const BatchPairs& pairs, const train::StepResult& res,
+                 const std::vector<double>& verifier, const std::vector<double>& consensus);
 
 // One decisions.jsonl line per prompt.
 std::vector<nlohmann::json> decision_lines(int64_t step, int64_t iteration, const std::vector<const data::Example*>& examples,

@@ -77,7 +77,7 @@ void build_model(const std::string& dir, const std::string& label, const std::ve
 }
 
 std::string world_root(const WorldSetupOptions& o) {
-  std::string key = fmt::format("v1-{}-{}-n{}-s{}-{}", join(o.skills, "+"), o.max_operand, o.size, o.seed, o.preset);
+  std::string key = fmt::format("{}-{}-{}-n{}-s{}-{}", o.fair ? "fair-v3" : "v1", join(o.skills, "+"), o.max_operand, o.size, o.seed, o.preset);
   return io::join_path(o.cache_dir, key);
 }
 
@@ -86,21 +86,36 @@ std::string world_root(const WorldSetupOptions& o) {
 std::string world_run_config(const WorldSetupOptions& o) {
   const std::string root = world_root(o);
   std::string cfg;
-  cfg += "# The built-in world (written by `laser world`): a weak policy, one specialist RM per skill,\n";
-  cfg += "# a weak generalist and a noisy RM. Every key not set here has its default (laser train --list-keys).\n";
+  if (o.fair) {
+    cfg += "# The fair built-in world (written by `laser world --world fair`): test facts disjoint from training\n";
+    cfg += "# facts; a policy whose errors are a per-skill mixing weight; one specialist RM per skill, weak but\n";
+    cfg += "# not inverted elsewhere; a weak generalist, a length-biased RM and a noisy RM. Every key not set\n";
+    cfg += "# here has its default (laser train --list-keys).\n";
+  } else {
+    cfg += "# The built-in world (written by `laser world`): a weak policy, one specialist RM per skill,\n";
+    cfg += "# a weak generalist and a noisy RM. Every key not set here has its default (laser train --list-keys).\n";
+  }
   cfg += "[run]\nname = \"world\"\nout_dir = \"runs\"\nseed = " + std::to_string(o.seed) + "\niterations = 3\nearly_stop_loss = 0.0\n\n";
   cfg += "[policy]\nmodel = \"" + io::join_path(root, "policy") + "\"\n\n";
   cfg += "[data]\nformat = \"world\"\nworld_skills = [";
   for (size_t k = 0; k < o.skills.size(); ++k) cfg += (k ? ", \"" : "\"") + o.skills[k] + "\"";
   cfg += "]\nworld_size = " + std::to_string(o.size) + "\nworld_max = " + std::to_string(o.max_operand) +
-         "\ndev_size = 48\ntest_size = 96\nbatch_size = 16\n\n";
+         (o.fair ? "\ndev_size = 24\ntest_size = 72\nbatch_size = 16\n\n"
+                 // Facts repeat between train and test on purpose: this world measures learning them.
+                 : "\ndev_size = 48\ntest_size = 96\nbatch_size = 16\ndedup = false\n\n");
   cfg += "[generation]\nn = 8\ntemperature = 1.0\nmax_new_tokens = 24\n\n";
-  // The paper's LinUCB (alpha 0.1, raw contexts, neg-loss reward) collapses onto one arm here;
-  // README reports those numbers. What works: unit-norm contexts, alpha 1, the verifier signal.
-  // The normalizer is pinned to the one README's world table was measured with.
-  cfg += "[strategy]\nname = \"laser\"\nmode = \"per-query\"\npooling = \"mean-input\"\nreward_signal = \"verifier\"\ncontext_l2 = true\n"
-         "normalizer = \"percentile\"\n\n";
-  cfg += "[bandit]\nalgorithm = \"linucb\"\nalpha = 1.0\n\n";
+  if (o.fair) {
+    // laser's defaults (LinUCB alpha 1.5 on unit-norm contexts, z-scored rewards, the verifier
+    // signal since the world has answers); --preset paper gives the authors'.
+    cfg += "[strategy]\nname = \"laser\"\nmode = \"per-query\"\n\n";
+  } else {
+    // The paper's LinUCB (alpha 0.1, raw contexts, neg-loss reward) collapses onto one arm here;
+    // README reports those numbers. What works: unit-norm contexts, alpha 1, the verifier signal.
+    // The normalizer is pinned to the one README's world table was measured with.
+    cfg += "[strategy]\nname = \"laser\"\nmode = \"per-query\"\npooling = \"mean-input\"\nreward_signal = \"verifier\"\ncontext_l2 = true\n"
+           "normalizer = \"percentile\"\n\n";
+    cfg += "[bandit]\nalgorithm = \"linucb\"\nalpha = 1.0\n\n";
+  }
   cfg += "[pairs]\nmode = \"rank1-vs-rest\"\nnum_pairs = 4\n\n";
   cfg += "[train]\nlora = false\nlr = 1e-4\nnll_weight = 1.0\nbeta = 0.1\nmicro_batch = 64\n\n";
   for (auto& skill : o.skills)
@@ -108,6 +123,8 @@ std::string world_run_config(const WorldSetupOptions& o) {
            "\"\nreduction = \"mean\"\nappend_eos = true\n\n";
   const std::string gdir = io::join_path(root, "rm-generalist");
   cfg += "[[rm]]\nname = \"generalist\"\nkind = \"lm-likelihood\"\nmodel = \"" + gdir + "\"\nreduction = \"mean\"\nappend_eos = true\n\n";
+  if (o.fair)  // the generalist's total log-likelihood: it prefers short answers
+    cfg += "[[rm]]\nname = \"short\"\nkind = \"lm-likelihood\"\nmodel = \"" + gdir + "\"\nreduction = \"sum\"\nappend_eos = true\n\n";
   cfg += "[[rm]]\nname = \"noisy\"\nkind = \"noisy\"\nsigma = " + fmt::format("{}", o.noise_sigma) + "\nseed = " + std::to_string(o.seed) +
          "\n[rm.inner]\nname = \"noisy-inner\"\nkind = \"lm-likelihood\"\nmodel = \"" + gdir + "\"\nreduction = \"mean\"\nappend_eos = true\n";
   return cfg;
@@ -146,6 +163,74 @@ static void warm_start_rows(const std::map<std::string, std::vector<const data::
   }
 }
 
+// Fair world, policy warm start ("pretraining knowledge" of every fact, test facts included, as a pretrained
+// LM knows facts it is never fine-tuned on). Every fact gets three rows: the correct response and
+// the fact's wrong-operation response (a*b for add, a+b for mul, the smaller number for cmp), the
+// correct one warm_correct[skill] times of three. The policy thus learns both answers of every fact
+// and one mixing weight per skill: a skill with 2 of 3 is right under greedy decoding, one with 1
+// of 3 is wrong. That weight is shared by the skill's facts, so preferences on training facts
+// move it on test facts too (held-out facts improve only through what generalizes).
+static void fair_warm_start_rows(const std::map<std::string, std::vector<const data::Example*>>& facts, const WorldSetupOptions& o,
+                            std::vector<SftRow>& policy_rows) {
+  for (auto& [skill, fs] : facts) {
+    auto it = o.warm_correct.find(skill);
+    const int correct = it == o.warm_correct.end() ? 1 : it->second;
+    for (auto* e : fs) {
+      std::string good = data::correct_response(*e), bad = data::correct_response(*e);
+      auto wrong = data::wrong_answers(*e, data::WrongKind::kWrongOperation);
+      if (wrong.empty()) wrong = data::wrong_answers(*e, data::WrongKind::kAny);
+      if (!wrong.empty()) bad = "Final answer: " + wrong.front();
+      for (int r = 0; r < 3; ++r) policy_rows.push_back({e->prompt, r < correct ? good : bad});
+    }
+  }
+}
+
+// Rows of an RM that is right with probability `p_right` on each fact of `skills` (one row per
+// fact and `copies` draws): the correct response, or a wrong one of any kind. p_right = 1 is a
+// specialist's own skill; a little above 0.5 is weak but not inverted knowledge.
+static void rm_rows(const std::map<std::string, std::vector<const data::Example*>>& facts, const std::string& skill, double p_right,
+                    int copies, Rng& rng, std::vector<SftRow>& rows) {
+  auto it = facts.find(skill);
+  if (it == facts.end()) return;
+  for (int c = 0; c < copies; ++c)
+    for (auto* e : it->second)
+      rows.push_back({e->prompt, rng.uniform() < p_right ? data::correct_response(*e) : data::wrong_response(*e, rng)});
+}
+
+// The fair world's policy, specialists (weak, not inverted, outside their skill), generalist;
+// rm_names gets spec-<skill>..., generalist, short (the noisy RM is added by the caller).
+static WorldSetup setup_fair_models(const std::map<std::string, std::vector<const data::Example*>>& facts, const WorldSetupOptions& o,
+                                    const std::string& root, const json& base_stamp) {
+  std::vector<SftRow> policy_rows;
+  fair_warm_start_rows(facts, o, policy_rows);
+  WorldSetup ws;
+  ws.policy_dir = io::join_path(root, "policy");
+  build_model(ws.policy_dir, "policy (warm start)", policy_rows, o, o.policy_steps, mix_seed(o.seed, 1),
+              json{{"base", base_stamp}, {"steps", o.policy_steps}, {"role", "policy"}});
+  std::vector<std::pair<std::string, std::string>> rms;  // name, dir
+  int i = 0;
+  for (auto& skill : o.skills) {
+    // Its own skill always right; every other skill right with probability other_accuracy.
+    Rng rng(mix_seed(o.seed, 60 + i));
+    std::vector<SftRow> rows;
+    for (auto& other : o.skills) rm_rows(facts, other, other == skill ? 1.0 : o.specialist_other_accuracy, other == skill ? 2 : 1, rng, rows);
+    std::string dir = io::join_path(root, "rm-" + skill);
+    build_model(dir, "specialist RM for " + skill, rows, o, o.specialist_steps, mix_seed(o.seed, 20 + i++),
+                json{{"base", base_stamp}, {"steps", o.specialist_steps}, {"role", "spec-" + skill}});
+    rms.push_back({"spec-" + skill, dir});
+  }
+  Rng grng(mix_seed(o.seed, 41));
+  std::vector<SftRow> generalist_rows;
+  for (auto& skill : o.skills) rm_rows(facts, skill, o.generalist_accuracy, 1, grng, generalist_rows);
+  std::string gdir = io::join_path(root, "rm-generalist");
+  build_model(gdir, "generalist RM", generalist_rows, o, o.generalist_steps, mix_seed(o.seed, 40),
+              json{{"base", base_stamp}, {"steps", o.generalist_steps}, {"role", "generalist"}});
+  rms.push_back({"generalist", gdir});
+  for (auto& [name, dir] : rms) ws.rm_names.push_back(name);
+  ws.rm_names.push_back("short");
+  return ws;
+}
+
 WorldSetup setup_world(const WorldSetupOptions& o) {
   model::set_threads(0);
   data::WorldOptions wo;
@@ -157,32 +242,37 @@ WorldSetup setup_world(const WorldSetupOptions& o) {
   std::string root = world_root(o);
   std::string key = root.substr(root.find_last_of('/') + 1);
   io::make_dirs(root);
-  json base_stamp = {{"version", 1}, {"key", key}, {"warm_accuracy", o.warm_accuracy}};
+  json base_stamp = o.fair ? json{{"version", 3}, {"key", key}, {"warm_correct", o.warm_correct},
+                                  {"specialist_other_accuracy", o.specialist_other_accuracy}, {"generalist_accuracy", o.generalist_accuracy}}
+                           : json{{"version", 1}, {"key", key}, {"warm_accuracy", o.warm_accuracy}};
 
   auto facts = distinct_facts(world);
-  std::vector<SftRow> policy_rows, generalist_rows;
-  warm_start_rows(facts, o, policy_rows, generalist_rows);
   WorldSetup ws;
-  ws.policy_dir = io::join_path(root, "policy");
-  build_model(ws.policy_dir, "policy (warm start)", policy_rows, o, o.policy_steps, mix_seed(o.seed, 1),
-              json{{"base", base_stamp}, {"steps", o.policy_steps}, {"role", "policy"}});
-  std::vector<std::pair<std::string, std::string>> rms;  // name, dir
-  int i = 0;
-  for (auto& skill : o.skills) {
-    std::vector<SftRow> rows;
-    for (auto* e : facts[skill]) rows.push_back({e->prompt, data::correct_response(*e)});
-    std::string dir = io::join_path(root, "rm-" + skill);
-    build_model(dir, "specialist RM for " + skill, rows, o, o.specialist_steps, mix_seed(o.seed, 20 + i++),
-                json{{"base", base_stamp}, {"steps", o.specialist_steps}, {"role", "spec-" + skill}});
-    rms.push_back({"spec-" + skill, dir});
+  if (o.fair) {
+    ws = setup_fair_models(facts, o, root, base_stamp);
+  } else {
+    std::vector<SftRow> policy_rows, generalist_rows;
+    warm_start_rows(facts, o, policy_rows, generalist_rows);
+    ws.policy_dir = io::join_path(root, "policy");
+    build_model(ws.policy_dir, "policy (warm start)", policy_rows, o, o.policy_steps, mix_seed(o.seed, 1),
+                json{{"base", base_stamp}, {"steps", o.policy_steps}, {"role", "policy"}});
+    std::vector<std::pair<std::string, std::string>> rms;  // name, dir
+    int i = 0;
+    for (auto& skill : o.skills) {
+      std::vector<SftRow> rows;
+      for (auto* e : facts[skill]) rows.push_back({e->prompt, data::correct_response(*e)});
+      std::string dir = io::join_path(root, "rm-" + skill);
+      build_model(dir, "specialist RM for " + skill, rows, o, o.specialist_steps, mix_seed(o.seed, 20 + i++),
+                  json{{"base", base_stamp}, {"steps", o.specialist_steps}, {"role", "spec-" + skill}});
+      rms.push_back({"spec-" + skill, dir});
+    }
+    std::string gdir = io::join_path(root, "rm-generalist");
+    build_model(gdir, "generalist RM", generalist_rows, o, o.generalist_steps, mix_seed(o.seed, 40),
+                json{{"base", base_stamp}, {"steps", o.generalist_steps}, {"role", "generalist"}});
+    rms.push_back({"generalist", gdir});
+    for (auto& [name, dir] : rms) ws.rm_names.push_back(name);
   }
-  std::string gdir = io::join_path(root, "rm-generalist");
-  build_model(gdir, "generalist RM", generalist_rows, o, o.generalist_steps, mix_seed(o.seed, 40),
-              json{{"base", base_stamp}, {"steps", o.generalist_steps}, {"role", "generalist"}});
-  rms.push_back({"generalist", gdir});
-
   // The run config (the same text as world_run_config: configs/world.toml is its default).
-  for (auto& [name, dir] : rms) ws.rm_names.push_back(name);
   ws.rm_names.push_back("noisy");
   ws.config_path = io::join_path(root, "world.toml");
   io::write_file_atomic(ws.config_path, world_run_config(o));

@@ -1,0 +1,31 @@
+// The reference-free bandit signal "rm-agreement": a probe of the other reward models re-scores
+// some prompts' responses, and their consensus (the mean of each probe RM's within-prompt rank,
+// so scales never mix) stands in for a verifier. The bandit reward of a probed prompt is then the
+// share of the chosen RM's pairs that the consensus orders the same way (step.h: bandit_rewards).
+// Needs no reference answer, so it works on chat and long-form prompts. Not a strategy and not an
+// ensemble: the probe never changes which pairs are trained, only what the bandit learns.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "laser/loop/arms.h"
+#include "laser/loop/strategy.h"
+
+namespace laser::loop {
+
+// Within-prompt normalized ranks of `scores` at `idx`: 0 for the lowest, 1 for the highest, ties
+// share their mean rank; a single item gets 0.5. Returns one value per index, in `idx` order.
+std::vector<double> normalized_ranks(const std::vector<double>& scores, const std::vector<size_t>& idx);
+
+struct ProbeResult {
+  std::vector<double> consensus;  // per item: mean normalized rank over the probe RMs (NaN: not probed)
+  int64_t prompts = 0;            // prompts probed
+};
+
+// Probes each prompt scored by a single arm (scored.arm[b] >= 0) with probability `rate` (drawn
+// from a generator seeded with `seed`): every other arm scores that prompt's items (one call per
+// arm for the whole batch), and the consensus is the mean of their normalized ranks. An arm that
+// fails is left out with a warning; a prompt no other arm could score stays NaN.
+ProbeResult probe_consensus(const Scored& scored, const BatchItems& batch, Arms& arms, double rate, uint64_t seed);
+
+}  // namespace laser::loop
