@@ -1,9 +1,10 @@
-// The reduced built-in world (`laser world --quick`) inside make test: the table, every run
-// directory and every report are produced. Accuracy is not checked here (README states it).
+// The reduced built-in worlds (`laser world --quick`, arithmetic and stories) inside make test: the
+// table, every run directory and every report are produced. Accuracy is not checked here (README states it).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "laser/io/file_util.h"
 #include "laser/io/jsonl.h"
@@ -48,4 +49,66 @@ TEST(World, QuickWorldProducesTableRunsAndReports) {
   pclose(p);
   EXPECT_EQ(out.find("building"), std::string::npos) << out;
   EXPECT_EQ(io::read_file(dir + "/cache/v1-add+mul+cmp-9-n96-s1-tiny/policy/model.safetensors"), stamp);
+}
+
+// The stories world on the real pretrained stories260K (skipped without ../shared/ext): a reduced
+// run over two seeds prints the table with intervals and LASeR's paired differences and writes
+// compare.html; a missing model is a one-line error naming the path.
+TEST(World, QuickStoriesWorldOverTwoSeedsHasIntervals) {
+  const char* ext = std::getenv("LASER_SHARED_EXT");
+  std::string model = ext ? std::string(ext) + "/models/stories260K" : "";
+  if (model.empty() || !io::file_exists(model + "/model.safetensors"))
+    GTEST_SKIP() << "LASER_SHARED_EXT (../shared/ext) has no models/stories260K: the stories world needs the pretrained model";
+  std::string dir = std::string(LASER_TEST_TMP) + "/world-stories-quick";
+  io::remove_all(dir);
+  auto run = [](const std::string& cmd, int& status) {
+    std::string out;
+    FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    status = pclose(p);
+    return out;
+  };
+  int st = 0;
+  std::string out = run("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " world --world stories --quick --seeds 2 --model " + model +
+                            " --strategies sft,laser --cache " + dir + "/cache --out-dir " +
+                            dir + "/runs",
+                        st);
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << out;
+  EXPECT_NE(out.find("Mean over 2 seeds"), std::string::npos) << out;
+  EXPECT_NE(out.find("| strategy | ending | length | name | repeat | overall |"), std::string::npos) << out;
+  EXPECT_NE(out.find("| laser | "), std::string::npos) << out;
+  EXPECT_NE(out.find("LASeR minus each baseline"), std::string::npos) << out;
+  auto cmp = io::read_json(dir + "/runs/stories-compare/compare.json");
+  ASSERT_EQ(cmp["rows"].size(), 2u);
+  ASSERT_EQ(cmp["paired"].size(), 1u);
+  EXPECT_EQ(cmp["paired"][0]["baseline"], "sft");
+  for (auto& r : cmp["rows"]) {
+    EXPECT_EQ(r["accuracies"].size(), 2u);
+    EXPECT_TRUE(r.contains("accuracy_ci"));
+    ASSERT_EQ(r["per_category"].size(), 4u) << r.dump();
+    for (auto& rd : r["runs"]) {
+      std::string d = rd.get<std::string>();
+      EXPECT_TRUE(io::file_exists(d + "/report.html")) << d;
+      if (r["strategy"] != "laser") continue;
+      // One RM per prompt: each bandit decision's RM scored that prompt's n = 4 responses.
+      auto summary = io::read_json(d + "/summary.json");
+      int64_t decisions = 0;
+      io::for_each_jsonl(d + "/decisions.jsonl", [&](const nlohmann::json&, const std::string&) { ++decisions; });
+      EXPECT_GT(decisions, 0);
+      EXPECT_EQ(summary["rm_items"].get<int64_t>(), 4 * decisions) << d;
+    }
+  }
+  std::string html = io::read_file(dir + "/runs/stories-compare/compare.html");
+  EXPECT_NE(html.find("laser"), std::string::npos);
+  // Constraint satisfaction is the test accuracy: the verifier is the stories one.
+  auto summary = io::read_json(cmp["rows"][0]["runs"][0].get<std::string>() + "/summary.json");
+  EXPECT_EQ(summary["verifier"], "story");
+  // Without the model: one line naming the path and the option.
+  out = run(std::string(LASER_BIN) + " world --world stories --model " + dir + "/no-such-model --cache " + dir + "/cache", st);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) != 0) << out;
+  EXPECT_NE(out.find(dir + "/no-such-model"), std::string::npos) << out;
+  EXPECT_NE(out.find("--model"), std::string::npos) << out;
+  EXPECT_EQ(out.find("\n"), out.size() - 1) << out;
 }

@@ -44,6 +44,8 @@ std::vector<Generation> generate(model::CausalLM& m, const text::Tokenizer* tok,
   std::set<int64_t> stop_ids(p.stop_ids.begin(), p.stop_ids.end());
   if (tok)
     for (int32_t s : tok->stop_ids()) stop_ids.insert(s);
+  if (tok && p.stop_at_bos)
+    if (auto b = tok->bos_id()) stop_ids.insert(*b);
 
   torch::NoGradGuard ng;
   const bool was_training = m->is_training();

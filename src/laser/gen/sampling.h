@@ -20,6 +20,7 @@ struct SamplingParams {
   uint64_t seed = 0;
   std::vector<int32_t> stop_ids;      // in addition to the tokenizer's stop ids
   std::vector<std::string> stop_strings;  // generation stops after the first occurrence (text is cut before it)
+  bool stop_at_bos = false;           // also stop at the tokenizer's BOS id (llama2.c story models end a story with BOS)
   int batch_size = 32;                // rows decoded together
   void validate(const std::string& where) const;
 };

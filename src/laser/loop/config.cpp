@@ -160,6 +160,7 @@ std::vector<Binding> data_bindings() {
     num("generation.top_k", F(generation.top_k), at_least(0), "top-k sampling; 0 = off"),
     num("generation.max_new_tokens", F(generation.max_new_tokens), at_least(1), "response length limit in tokens (authors: 150)"),
     strs("generation.stop", F(generation.stop_strings), "stop strings"),
+    flag("generation.stop_at_bos", F(generation.stop_at_bos), "also stop at the tokenizer's BOS id (llama2.c story models such as stories260K end a story with BOS)"),
   };
 }
 
@@ -220,7 +221,7 @@ std::vector<Binding> training_bindings() {
     strs("train.lora_targets", F(train.lora_targets), "LoRA target modules"),
     num("eval.max_new_tokens", F(eval.max_new_tokens), at_least(0), "evaluation response length; 0 = generation.max_new_tokens"),
     num("eval.temperature", F(eval.temperature), at_least(0), "evaluation temperature; 0 = greedy"),
-    str("eval.verifier", F(eval.verifier), {"auto", "gsm8k", "mmlu", "yesno", "exact", "f1", "none"}, "answer checker: auto (from data.format), gsm8k, mmlu, yesno, exact, f1, none (instruction data: win rate)"),
+    str("eval.verifier", F(eval.verifier), {"auto", "gsm8k", "mmlu", "yesno", "exact", "f1", "story", "none"}, "answer checker: auto (from data.format), gsm8k, mmlu, yesno, exact, f1, story (the stories world's constraints), none (instruction data: win rate)"),
     str("eval.judge", F(eval.judge), {}, "verifier none: name of the [[rm]] that judges the win rate against the starting policy (required with several [[rm]])"),
     num("eval.tie_margin", F(eval.tie_margin), at_least(0), "win rate: judge score differences up to this count as ties"),
   };

@@ -3,16 +3,17 @@
 
 #include "laser/core/error.h"
 #include "laser/data/answer.h"
+#include "laser/data/stories.h"
 #include "laser/gen/generate.h"
 
 namespace laser::loop {
 
 std::string resolve_verifier(const std::string& v, const std::string& fmt) {
   if (v != "auto") {
-    static const std::vector<std::string> ok = {"gsm8k", "mmlu", "yesno", "exact", "f1", "none"};
+    static const std::vector<std::string> ok = {"gsm8k", "mmlu", "yesno", "exact", "f1", "story", "none"};
     for (auto& o : ok)
       if (o == v) return v;
-    throw Error("unknown verifier '" + v + "'", "eval.verifier", "use auto, gsm8k, mmlu, yesno, exact, f1 or none");
+    throw Error("unknown verifier '" + v + "'", "eval.verifier", "use auto, gsm8k, mmlu, yesno, exact, f1, story or none");
   }
   if (fmt == "gsm8k" || fmt == "world") return "gsm8k";
   if (fmt == "mmlu") return "mmlu";
@@ -31,7 +32,8 @@ double check_answer(const std::string& v, const std::string& response, const dat
     if (!e.choices.empty()) return data::choice_match(response, e.answer, e.choices, static_cast<int>(e.choices.size())) ? 1.0 : 0.0;
     return data::token_f1(data::answer_span(response), e.answer);
   }
-  throw Error("no answer checker for verifier '" + v + "'", "eval.verifier", "choose gsm8k, mmlu, yesno, exact or f1");
+  if (v == "story") return data::story_constraint_met(response, e.answer) ? 1.0 : 0.0;
+  throw Error("no answer checker for verifier '" + v + "'", "eval.verifier", "choose gsm8k, mmlu, yesno, exact, f1 or story");
 }
 
 std::vector<std::string> respond(model::CausalLM& m, const text::Tokenizer& tok, const data::Dataset& d, const gen::SamplingParams& sp_in,

@@ -27,6 +27,7 @@ struct EvalResult {
 
 // "auto" -> the checker of a data format: gsm8k/world -> gsm8k, mmlu -> mmlu, strategyqa -> yesno,
 // nq/longbench -> f1 (longbench items with choices: mmlu), instructions -> none (use win rate).
+// "story" (the stories world's constraints, data/stories.h) is only ever chosen explicitly.
 std::string resolve_verifier(const std::string& verifier, const std::string& data_format);
 // Score in [0,1] of one response to an example under a checker.
 double check_answer(const std::string& verifier, const std::string& response, const data::Example& e);

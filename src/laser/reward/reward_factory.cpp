@@ -10,6 +10,7 @@
 #include "laser/reward/implicit_dpo.h"
 #include "laser/reward/lm_likelihood.h"
 #include "laser/reward/noisy.h"
+#include "laser/reward/story_aspect.h"
 #include "laser/reward/verifier.h"
 #include "laser/text/prompt_encoder.h"
 
@@ -127,7 +128,7 @@ uint64_t seed_of(const Keys& k) {
 
 }  // namespace
 
-std::vector<std::string> reward_kinds() { return {"lm-likelihood", "implicit-dpo", "classifier", "verifier", "http", "noisy", "ensemble"}; }
+std::vector<std::string> reward_kinds() { return {"lm-likelihood", "implicit-dpo", "classifier", "verifier", "story-aspect", "http", "noisy", "ensemble"}; }
 
 std::unique_ptr<RewardModel> make_reward_model(const toml::table& t, const std::string& where) {
   Keys k(t, where);
@@ -168,6 +169,15 @@ std::unique_ptr<RewardModel> make_reward_model(const toml::table& t, const std::
     o.num_choices = static_cast<int>(k.integer("num_choices", 4));
     LASER_CHECK(o.num_choices >= 2 && o.num_choices <= 10, k.at("num_choices"), "must be in 2..10", "MMLU has 4");
     return std::make_unique<VerifierRM>(name, o);
+  }
+  if (kind == "story-aspect") {
+    k.only({"name", "kind", "aspect", "min_words", "max_words", "ngram"}, kind);
+    StoryAspectRM::Options o;
+    o.aspect = k.str("aspect", "", true);
+    o.params.min_words = static_cast<int>(k.integer("min_words", o.params.min_words));
+    o.params.max_words = static_cast<int>(k.integer("max_words", o.params.max_words));
+    o.params.ngram = static_cast<int>(k.integer("ngram", o.params.ngram));
+    return std::make_unique<StoryAspectRM>(name, o, w);
   }
   if (kind == "http") {
     k.only({"name", "kind", "url", "timeout_s", "retries", "backoff_s", "batch_size", "token", "token_env"}, kind);

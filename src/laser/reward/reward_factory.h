@@ -6,7 +6,8 @@
 //                           append_eos, chat_template (true = detect from tokenizer_config.json, false, or a template name), reduction (mean|sum), empty_score
 //   kind = "implicit-dpo"   the model keys + ref_model, beta (0.1), length_normalize (false)
 //   kind = "classifier"     the model keys + label (0), padding (right|left)
-//   kind = "verifier"       type (gsm8k|mmlu|yesno|exact|f1), num_choices (4)
+//   kind = "verifier"       type (gsm8k|mmlu|yesno|exact|f1|story), num_choices (4)
+//   kind = "story-aspect"   aspect (name|length|ending|repeat), min_words (5), max_words (15), ngram (3)
 //   kind = "http"           url, timeout_s (30), retries (3), backoff_s (0.5), batch_size (64), token, token_env
 //   kind = "noisy"          inner (a table: any RM), sigma (0), flip_p (0), seed (0)
 //   kind = "ensemble"       members (array of tables), weights (array, default all 1)

@@ -3,6 +3,7 @@
 
 #include "laser/core/timer.h"
 #include "laser/data/answer.h"
+#include "laser/data/stories.h"
 
 namespace laser::reward {
 
@@ -12,7 +13,8 @@ VerifierType parse_verifier_type(const std::string& s, const std::string& where)
   if (s == "yesno" || s == "strategyqa") return VerifierType::YesNo;
   if (s == "exact") return VerifierType::Exact;
   if (s == "f1") return VerifierType::F1;
-  throw Error("unknown verifier type '" + s + "'", where, "use gsm8k, mmlu, yesno, exact or f1");
+  if (s == "story") return VerifierType::Story;
+  throw Error("unknown verifier type '" + s + "'", where, "use gsm8k, mmlu, yesno, exact, f1 or story");
 }
 
 std::string verifier_type_name(VerifierType t) {
@@ -22,6 +24,7 @@ std::string verifier_type_name(VerifierType t) {
     case VerifierType::YesNo: return "yesno";
     case VerifierType::Exact: return "exact";
     case VerifierType::F1: return "f1";
+    case VerifierType::Story: return "story";
   }
   return "?";
 }
@@ -34,6 +37,7 @@ double VerifierRM::score_one(const RewardItem& it) const {
     case VerifierType::YesNo: return data::yes_no_match(it.response, ref) ? 1.0 : 0.0;
     case VerifierType::Exact: return data::exact_match(data::answer_span(it.response), ref) ? 1.0 : 0.0;
     case VerifierType::F1: return data::token_f1(data::answer_span(it.response), ref);
+    case VerifierType::Story: return data::story_constraint_met(it.response, ref) ? 1.0 : 0.0;
   }
   return 0.0;
 }

@@ -1,12 +1,13 @@
 // Rule-based verifier RMs: compare a response's final answer with the item's reference. Scores
-// 1/0 (gsm8k numeric match, mmlu letter match, yes/no match, exact match) or token F1. No model.
+// 1/0 (gsm8k numeric match, mmlu letter match, yes/no match, exact match, the stories world's
+// constraint) or token F1. No model.
 // Answer extraction lives in data/answer.h (shared with evaluation).
 #pragma once
 #include "laser/reward/reward_model.h"
 
 namespace laser::reward {
 
-enum class VerifierType { Gsm8k, Mmlu, YesNo, Exact, F1 };
+enum class VerifierType { Gsm8k, Mmlu, YesNo, Exact, F1, Story };
 VerifierType parse_verifier_type(const std::string& s, const std::string& where);
 std::string verifier_type_name(VerifierType t);
 
