@@ -205,8 +205,10 @@ Distributed::Distributed(const std::string& addr, int port, int rank, int world_
     c10d::TCPStoreOptions so;
     so.port = static_cast<uint16_t>(port);
     so.isServer = rank == 0 && !impl_->agent_store;
-    if (so.isServer) so.numWorkers = world_size;
-    so.waitWorkers = so.isServer;
+    // Every rank counts itself in at rank 0's store, whose host waits for all; torchrun's agent
+    // store has done its own rendezvous.
+    if (!impl_->agent_store) so.numWorkers = world_size;
+    so.waitWorkers = !impl_->agent_store;
     so.timeout = timeout;
     c10::intrusive_ptr<c10d::Store> tcp = c10::make_intrusive<c10d::TCPStore>(addr, so);
     if (impl_->agent_store) {  // keys of this restart attempt only
