@@ -11,6 +11,7 @@
 #include "laser/train/distributed.h"
 
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -114,7 +115,7 @@ struct Distributed::Impl {
     auto st = store;
     int me = rank, W = world;
     auto task = std::make_shared<std::packaged_task<std::string()>>([st, me, W, mine] {
-      std::string out;
+      std::string out, inside;
       for (int r = 0; r < W; ++r) {
         if (r == me) continue;
         std::string key = "laser/at/" + std::to_string(r);
@@ -125,13 +126,15 @@ struct Distributed::Impl {
         auto b = st->get(key);
         std::string v(b.begin(), b.end());
         int64_t seq = std::atoll(v.c_str());
+        if (seq >= mine) inside += (inside.empty() ? "rank " : ", rank ") + std::to_string(r);
         if (seq < mine) {
           auto sp = v.find(' ');
           out += (out.empty() ? "" : ", ") + ("rank " + std::to_string(r) + " (last at collective #" + std::to_string(seq) + " '" +
                                               (sp == std::string::npos ? "" : v.substr(sp + 1)) + "')");
         }
       }
-      return out;
+      // Every rank entered this collective: one of them stopped answering inside it.
+      return out.empty() && !inside.empty() ? inside + " (entered it too, then stopped answering)" : out;
     });
     auto fut = task->get_future();
     std::thread([task] {
@@ -142,12 +145,12 @@ struct Distributed::Impl {
     }).detach();
     std::string host = agent_store ? "torchrun's agent (it hosts the store at " + addr + ":" + std::to_string(port) + ")"
                                    : "rank 0 (it hosts the store at " + addr + ":" + std::to_string(port) + ")";
-    if ((rank != 0 || agent_store) && fut.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return host + ", which does not answer";
+    if ((rank != 0 || agent_store) && fut.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return host.substr(0, host.size() - 1) + "; it does not answer)";
     else fut.wait();
     try {
       return fut.get();
     } catch (const std::exception&) {
-      return host + ", which is gone";
+      return host.substr(0, host.size() - 1) + "; it is gone)";
     }
   }
 
@@ -360,12 +363,38 @@ int launch_local_workers(int nproc, const std::vector<std::string>& argv) {
     }
     pids.push_back(pid);
   }
+  // Waits for every rank; once one has failed, the others get 60 s to stop by themselves (they
+  // name the failed rank), then a rank still running (a hung one) is killed, as torchrun does.
   int first_bad = 0;
-  for (auto pid : pids) {
-    int st = 0;
-    ::waitpid(pid, &st, 0);
-    int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-    if (code != 0 && first_bad == 0) first_bad = code;
+  size_t left = pids.size();
+  std::vector<bool> done(pids.size(), false);
+  auto failed_at = Clock::now();
+  while (left > 0) {
+    for (size_t r = 0; r < pids.size(); ++r) {
+      if (done[r]) continue;
+      int st = 0;
+      pid_t got = ::waitpid(pids[r], &st, WNOHANG);
+      if (got == 0) continue;
+      done[r] = true;
+      --left;
+      int code = got < 0 ? 1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+      if (code != 0 && first_bad == 0) {
+        first_bad = code;
+        failed_at = Clock::now();
+      }
+    }
+    if (left == 0) break;
+    if (first_bad) {
+      if (Clock::now() - failed_at > std::chrono::seconds(60)) {
+        for (size_t r = 0; r < pids.size(); ++r)
+          if (!done[r]) {
+            log::error("--nproc: rank {} still runs 60 s after another rank failed: killing it", r);
+            ::kill(pids[r], SIGKILL);
+          }
+        failed_at = Clock::now() + std::chrono::hours(1);  // reap them on the next passes
+      }
+    }
+    std::this_thread::sleep_for(ms(100));
   }
   return first_bad;
 }

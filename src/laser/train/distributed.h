@@ -43,7 +43,8 @@ class Distributed {
 
 // `--nproc N`: re-runs this program (argv with the --nproc option removed) as N local workers with
 // MASTER_ADDR=127.0.0.1, a free MASTER_PORT, RANK, LOCAL_RANK, WORLD_SIZE and LOCAL_WORLD_SIZE
-// set, waits for all, and returns the first non-zero exit status (0 when all succeed). Call it
+// set, waits for all (a rank still running 60 s after another failed is killed), and returns the
+// first non-zero exit status (0 when all succeed). Call it
 // only when RANK is not already set.
 int launch_local_workers(int nproc, const std::vector<std::string>& argv);
 // This process's argv (from /proc/self/cmdline) without `--nproc N` / `--nproc=N`.
