@@ -9,4 +9,6 @@ for b in "$BUILD"/bench_*; do
   echo "=== $(basename "$b")"
   "$b" || status=1
 done
+echo "=== bench-loop.sh"
+"$(dirname "$0")/bench-loop.sh" "$BUILD" || status=1
 exit $status

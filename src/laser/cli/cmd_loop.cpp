@@ -1,5 +1,7 @@
 // `laser train`, `laser compare`, `laser eval`: the LASeR loop, baselines side by side, and
 // evaluation of a model directory on a dataset.
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -8,6 +10,7 @@
 
 #include "laser/cli/commands.h"
 #include "laser/core/error.h"
+#include "laser/core/log.h"
 #include "laser/core/strings.h"
 #include "laser/data/loaders.h"
 #include "laser/gen/sampling.h"
@@ -24,6 +27,7 @@
 #include "laser/reward/reward_factory.h"
 #include "laser/text/prompt_encoder.h"
 #include "laser/text/tokenizer.h"
+#include "laser/train/distributed.h"
 
 namespace laser::cli {
 
@@ -34,6 +38,7 @@ void add_train(CLI::App& app) {
     std::string config, preset = "laser";
     std::vector<std::string> set;
     bool resume = false, list_keys = false;
+    int nproc = 1;
   };
   auto o = std::make_shared<Opts>();
   auto* c = app.add_subcommand("train", "run LASeR (or a baseline strategy) from a TOML config: iterative DPO+NLL with a bandit choosing the RM");
@@ -43,9 +48,16 @@ void add_train(CLI::App& app) {
   c->add_option("--set", o->set, "override a config key: --set train.lr=1e-5 (repeatable)");
   c->add_flag("--resume", o->resume, "continue the run from its latest checkpoint");
   c->add_flag("--list-keys", o->list_keys, "print every config key with its default and meaning");
+  c->add_option("--nproc", o->nproc, "data parallelism on this machine: N local ranks (c10d Gloo on 127.0.0.1); torchrun launches it the same way")
+      ->capture_default_str()->check(CLI::Range(1, 1024));
   c->callback([o] {
     if (o->list_keys) {
       std::cout << loop::config_reference_markdown();
+      return;
+    }
+    if (o->nproc > 1 && !std::getenv("RANK")) {
+      int rc = train::launch_local_workers(o->nproc, train::own_argv_without_nproc());
+      if (rc != 0) throw Error("a rank exited with status " + std::to_string(rc), "--nproc " + std::to_string(o->nproc), "see the ranks' messages above");
       return;
     }
     LASER_CHECK(!o->config.empty(), "laser train", "no --config given",
@@ -56,6 +68,9 @@ void add_train(CLI::App& app) {
     loop::install_stop_handlers();
     loop::RunOptions ro;
     ro.resume = o->resume;
+    // Under torchrun or --nproc (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT): one rank of the run.
+    ro.dist = train::Distributed::from_env(cfg.typed().run.dist_timeout);
+    if (!ro.dist->is_main()) log::set_level(std::max(log::level(), log::Level::Warn));  // rank 0 reports
     loop::run_training(cfg, ro);
   });
 }

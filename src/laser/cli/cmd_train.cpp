@@ -83,24 +83,6 @@ void add_common(CLI::App* c, TrainOpts& o, bool dpo) {
   c->add_flag("--no-progress", o.no_progress, "no progress bar");
 }
 
-std::vector<std::string> own_argv_without_nproc() {
-  std::ifstream f("/proc/self/cmdline", std::ios::binary);
-  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  std::vector<std::string> args;
-  std::string cur;
-  for (char ch : all) {
-    if (ch == '\0') { args.push_back(cur); cur.clear(); }
-    else cur.push_back(ch);
-  }
-  std::vector<std::string> out;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--nproc") { ++i; continue; }
-    if (args[i].rfind("--nproc=", 0) == 0) continue;
-    out.push_back(args[i]);
-  }
-  return out;
-}
-
 train::TrainerConfig make_config(const TrainOpts& o) {
   train::TrainerConfig c;
   c.lr = o.lr; c.weight_decay = o.weight_decay; c.warmup_steps = o.warmup; c.schedule = o.schedule;
@@ -117,7 +99,7 @@ train::TrainerConfig make_config(const TrainOpts& o) {
 // Runs sft or dpo; `n_items` examples, `run_batch(indices)` does one trainer step.
 void run_training(const TrainOpts& o, bool dpo) {
   if (o.nproc > 1 && !std::getenv("RANK")) {
-    int rc = train::launch_local_workers(o.nproc, own_argv_without_nproc());
+    int rc = train::launch_local_workers(o.nproc, train::own_argv_without_nproc());
     if (rc != 0) throw Error("a worker exited with status " + std::to_string(rc), "--nproc " + std::to_string(o.nproc), "see the workers' messages above");
     return;
   }

@@ -61,7 +61,7 @@ std::vector<Generation> generate(model::CausalLM& m, const text::Tokenizer* tok,
       auto& g = out[i * n + s];
       g.prompt_index = i;
       g.sample_index = s;
-      rngs.emplace_back(mix_seed(p.seed, i * n + s));
+      rngs.emplace_back(mix_seed(p.seed, (p.first_prompt_index + i) * n + s));
     }
 
   // Rows in decoding order: prompts by length (less padding), then sample index.

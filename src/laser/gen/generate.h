@@ -25,7 +25,7 @@ struct Generation {
 
 // prompts: token ids (already including BOS if the model wants one). Output order: prompt-major,
 // then sample index. Reproducible for a fixed seed.
-// Each sample draws from its own laser::Rng seeded with mix_seed(seed, prompt_index * n + sample_index),
+// Each sample draws from its own laser::Rng seeded with mix_seed(seed, (p.first_prompt_index + prompt_index) * n + sample_index),
 // so a sample does not depend on which other rows share its batch. A sample finishes at a stop id
 // (the tokenizer's stop_ids() plus p.stop_ids; the id is not kept), at a stop string (its ids are
 // kept up to the token that completes the string, its text is cut before the string), or at

@@ -18,6 +18,7 @@ struct SamplingParams {
   int top_k = 0;                      // 0: off
   double top_p = 1.0;                 // 1: off
   uint64_t seed = 0;
+  uint64_t first_prompt_index = 0;    // prompts[i] seeds as prompt first_prompt_index + i (a rank's shard draws as the whole batch would)
   std::vector<int32_t> stop_ids;      // in addition to the tokenizer's stop ids
   std::vector<std::string> stop_strings;  // generation stops after the first occurrence (text is cut before it)
   bool stop_at_bos = false;           // also stop at the tokenizer's BOS id (llama2.c story models end a story with BOS)

@@ -134,6 +134,8 @@ std::vector<Binding> run_bindings() {
     num("run.early_stop_loss", F(run.early_stop_loss), at_least(0), "stop when an iteration's mean loss is below this (authors: 0.1); 0 = off; ignored by grpo/rloo"),
     num("run.checkpoint_every_steps", F(run.checkpoint_every_steps), at_least(0), "also checkpoint every N steps inside an iteration; 0 = only at iteration ends"),
     num("run.max_steps", F(run.max_steps), at_least(0), "stop after this many training steps in total (with a checkpoint); 0 = no limit"),
+    num("run.dist_timeout", F(run.dist_timeout), between(1, 86400),
+        "data parallelism (--nproc, torchrun): seconds a rank waits for its peers (rendezvous, each collective) before it stops naming the missing rank"),
     str("policy.model", F(policy.model), {}, "policy model directory (HF layout); required"),
     str("policy.chat_template", F(policy.chat_template), {}, "render prompts as a user turn: auto (from the policy's tokenizer_config.json), llama-3, chatml, qwen2, qwen2.5, llama-2, mistral, zephyr; empty = raw prompt"),
     str("policy.system_prompt", F(policy.system_prompt), {}, "system message of the chat template (needs policy.chat_template)"),
@@ -175,7 +177,7 @@ std::vector<Binding> strategy_bindings() {
         "reference answers), rm-agreement (agreement with a probe of the other RMs; needs no answers), neg-loss (the paper; dpo only); "
         "auto = verifier where the data has answers, else neg-loss for dpo and rm-agreement for grpo/rloo"),
     num("strategy.probe_rate", F(probe_rate), between(0.0, 1.0), "rm-agreement: share of prompts whose responses the other RMs re-score (their cost counts)"),
-    flag("strategy.log_signals", F(log_signals), "write every bandit signal the step can compute into decisions.jsonl (diagnostics; the probe's RM calls count)"),
+    flag("strategy.log_signals", F(log_signals), "write every bandit signal the step can compute into decisions.jsonl (diagnostics, one process only; the probe's RM calls count)"),
     str("strategy.normalizer", F(strategy.normalizer), {"auto", "percentile", "zscore", "none"}, "bandit reward normalizer: auto (zscore; percentile for exp3), percentile (20th/80th, paper), zscore, none"),
     num("strategy.context_dim", F(strategy.context_dim), at_least(0), "random projection of contexts to this many dimensions; 0 = off"),
     flag("strategy.context_l2", F(strategy.context_l2), "L2-normalize bandit contexts (after any projection); the paper uses raw contexts (--preset paper)"),

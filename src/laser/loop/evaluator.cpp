@@ -55,9 +55,16 @@ std::vector<std::string> respond(model::CausalLM& m, const text::Tokenizer& tok,
 
 EvalResult evaluate(model::CausalLM& m, const text::Tokenizer& tok, const data::Dataset& d, const std::string& verifier,
                     const gen::SamplingParams& sp, const text::PromptEncoder& pe) {
+  if (d.examples.empty()) return {};
+  return score_responses(d, verifier, respond(m, tok, d, sp, pe));
+}
+
+EvalResult score_responses(const data::Dataset& d, const std::string& verifier, std::vector<std::string> responses) {
   EvalResult r;
   if (d.examples.empty()) return r;
-  r.responses = respond(m, tok, d, sp, pe);
+  LASER_CHECK(responses.size() == d.examples.size(), "score_responses", std::to_string(responses.size()) + " responses for " +
+              std::to_string(d.examples.size()) + " examples", "pass one response per example");
+  r.responses = std::move(responses);
   std::map<std::string, double> sums;
   double total = 0;
   for (size_t i = 0; i < d.examples.size(); ++i) {

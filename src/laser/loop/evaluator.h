@@ -37,6 +37,9 @@ double check_answer(const std::string& verifier, const std::string& response, co
 std::vector<std::string> respond(model::CausalLM& m, const text::Tokenizer& tok, const data::Dataset& d, const gen::SamplingParams& sp,
                                  const text::PromptEncoder& pe = {});
 
+// The result of `responses` (responses[i] answers d.examples[i]) under a checker.
+EvalResult score_responses(const data::Dataset& d, const std::string& verifier, std::vector<std::string> responses);
+
 EvalResult evaluate(model::CausalLM& m, const text::Tokenizer& tok, const data::Dataset& d, const std::string& verifier,
                     const gen::SamplingParams& sp, const text::PromptEncoder& pe = {});
 

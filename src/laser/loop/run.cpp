@@ -1,11 +1,13 @@
 // One LASeR training run (see run.h): Run's setup, step, end_iteration and finish.
 #include "laser/loop/run.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
 
+#include "laser/core/device.h"
 #include "laser/core/error.h"
 #include "laser/core/log.h"
 #include "laser/core/progress.h"
@@ -23,11 +25,13 @@
 #include "laser/loop/report.h"
 #include "laser/loop/run_eval.h"
 #include "laser/loop/run_files.h"
+#include "laser/loop/shard.h"
 #include "laser/loop/step.h"
 #include "laser/loop/strategy.h"
 #include "laser/model/torch_util.h"
 #include "laser/text/prompt_encoder.h"
 #include "laser/text/tokenizer.h"
+#include "laser/train/distributed.h"
 #include "laser/train/trainer.h"
 
 namespace laser::loop {
@@ -88,10 +92,18 @@ train::TrainerConfig trainer_config(const RunConfig& rc, int64_t total_steps) {
 
 // Fault injection for the resume tests: LASER_TEST_KILL_AFTER_STEP=N kills the process with
 // SIGKILL right after step N's log lines are written (before any checkpoint of that step), at a
-// point a test can choose exactly, as a crash or `kill -9` would.
-void kill_if_asked(int64_t step) {
+// point a test can choose exactly, as a crash or `kill -9` would; with LASER_TEST_KILL_RANK=R only
+// rank R of a data-parallel run dies.
+void kill_if_asked(int64_t step, int rank) {
   static const char* at = std::getenv("LASER_TEST_KILL_AFTER_STEP");
-  if (at && std::atoll(at) == step) std::raise(SIGKILL);
+  static const char* only = std::getenv("LASER_TEST_KILL_RANK");
+  if (at && std::atoll(at) == step && (!only || std::atoi(only) == rank)) std::raise(SIGKILL);
+}
+
+// Intra-op threads: run.threads, or (0) the cores shared among the ranks on this machine.
+int run_threads(const RunConfig& rc, const train::Distributed& dist) {
+  if (rc.run.threads > 0 || dist.world_size() == 1) return static_cast<int>(rc.run.threads);
+  return std::max(1, default_threads() / train::local_world_size());
 }
 
 // The checks of a config that need more than one key.
@@ -133,6 +145,8 @@ struct Run::State {
   Config cfg;
   RunConfig rc;
   RunOptions opts;
+  std::shared_ptr<train::Distributed> dist;  // a world of one unless opts.dist
+  bool main = true;                          // rank 0: writes the run directory
   RunFiles files;
   uint64_t seed = 0;
   Timer wall;
@@ -154,17 +168,22 @@ struct Run::State {
   int64_t start_iter = 1, start_batch = 0, step = 0, loss_n = 0;
   double loss_sum = 0, elapsed_before = 0;
 
-  State(const Config& c, const RunOptions& o) : cfg(c), rc(c.typed()), opts(o), files(run_dir_of(c)), seed(static_cast<uint64_t>(rc.run.seed)) {}
+  State(const Config& c, const RunOptions& o)
+      : cfg(c), rc(c.typed()), opts(o), dist(o.dist ? o.dist : std::make_shared<train::Distributed>()), main(dist->is_main()),
+        files(run_dir_of(c)), seed(static_cast<uint64_t>(rc.run.seed)) {}
 };
 
 Run::Run(const Config& cfg, const RunOptions& opts) : s_(std::make_unique<State>(cfg, opts)) {
   auto& s = *s_;
   const auto& rc = s.rc;
-  if (!opts.resume && s.files.holds_run())
-    throw Error("run directory already holds a run", s.files.dir, "pass --resume to continue it, or choose another run.name");
-  io::make_dirs(s.files.checkpoints);
-  io::write_file_atomic(s.files.config, cfg.to_toml());
-  model::set_threads(static_cast<int>(rc.run.threads));
+  // Every rank checks before rank 0 writes (check_all_ranks is a collective).
+  check_all_ranks(*s.dist, !opts.resume && s.files.holds_run() ? "run directory already holds a run" : "", s.files.dir,
+                  "pass --resume to continue it, or choose another run.name");
+  if (s.main) {
+    io::make_dirs(s.files.checkpoints);
+    io::write_file_atomic(s.files.config, cfg.to_toml());
+  }
+  model::set_threads(run_threads(rc, *s.dist));
   torch::manual_seed(s.seed);
   auto device = parse_device(rc.run.device, "run.device");
   auto dtype = parse_dtype(rc.run.dtype, "run.dtype");
@@ -186,7 +205,7 @@ Run::Run(const Config& cfg, const RunOptions& opts) : s_(std::make_unique<State>
   s.batches = (static_cast<int64_t>(s.splits.train.size()) + rc.data.batch_size - 1) / rc.data.batch_size;
   int64_t total_steps = rc.run.iterations * s.batches;
   if (rc.run.max_steps > 0) total_steps = std::min(total_steps, rc.run.max_steps);
-  s.trainer = std::make_unique<train::Trainer>(s.policy, trainer_config(rc, std::max<int64_t>(1, total_steps)));
+  s.trainer = std::make_unique<train::Trainer>(s.policy, trainer_config(rc, std::max<int64_t>(1, total_steps)), s.dist);
   s.policy = s.trainer->policy();
   if (!s.arms.empty()) s.strategy = make_strategy(rc.strategy, s.arms.names, static_cast<int>(s.policy->config().hidden_size), s.seed);
   s.pooling = model::parse_pooling(rc.pooling, "strategy.pooling");
@@ -194,11 +213,11 @@ Run::Run(const Config& cfg, const RunOptions& opts) : s_(std::make_unique<State>
   for (int32_t id : s.pe.stop_ids(*s.tok)) s.sp.stop_ids.push_back(id);
   s.sp.validate("[generation]");
   rc.pairs.validate("[pairs]");
-  s.evaluator = std::make_unique<RunEvaluator>(cfg, rc, s.sp, s.verifier, s.tok, s.pe, s.files.baseline);
+  s.evaluator = std::make_unique<RunEvaluator>(cfg, rc, s.sp, s.verifier, s.tok, s.pe, s.files.baseline, s.dist);
   // Where to begin.
   if (opts.resume && s.files.has_checkpoint()) resume();
   else start_fresh();
-  s.files.open();
+  if (s.main) s.files.open();
 }
 
 Run::~Run() = default;
@@ -207,7 +226,7 @@ Run::~Run() = default;
 void Run::start_fresh() {
   auto& s = *s_;
   if (s.opts.resume) log::info("{} has no checkpoint yet: starting the run from the beginning", s.files.dir);
-  s.files.clear_logs();
+  if (s.main) s.files.clear_logs();
   s.evaluator->record_baseline(s.policy, s.splits.dev, s.splits.test);
 }
 
@@ -216,6 +235,10 @@ void Run::resume() {
   std::string ck = s.files.latest_checkpoint();
   s.fresh = false;
   json extra = s.trainer->load_checkpoint(ck);
+  const int64_t ck_world = extra.value("world_size", int64_t{1});
+  LASER_CHECK(ck_world == s.dist->world_size(), ck,
+              "the checkpoint was written by a run of " + std::to_string(ck_world) + " process(es), this one has " + std::to_string(s.dist->world_size()),
+              "resume with the same number of processes (--nproc " + std::to_string(ck_world) + ", or torchrun with that many in all)");
   s.policy = s.trainer->policy();
   s.start_iter = extra.at("iteration").get<int64_t>();
   s.start_batch = extra.at("batch").get<int64_t>();
@@ -224,9 +247,10 @@ void Run::resume() {
   s.loss_sum = extra.value("loss_sum", 0.0);
   s.loss_n = extra.value("loss_n", int64_t{0});
   if (s.strategy && extra.contains("strategy")) s.strategy->load(extra["strategy"], ck);
-  if (extra.contains("rm_cost")) s.arms.load_cost(extra["rm_cost"]);
+  if (extra.contains("rm_cost") && s.main) s.arms.load_cost(extra["rm_cost"]);  // the ranks' sum: counted once
   if (extra.contains("rm_state")) s.arms.load_state(extra["rm_state"], ck);
-  s.files.truncate_logs(extra.value("metrics_lines", int64_t{0}), extra.value("decisions_lines", int64_t{0}), extra.value("eval_lines", int64_t{0}));
+  if (extra.contains("rm_state_by_rank")) s.arms.load_state(extra["rm_state_by_rank"].at(s.dist->rank()), ck);
+  if (s.main) s.files.truncate_logs(extra.value("metrics_lines", int64_t{0}), extra.value("decisions_lines", int64_t{0}), extra.value("eval_lines", int64_t{0}));
   s.evaluator->load_baseline();
   log::info("resuming {} from {} (iteration {}, batch {}, step {})", s.files.dir, ck, s.start_iter, s.start_batch, s.step);
 }
@@ -236,28 +260,40 @@ void Run::resume() {
 void Run::checkpoint(const std::string& name, int64_t iteration, int64_t batch) {
   auto& s = *s_;
   json extra = {{"format_version", 1}, {"iteration", iteration}, {"batch", batch}, {"step", s.step},
-                {"elapsed", s.elapsed_before + s.wall.seconds()}, {"rm_cost", s.arms.cost_json()},
+                {"elapsed", s.elapsed_before + s.wall.seconds()}, {"rm_cost", sum_cost(*s.dist, s.arms.cost_json())},
                 {"metrics_lines", count_lines(s.files.metrics)}, {"decisions_lines", count_lines(s.files.decisions)},
                 {"eval_lines", count_lines(s.files.eval)}, {"loss_sum", s.loss_sum}, {"loss_n", s.loss_n}};
   if (s.strategy) extra["strategy"] = s.strategy->save();
-  if (auto st = s.arms.save_state(); !st.empty()) extra["rm_state"] = st;
+  if (s.dist->world_size() > 1) {  // each rank's noisy RMs drew their own numbers
+    extra["world_size"] = s.dist->world_size();
+    auto states = all_gather_json(*s.dist, s.arms.save_state(), "gather of the reward models' random state");
+    if (std::any_of(states.begin(), states.end(), [](const json& j) { return !j.empty(); })) extra["rm_state_by_rank"] = states;
+  } else if (auto st = s.arms.save_state(); !st.empty()) {
+    extra["rm_state"] = st;
+  }
   std::string dir = io::join_path(s.files.checkpoints, name);
   s.trainer->save_checkpoint(dir, extra);
+  if (!s.main) return;
   text::copy_tokenizer_files(s.rc.policy.model, dir);
   io::write_file_atomic(s.files.latest, name + "\n");
 }
 
-double Run::step(const std::vector<const data::Example*>& ex, int64_t iteration, int64_t batch) {
+double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iteration, int64_t batch) {
   auto& s = *s_;
   Timer t_step;
   StepTimes t;
+  // This rank's prompts of the batch (all of it in a world of one); the contexts of every rank's.
+  const Shard sh = shard_of(batch_ex.size(), s.dist->rank(), s.dist->world_size());
+  const std::vector<const data::Example*> ex(batch_ex.begin() + static_cast<std::ptrdiff_t>(sh.begin),
+                                             batch_ex.begin() + static_cast<std::ptrdiff_t>(sh.end));
   std::vector<std::vector<int32_t>> prompt_ids;
   for (auto* e : ex) prompt_ids.push_back(s.pe.encode(*s.tok, e->prompt));
-  // 1. Context: pooled prompt embeddings (B,d).
+  // 1. Context: pooled prompt embeddings (B,d), gathered so every rank's strategy sees the batch.
   Timer t_ctx;
-  Eigen::MatrixXd ctx = prompt_contexts(s.policy, prompt_ids, s.pooling);
+  Eigen::MatrixXd ctx = gather_rows(*s.dist, prompt_ids.empty() ? Eigen::MatrixXd() : prompt_contexts(s.policy, prompt_ids, s.pooling),
+                                    "gather of the bandit contexts");
   t.context = t_ctx.seconds();
-  // 2. Choose the RM(s).
+  // 2. Choose the RM(s): the same on every rank (same state, same contexts).
   Timer t_choose;
   BatchChoice choice = s.strategy->choose(ctx);
   t.bandit = t_choose.seconds();
@@ -265,13 +301,14 @@ double Run::step(const std::vector<const data::Example*>& ex, int64_t iteration,
   Timer t_gen;
   gen::SamplingParams sp = s.sp;
   sp.seed = mix_seed(s.seed, 100000 + static_cast<uint64_t>(s.step));
+  sp.first_prompt_index = sh.begin;
   s.policy->eval();
   auto gens = gen::generate(s.policy, *s.tok, prompt_ids, sp);
   t.gen = t_gen.seconds();
   // 4. Score with the chosen RM(s) only.
   Timer t_score;
   BatchItems items = make_items(gens, ex);
-  Scored scored = s.strategy->score(choice, items, s.arms);
+  Scored scored = s.strategy->score(slice_choice(choice, sh), items, s.arms);
   t.score = t_score.seconds();
   // 5. Pairs, within each prompt only (grpo/rloo: the groups; their pairs only feed the bandit signal).
   const bool rl = s.rc.train.pg.enabled();
@@ -281,7 +318,7 @@ double Run::step(const std::vector<const data::Example*>& ex, int64_t iteration,
   s.policy->train();
   train::StepResult res;
   if (rl) res = s.trainer->rl_step(group_batch(scored, items, gens, prompt_ids, sp.n));
-  else if (!pairs.pairs.empty()) res = s.trainer->step(pairs.pairs);
+  else if (!pairs.pairs.empty() || s.dist->world_size() > 1) res = s.trainer->step(pairs.pairs);  // a collective under data parallelism
   else { res.loss = NAN; res.skipped = true; }
   t.train = t_train.seconds();
   ++s.step;
@@ -297,15 +334,22 @@ double Run::step(const std::vector<const data::Example*>& ex, int64_t iteration,
     consensus = probe_consensus(scored, items, s.arms, s.rc.probe_rate, mix_seed(s.seed, 200000 + static_cast<uint64_t>(s.step))).consensus;
   out.raw = bandit_rewards(s.signal, pairs, res, s.signal == "rm-agreement" ? consensus : out.verifier);
   out.pairs = pairs.of_prompt;
-  auto norm = s.strategy->feedback(ctx, scored, out);
+  // The whole batch's outcome on every rank, so every strategy learns the same.
+  GatheredStep all = gather_step(*s.dist, scored, out, items.items.size(), pairs.pairs.size());
+  auto norm = s.strategy->feedback(ctx, all.scored, all.outcome);
   t.bandit += t_feedback.seconds();
-  // Logs.
-  auto decisions = decision_lines(s.step, iteration, ex, scored, s.arms.names, s.strategy->name(), out.raw, norm);
-  if (log_signals) add_signals(decisions, pairs, res, out.verifier, consensus);
-  for (auto& d : decisions) s.files.decisions_out->write(d);
-  t.step = t_step.seconds();
-  s.files.metrics_out->write(step_metrics(s.step, iteration, batch, pairs, res, decisions, t, out.raw, norm, s.arms.total_cost()));
-  kill_if_asked(s.step);
+  reward::RewardCost cost = s.dist->world_size() == 1 ? s.arms.total_cost() : total_cost_of(sum_cost(*s.dist, s.arms.cost_json()));
+  // Logs (rank 0).
+  if (s.main) {
+    auto decisions = decision_lines(s.step, iteration, batch_ex, all.scored, s.arms.names, s.strategy->name(), all.outcome.raw, norm);
+    if (log_signals && s.dist->world_size() == 1) add_signals(decisions, pairs, res, out.verifier, consensus);
+    for (auto& d : decisions) s.files.decisions_out->write(d);
+    t.step = t_step.seconds();
+    json m = step_metrics(s.step, iteration, batch, pairs, res, decisions, t, all.outcome.raw, norm, cost);
+    m["pairs"] = all.pairs;
+    s.files.metrics_out->write(m);
+  }
+  kill_if_asked(s.step, s.dist->rank());
   return res.loss;
 }
 
@@ -315,7 +359,7 @@ bool Run::run_iteration(int64_t it) {
   auto& s = *s_;
   const auto& rc = s.rc;
   auto order = data::permutation(s.splits.train.size(), mix_seed(s.seed, 1000 + static_cast<uint64_t>(it)));
-  Progress bar("iteration " + std::to_string(it) + "/" + std::to_string(rc.run.iterations), s.batches, !s.opts.quiet);
+  Progress bar("iteration " + std::to_string(it) + "/" + std::to_string(rc.run.iterations), s.batches, !s.opts.quiet && s.main);
   int64_t first = it == s.start_iter ? s.start_batch : 0;
   if (first > 0) bar.tick(first);
   else s.loss_sum = 0, s.loss_n = 0;
@@ -326,9 +370,12 @@ bool Run::run_iteration(int64_t it) {
       log::info("run.max_steps = {} reached: checkpoint written, stopping", rc.run.max_steps);
       return true;
     }
-    if (stop_requested()) {
+    // A signal reaches the ranks at different steps: they stop together at the first that saw it.
+    bool stop = stop_requested();
+    if (s.dist->world_size() > 1) stop = s.dist->all_reduce_sum(stop ? 1.0 : 0.0, "agreement on a stop signal") > 0;
+    if (stop) {
       checkpoint("step-" + std::to_string(s.step), it, bi);
-      throw Error("stopped by signal " + std::to_string(g_stop.load()) + " after step " + std::to_string(s.step) + "; checkpoint written",
+      throw Error("stopped by signal " + std::to_string(g_stop.load() ? g_stop.load() : SIGTERM) + " after step " + std::to_string(s.step) + "; checkpoint written",
                   s.files.dir, "resume with the same command and --resume");
     }
     std::vector<const data::Example*> ex;
@@ -348,9 +395,11 @@ bool Run::end_iteration(int64_t it) {
   s.trainer->sync_reference();
   s.policy = s.trainer->policy();
   auto r = s.evaluator->evaluate(s.policy, s.splits.dev, "dev");
-  s.files.eval_out->write(eval_json(r, it, "dev"));
   double mean_loss = s.loss_n ? s.loss_sum / static_cast<double>(s.loss_n) : NAN;
-  log::info("iteration {}: mean loss {:.4f}, dev {} {:.3f}", it, mean_loss, r.metric, r.accuracy);
+  if (s.main) {
+    s.files.eval_out->write(eval_json(r, it, "dev"));
+    log::info("iteration {}: mean loss {:.4f}, dev {} {:.3f}", it, mean_loss, r.metric, r.accuracy);
+  }
   checkpoint("iter-" + std::to_string(it), it + 1, 0);
   // A GRPO/RLOO loss is no distance to a target (it is near 0 or negative): no early stop there.
   const double early = s.rc.train.pg.enabled() ? 0.0 : s.rc.run.early_stop_loss;
@@ -366,8 +415,10 @@ json Run::run() {
   const int64_t M = s.rc.run.iterations;
   if (s.fresh && M > 0) {  // iteration 0: the starting policy
     auto r0 = s.evaluator->evaluate(s.policy, s.splits.dev, "dev");
-    s.files.eval_out->write(eval_json(r0, 0, "dev"));
-    log::info("iteration 0 (before training): dev {} {:.3f}", r0.metric, r0.accuracy);
+    if (s.main) {
+      s.files.eval_out->write(eval_json(r0, 0, "dev"));
+      log::info("iteration 0 (before training): dev {} {:.3f}", r0.metric, r0.accuracy);
+    }
   }
   for (int64_t it = s.start_iter; it <= M; ++it) {
     if (run_iteration(it)) break;
@@ -380,15 +431,19 @@ json Run::run() {
 json Run::finish() {
   auto& s = *s_;
   auto rt = s.evaluator->evaluate(s.policy, s.splits.test, "test");
-  s.files.eval_out->write(eval_json(rt, -1, "test"));
-  auto cost = s.arms.total_cost();
+  if (s.main) s.files.eval_out->write(eval_json(rt, -1, "test"));  // before phase_seconds reads its time
+  // RM cost over all ranks.
+  json cost_json = sum_cost(*s.dist, s.arms.cost_json());
+  auto cost = s.dist->world_size() == 1 ? s.arms.total_cost() : total_cost_of(cost_json);
   json summary = {{"format_version", 1}, {"run", s.rc.run.name}, {"dir", s.files.dir},
                   {"strategy", s.arms.empty() ? std::string("none") : s.rc.strategy.name}, {"arms", s.arms.names},
-                  {"steps", s.step}, {"wall_seconds", s.elapsed_before + s.wall.seconds()}, {"rm_cost", s.arms.cost_json()},
+                  {"steps", s.step}, {"wall_seconds", s.elapsed_before + s.wall.seconds()}, {"rm_cost", cost_json},
                   {"test", eval_json(rt, -1, "test")}, {"verifier", s.verifier}, {"metric", rt.metric}, {"chat_template", s.pe.describe()},
                   {"train_size", s.splits.train.size()}, {"dev_size", s.splits.dev.size()}, {"test_size", s.splits.test.size()},
                   {"rm_calls", cost.calls}, {"rm_items", cost.items}, {"rm_seconds", cost.seconds},
                   {"prompts_truncated", s.pe.truncated_count()}, {"phase_seconds", run_phase_seconds(s.files.dir)}};
+  if (s.dist->world_size() > 1) summary["world_size"] = s.dist->world_size();
+  if (!s.main) return summary;
   io::write_file_atomic(s.files.summary, summary.dump(2) + "\n");
   summary["report"] = write_report(s.files.dir);
   if (s.opts.quiet) return summary;

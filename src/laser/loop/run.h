@@ -4,6 +4,8 @@
 // NLL step, bandit feedback), and at each iteration's end a reference sync, dev evaluation and a
 // checkpoint; finish() evaluates test and writes summary.json and report.html. The run directory
 // is DESIGN.md's (config.toml, metrics.jsonl, decisions.jsonl, eval.jsonl, checkpoints/).
+// Data parallel with RunOptions::dist: every rank runs a Run on its share of each batch (shard.h);
+// rank 0 alone writes the run directory.
 // Not the CLI (cli/cmd_loop.cpp) and not a strategy (strategy.h). Follows llm.c's train_gpt2.c.
 #pragma once
 #include <nlohmann/json.hpp>
@@ -15,11 +17,16 @@
 #include "laser/data/example.h"
 #include "laser/loop/config.h"
 
+namespace laser::train {
+class Distributed;
+}
+
 namespace laser::loop {
 
 struct RunOptions {
   bool resume = false;       // continue from the run directory's latest checkpoint (from the start when it has none)
   bool quiet = false;        // no progress bar or summary table
+  std::shared_ptr<train::Distributed> dist;  // the ranks of a data-parallel run (null: a world of one)
 };
 
 class Run {
