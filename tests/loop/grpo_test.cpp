@@ -163,17 +163,10 @@ TEST(Grpo, KilledGrpoRunResumesBitIdentical) {
   ASSERT_FALSE(io::file_exists(out + "/k/summary.json"));
   log = sh(cmd("k") + " --resume", &rc);
   ASSERT_EQ(rc, 0) << log;
-  auto metrics = [](const std::string& p) {
-    std::string s;
-    for (auto j : io::read_jsonl(p)) {
-      for (auto k : {"time_gen", "time_score", "time_train", "time_step", "rm_seconds"}) j.erase(k);
-      s += j.dump() + "\n";
-    }
-    return s;
-  };
+  auto metrics = laser::loop::testing::jsonl_without_times;
   EXPECT_EQ(metrics(out + "/ref/metrics.jsonl"), metrics(out + "/k/metrics.jsonl"));
   EXPECT_EQ(io::read_file(out + "/ref/decisions.jsonl"), io::read_file(out + "/k/decisions.jsonl"));
-  EXPECT_EQ(io::read_file(out + "/ref/eval.jsonl"), io::read_file(out + "/k/eval.jsonl"));
+  EXPECT_EQ(metrics(out + "/ref/eval.jsonl"), metrics(out + "/k/eval.jsonl"));
   EXPECT_TRUE(io::read_file(out + "/ref/checkpoints/iter-2/model.safetensors") == io::read_file(out + "/k/checkpoints/iter-2/model.safetensors"));
   EXPECT_TRUE(io::read_file(out + "/ref/checkpoints/iter-2/adapter/adapter_model.safetensors") ==
               io::read_file(out + "/k/checkpoints/iter-2/adapter/adapter_model.safetensors"));

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "laser/io/jsonl.h"
+
 namespace laser::loop::testing {
 
 inline std::string tmp(const std::string& name) { return std::string(LASER_TEST_TMP) + "/loop-" + name; }
@@ -39,6 +41,20 @@ inline std::string tiny_models(const std::string& name) {
     if (rc != 0) ADD_FAILURE() << out;
   }
   return d;
+}
+
+// A JSONL log (metrics.jsonl, eval.jsonl) without its wall-clock fields (time_*, rm_seconds), for
+// comparing runs that must agree bit for bit.
+inline std::string jsonl_without_times(const std::string& path) {
+  std::string out;
+  for (auto j : laser::io::read_jsonl(path)) {
+    for (auto it = j.begin(); it != j.end();) {
+      if (it.key().rfind("time_", 0) == 0 || it.key() == "rm_seconds") it = j.erase(it);
+      else ++it;
+    }
+    out += j.dump() + "\n";
+  }
+  return out;
 }
 
 }  // namespace laser::loop::testing
