@@ -243,7 +243,8 @@ std::string compare_markdown(const json& c) {
       return buf;
     };
     for (auto& r : c["rows"]) {
-      if (!r.contains("routing")) continue;
+      // A fixed RM does not route: its "matching" share is only its skill's share of the prompts.
+      if (!r.contains("routing") || r["strategy"].get<std::string>().rfind("fixed:", 0) == 0) continue;
       os << "| " << r["strategy"].get<std::string>() << " | " << cell(r["routing"], "match_share") << " | " << cell(r["routing"], "noisy_share") << " |\n";
     }
   }
