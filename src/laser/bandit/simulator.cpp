@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <sstream>
 
+#include "laser/bandit/context_reducer.h"
 #include "laser/bandit/factory.h"
 #include "laser/bandit/normalizer.h"
 #include "laser/core/error.h"
@@ -34,6 +36,7 @@ void SimSpec::validate(const std::string& where) const {
   LASER_CHECK(rounds >= 0, where + ".rounds", "rounds must be >= 1 (or 0: the problem's)", "e.g. 2000");
   make_normalizer(resolve_normalizer(normalizer, "linucb"));
   check_name(context, sim_context_names(), "context preprocessing", where + ".context");
+  LASER_CHECK(context_dim >= 0 && context_dim <= 8192, where + ".context_dim", "context_dim must be 0 (off) or in [1, 8192]", "e.g. 512");
 }
 
 SimSpec SimSpec::resolved() const {
@@ -154,7 +157,10 @@ double SimResult::best_share_last(int n) const {
 SimResult simulate(const SimSpec& spec_in, const BanditConfig& config) {
   SimProblem problem(spec_in);
   const SimSpec& spec = problem.spec();
-  auto bandit = make_bandit(config, spec.arms, spec.dim);
+  // The loop's order: project (strategy.context_dim), then L2-normalize (strategy.context_l2).
+  std::unique_ptr<RandomProjection> proj;
+  if (spec.context_dim > 0) proj = std::make_unique<RandomProjection>(spec.dim, spec.context_dim, spec.seed ^ 0x9e3779b97f4a7c15ULL);
+  auto bandit = make_bandit(config, spec.arms, proj ? spec.context_dim : spec.dim);
   auto norm = make_normalizer(resolve_normalizer(spec.normalizer, config.algorithm));
   bool l2 = spec.context == "l2";
   SimResult res;
@@ -162,6 +168,7 @@ SimResult simulate(const SimSpec& spec_in, const BanditConfig& config) {
   int hits = 0;
   for (int t = 0; t < spec.rounds; ++t) {
     SimRound r = problem.round(t);
+    if (proj) r.context = proj->apply(r.context);
     if (l2 && r.context.norm() > 0) r.context /= r.context.norm();
     Decision d = bandit->select(r.context);
     double best = *std::max_element(r.means.begin(), r.means.end());

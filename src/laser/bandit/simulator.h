@@ -31,7 +31,8 @@ namespace laser::bandit {
 //            each with its own best arm. Try --dim 64..4096.
 // Observed rewards are mean + N(0, noise^2), clipped to [0, 1].
 std::vector<std::string> problem_names();
-// Context preprocessing before the bandit sees it: raw, l2 (unit norm, as strategy.context_l2).
+// Context preprocessing before the bandit sees it: an optional random projection (context_dim, as
+// strategy.context_dim), then raw or l2 (unit norm, as strategy.context_l2).
 std::vector<std::string> sim_context_names();
 
 struct SimSpec {
@@ -43,6 +44,7 @@ struct SimSpec {
   uint64_t seed = 0;                // problem instance, contexts and noise
   std::string normalizer = "auto";  // reward normalizer before update: auto|percentile|zscore|none (resolve_normalizer)
   std::string context = "l2";       // context preprocessing: raw|l2
+  int context_dim = 0;              // seeded random projection to this many dimensions before the l2 step (strategy.context_dim); 0 = off
   void validate(const std::string& where) const;
   // This spec with dim and rounds set (the problem's own where 0).
   SimSpec resolved() const;

@@ -40,6 +40,8 @@ void add_bandit_commands(CLI::App& app) {
   c->add_option("--seed", o->spec.seed, "first seed of the problem, its noise and the bandits")->capture_default_str();
   c->add_option("--csv", o->csv, "write one row per algorithm and round of the first seed to this CSV file");
   c->add_option("--dim", o->spec.dim, "context dimension (2..8192); 0 = the problem's (16; lowrank 256)")->capture_default_str();
+  c->add_option("--context-dim", o->spec.context_dim, "random projection of the contexts to this many dimensions before --context (as strategy.context_dim); 0 = off")
+      ->capture_default_str();
   c->add_option("--arms", o->spec.arms, "number of arms (2..64)")->capture_default_str();
   c->add_option("--noise", o->spec.noise, "reward noise sigma")->capture_default_str();
   c->add_option("--normalizer", o->normalizer,
@@ -83,7 +85,8 @@ void add_bandit_commands(CLI::App& app) {
       spec.validate("bandit-sim");
       bandit::SimSpec r = spec.resolved();
       auto sums = bandit::simulate_seeds(spec, algos, base, o->seeds);
-      fmt::print("problem {} (d={}, K={}, noise {}, {} rounds, seeds {}..{}, normalizer {}, context {})\n", p, r.dim, r.arms,
+      fmt::print("problem {} (d={}{}, K={}, noise {}, {} rounds, seeds {}..{}, normalizer {}, context {})\n", p, r.dim,
+                 r.context_dim > 0 ? fmt::format(" projected to {}", r.context_dim) : std::string(), r.arms,
                  r.noise, r.rounds, r.seed, r.seed + o->seeds - 1, r.normalizer, r.context);
       fmt::print("  {:<22} {:>22} {:>16} {:>22} {:>24}\n", "algorithm", "cumulative_regret", "best_arm_share",
                  "best_share_last_25%", "regret_vs_uniform");
