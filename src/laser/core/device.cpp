@@ -1,6 +1,7 @@
 // Device and dtype names, default thread count (see device.h).
 #include "laser/core/device.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <thread>
 
@@ -48,7 +49,14 @@ int default_threads() {
     if (n > 0) return n;
   }
   unsigned n = std::thread::hardware_concurrency();
-  return n ? static_cast<int>(n) : 1;
+  int cores = n ? static_cast<int>(n) : 1;
+  // Ranks on one machine share its cores: with more intra-op threads than cores, OpenMP threads
+  // spin against each other (a training step ran about 40x slower on 2 cores shared by 2 x 2 threads).
+  if (const char* l = std::getenv("LOCAL_WORLD_SIZE")) {
+    int ranks = std::atoi(l);
+    if (ranks > 1) cores = std::max(1, cores / ranks);
+  }
+  return cores;
 }
 
 }  // namespace laser

@@ -19,7 +19,8 @@ DeviceSpec parse_device(const std::string& s, const std::string& where = "device
 // "f32|float32|float", "bf16|bfloat16", "f16|float16|half".
 DType parse_dtype(const std::string& s, const std::string& where = "dtype");
 std::string dtype_name(DType d);
-// Threads to use by default: LASER_THREADS if set, else every core.
+// Threads to use by default: LASER_THREADS if set, else every core, shared among the ranks of this
+// machine when a launcher says there are several (LOCAL_WORLD_SIZE, set by torchrun and --nproc).
 int default_threads();
 
 }  // namespace laser
