@@ -3,12 +3,10 @@
 // logits / temperature 0.8, loss_aggregation dapo) and its ratio to the same step in Python
 // (bench/peer/grpo_peer.py, TRL's GRPOTrainer formulation) run from this program on the same batch.
 // Not a test: it asserts nothing. Usage: bench_grpo [--presets 20m,100m] [--iters N] [--no-peer]
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -19,6 +17,8 @@
 #include "laser/model/causal_lm.h"
 #include "laser/model/torch_util.h"
 #include "laser/train/trainer.h"
+
+#include "bench_peer.h"
 
 using namespace laser;
 using Clock = std::chrono::steady_clock;
@@ -46,15 +46,10 @@ static train::GroupBatch make_batch(int64_t vocab) {
 }
 
 int main(int argc, char** argv) {
-  std::vector<std::string> presets{"20m", "100m"};
-  int iters = 5;
-  bool peer = true;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--presets" && i + 1 < argc) presets = split(argv[++i], ',');
-    else if (a == "--iters" && i + 1 < argc) iters = std::atoi(argv[++i]);
-    else if (a == "--no-peer") peer = false;
-  }
+  const auto args = bench::parse_train_bench_args(argc, argv);
+  const auto& presets = args.presets;
+  const int iters = args.iters;
+  const bool peer = args.peer;
   int threads = default_threads();
   model::set_threads(threads);
   const int64_t V = 32000;
@@ -95,20 +90,7 @@ int main(int argc, char** argv) {
       nlohmann::json spec = {{"preset", preset}, {"vocab", V}, {"lora_r", tc.lora_r}, {"threads", threads}, {"warmup", 1},
                              {"iters", iters}, {"n", b.n}, {"beta", kBeta}, {"temperature", kTemp}, {"prompts", b.prompts},
                              {"completions", completions}, {"rewards", b.rewards}};
-      std::string path = "/tmp/bench_grpo_spec_" + std::to_string(::getpid()) + ".json";
-      std::ofstream(path) << spec.dump();
-      std::string cmd = "/usr/bin/python3 " + std::string(LASER_SOURCE_DIR) + "/bench/peer/grpo_peer.py " + path;
-      FILE* f = ::popen(cmd.c_str(), "r");
-      std::string out;
-      char buf[4096];
-      while (size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
-      ::pclose(f);
-      std::remove(path.c_str());
-      try {
-        peer_s = nlohmann::json::parse(out.substr(out.rfind('{')))["seconds_median"].get<double>();
-      } catch (...) {
-        std::fprintf(stderr, "peer failed: %s\n", out.c_str());
-      }
+      peer_s = bench::peer_seconds_median("grpo_peer.py", spec);
     }
     std::printf("%-6s %10lld %12.3f %12.0f %12.3f %7.2fx\n", preset.c_str(), static_cast<long long>(nparams), step_s, tokens / step_s,
                 peer_s, peer_s > 0 ? peer_s / step_s : 0.0);

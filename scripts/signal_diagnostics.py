@@ -32,6 +32,19 @@ def mean(v):
     return sum(v) / len(v) if v else float("nan")
 
 
+def print_means(rows, sigs, key, head, rule, share):
+    """One table row per value of `key`: the mean of each signal (and the share of decisions)."""
+    print(head + " " + " | ".join(sigs) + " |")
+    print(rule + "---:|" * len(sigs))
+    groups = defaultdict(list)
+    for r in rows:
+        groups[r[key]].append(r)
+    for value, rs in sorted(groups.items()):
+        cells = [f"{len(rs) / len(rows):.3f}"] if share else []
+        cells += [f"{mean([r['signals'][s] for r in rs]):+.3f}" for s in sigs]
+        print(f"| {value} | " + " | ".join(cells) + " |")
+
+
 def main(run_dirs):
     rows = []
     for d in run_dirs:
@@ -50,22 +63,9 @@ def main(run_dirs):
         c, n = pearson([r["signals"][s] for r in rows], ver)
         print(f"| {s} | {c:+.3f} | {n} |")
     print("\nMean of each signal by arm (and the arm's share of decisions):\n")
-    print("| arm | share | " + " | ".join(sigs) + " |")
-    print("|---|---:|" + "---:|" * len(sigs))
-    by_arm = defaultdict(list)
-    for r in rows:
-        by_arm[r["arm_name"]].append(r)
-    for arm, rs in sorted(by_arm.items()):
-        print(f"| {arm} | {len(rs) / len(rows):.3f} | " + " | ".join(f"{mean([r['signals'][s] for r in rs]):+.3f}" for s in sigs) + " |")
+    print_means(rows, sigs, "arm_name", "| arm | share |", "|---|---:|", share=True)
     print("\nMean of each signal by iteration (scale drift):\n")
-    print("| iteration | " + " | ".join(sigs) + " |")
-    print("|---:|" + "---:|" * len(sigs))
-    by_it = defaultdict(list)
-    for r in rows:
-        by_it[r["iteration"]].append(r)
-    for it, rs in sorted(by_it.items()):
-        print(f"| {it} | " + " | ".join(f"{mean([r['signals'][s] for r in rs]):+.3f}" for s in sigs) + " |")
-
+    print_means(rows, sigs, "iteration", "| iteration |", "|---:|", share=False)
 
 if __name__ == "__main__":
     if len(sys.argv) < 2:
