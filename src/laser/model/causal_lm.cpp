@@ -10,6 +10,7 @@
 
 #include "laser/core/error.h"
 #include "laser/core/strings.h"
+#include "laser/model/autocast.h"
 
 namespace laser::model {
 
@@ -147,6 +148,7 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids_in, const tor
   LASER_CHECK(ids_in.dim() == 2, "CausalLM::hidden_states", "ids must be (B,T), got " + std::to_string(ids_in.dim()) + " dims",
               "add a batch dimension");
   auto dev = device();
+  Autocast ac(dev, autocast_);
   auto ids = ids_in.to(dev, torch::kLong);
   int64_t B = ids.size(0), T = ids.size(1);
   int64_t past = cache ? cache->length() : 0;
@@ -212,6 +214,7 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids_in, const tor
 
 torch::Tensor CausalLMImpl::lm_logits(const torch::Tensor& hidden) {
   LASER_CHECK(!cfg_.is_classifier(), "CausalLM::lm_logits", "this model is a sequence classifier", "use classify()");
+  Autocast ac(device(), autocast_);
   if (lm_head) return lm_head->forward(hidden).to(torch::kFloat32);
   const auto& w = model->embed_tokens->weight;  // (V,d)
   if (hidden.numel() == w.size(1) && !(at::GradMode::is_enabled() && (w.requires_grad() || hidden.requires_grad()))) {
@@ -236,6 +239,7 @@ static torch::Tensor last_real_index(const torch::Tensor& mask) {
 torch::Tensor CausalLMImpl::classify(const torch::Tensor& ids, const torch::Tensor& mask_in) {
   LASER_CHECK(cfg_.is_classifier(), "CausalLM::classify", "this model has no score head", "load a *ForSequenceClassification model");
   auto mask = mask_in.defined() ? mask_in.to(device(), torch::kLong) : torch::ones_like(ids, torch::TensorOptions().dtype(torch::kLong).device(device()));
+  Autocast ac(device(), autocast_);
   auto h = hidden_states(ids, mask);
   auto idx = last_real_index(mask);
   auto picked = h.index({torch::arange(h.size(0), idx.options()), idx});  // (B,d)

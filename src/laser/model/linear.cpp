@@ -28,9 +28,11 @@ torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
     y = torch::nn::functional::linear(x, weight, bias.defined() ? bias : torch::Tensor());
   }
   if (lora_A.defined() && lora_enabled_) {
-    auto h = x;
+    // The adapters are f32 master weights whatever W's dtype: x is cast to theirs and the update
+    // back to y's (no-ops for an f32 model).
+    auto h = x.to(lora_A.scalar_type());
     if (spec_.dropout > 0 && is_training()) h = torch::dropout(h, spec_.dropout, true);
-    y = y + torch::matmul(torch::matmul(h, lora_A.t()), lora_B.t()) * scaling_;
+    y = y + (torch::matmul(torch::matmul(h, lora_A.t()), lora_B.t()) * scaling_).to(y.scalar_type());
   }
   return y;
 }
@@ -41,12 +43,14 @@ void LinearImpl::add_lora(const LoraSpec& spec) {
   LASER_CHECK(!lora_A.defined(), "lora", "this layer already has LoRA adapters", "merge or remove them first");
   spec_ = spec;
   scaling_ = spec.alpha / static_cast<double>(spec.r);
-  auto opts = weight.options();
+  // f32 on W's device whatever W's dtype: a bf16 base stays frozen in bf16 while the trained
+  // adapters keep full precision (the optimizer would round small updates away in bf16).
+  auto opts = weight.options().dtype(torch::kFloat32);
   int64_t in = weight.size(1), out = weight.size(0);
   torch::NoGradGuard ng;
   // PEFT: kaiming_uniform_(a=sqrt(5)) on A -> bound = 1/sqrt(in)
   double bound = 1.0 / std::sqrt(static_cast<double>(in));
-  auto a = torch::empty({spec.r, in}, opts.dtype(torch::kFloat32)).uniform_(-bound, bound).to(opts);
+  auto a = torch::empty({spec.r, in}, opts).uniform_(-bound, bound);
   lora_A = register_parameter("lora_A", a);
   lora_B = register_parameter("lora_B", torch::zeros({out, spec.r}, opts));
 }

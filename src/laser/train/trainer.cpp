@@ -116,6 +116,7 @@ std::vector<PreferencePair> shard_pairs(const std::vector<PreferencePair>& pairs
 static model::CausalLM deep_copy(model::CausalLM& src) {
   model::CausalLM dst(src->config());
   dst->to(src->device(), src->dtype());
+  dst->set_autocast(src->autocast_dtype());  // the reference computes exactly as the policy does
   torch::NoGradGuard ng;
   auto sp = src->named_parameters(true);
   for (auto& p : dst->named_parameters(true)) p.value().copy_(sp[p.key()]);
@@ -140,6 +141,14 @@ Trainer::Trainer(model::CausalLM policy, TrainerConfig cfg, std::shared_ptr<Dist
   } else {
     LASER_CHECK(!policy_->has_lora(), "trainer.lora", "full fine-tuning of a model that has LoRA adapters",
                 "merge the adapters first or set lora = true");
+    if (policy_->dtype() != torch::kFloat32) {
+      // Every weight trains: they become f32 master weights (an update smaller than bf16's
+      // rounding step is not lost) and forwards run under autocast in the loaded dtype. LoRA
+      // needs none of this: its adapters are f32 and the frozen base stays as loaded.
+      auto low = policy_->dtype();
+      policy_->to(torch::kFloat32);
+      policy_->set_autocast(low);
+    }
   }
   if (dist_->world_size() > 1) {  // every rank starts from rank 0's weights (and adapters)
     std::vector<torch::Tensor> ps;
