@@ -11,7 +11,12 @@ print(os.path.join(d, 'include', 'torch', 'csrc', 'api', 'include'))
 print(os.path.join(d, 'lib'))
 print(int(torch._C._GLIBCXX_USE_CXX11_ABI))
 print(torch.__version__)
-print(torch.version.cuda or '')"
+print(torch.version.cuda or '')
+try:
+    import nvidia
+    print(';'.join(sorted(os.path.join(p, q, 'include') for p in nvidia.__path__ for q in os.listdir(p) if os.path.isdir(os.path.join(p, q, 'include')))))
+except Exception:
+    print('')"
   OUTPUT_VARIABLE _tp_out ERROR_VARIABLE _tp_err RESULT_VARIABLE _tp_rc OUTPUT_STRIP_TRAILING_WHITESPACE)
 if(NOT _tp_rc EQUAL 0)
   message(FATAL_ERROR "LASER_TORCH_PYTHON=${LASER_TORCH_PYTHON}: cannot import torch (${_tp_err}); hint: point it at a Python with torch installed")
@@ -24,8 +29,12 @@ list(GET _tp_lines 3 _tp_abi)
 list(GET _tp_lines 4 LASER_TORCH_VERSION)
 list(LENGTH _tp_lines _tp_n)
 set(LASER_TORCH_CUDA "")
+set(LASER_CUDA_INCLUDE_HINTS "")
 if(_tp_n GREATER 5)
   list(GET _tp_lines 5 LASER_TORCH_CUDA)
+endif()
+if(_tp_n GREATER 6)  # the pip wheels' nvidia-* packages (NCCL, CUDA runtime headers)
+  list(SUBLIST _tp_lines 6 -1 LASER_CUDA_INCLUDE_HINTS)
 endif()
 if(NOT EXISTS ${_tp_inc}/torch/torch.h AND NOT EXISTS ${_tp_api}/torch/torch.h)
   message(FATAL_ERROR "LASER_TORCH_PYTHON: torch ${LASER_TORCH_VERSION} at ${_tp_inc} has no C++ headers; hint: install a torch that ships include/ (pip wheels and Debian's python3-torch do)")

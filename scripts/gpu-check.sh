@@ -111,7 +111,7 @@ if [ $built = 1 ]; then
     fail "(b) tests on $DEVICE: $(grep -E 'tests passed|tests failed' "$logs/ctest.log" | tail -1)"
     grep -E '^\s+[0-9]+ - ' "$logs/ctest.log" | head -20 | tee -a "$summary"
   fi
-  say "    skipped: $(grep -c 'Skipped' "$logs/ctest.log" || true) (see $logs/ctest.log)"
+  say "    skipped: $(grep -c '(Skipped)' "$logs/ctest.log" || true) (tests that need what this machine lacks; see $logs/ctest.log)"
 fi
 
 # ---------------------------------------------------------------- (c) parity and (d) speed
@@ -120,7 +120,7 @@ if [ $built = 1 ]; then
   [ $dry = 1 ] && quick=(--quick)
   if $PY "$root/scripts/gpu_parity.py" --laser "$BUILD/laser/laser" --work "$BUILD/parity" --device $DEVICE "${quick[@]}" \
       > "$logs/parity.json" 2> "$logs/parity.log"; then
-    if ! $PY - "$logs/parity.json" "$dry" >> "$summary" <<'EOF'
+    if ! $PY - "$logs/parity.json" "$dry" > "$logs/parity-summary.txt" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
 dry = sys.argv[2] == "1"
@@ -165,7 +165,7 @@ if "error" in s:
 elif s:
     w = s["work"]
     L = s["laser"]
-    print("(d) model: %.2fB parameters in bf16; generation %s; DPO step %s; MFU against %g TFLOP/s" % (s["params"] / 1e9, w["generate"], w["dpo_step"], w["peak_tflops"]))
+    print("(d) model: %.4gM parameters in bf16; generation %s; DPO step %s; MFU against %g TFLOP/s" % (s["params"] / 1e6, w["generate"], w["dpo_step"], w["peak_tflops"]))
     print("(d) laser : generate %.2f s (%.0f tok/s, MFU %.2g%%); DPO step %.3f s (MFU %.2g%%)"
           % (L["generate_seconds"], L["generate_tok_s"], 100 * L["generate_mfu"], L["dpo_step_seconds"], 100 * L["dpo_step_mfu"]))
     P = s.get("python", {})
@@ -181,6 +181,7 @@ for b in bad:
 sys.exit(1 if bad else 0)
 EOF
     then ok=0; fi
+    tee -a "$summary" < "$logs/parity-summary.txt"
   else
     fail "(c)/(d) gpu_parity.py (tail of $logs/parity.log):"; tail -5 "$logs/parity.log" | tee -a "$summary"
   fi

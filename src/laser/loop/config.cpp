@@ -129,7 +129,7 @@ std::vector<Binding> run_bindings() {
     num("run.seed", F(run.seed), at_least(0), "seed for data order, sampling, bandit and noise"),
     num("run.iterations", F(run.iterations), at_least(0), "M: iterations over the training prompts (authors: 10)"),
     str("run.device", F(run.device), {}, "cpu, cuda or cuda:N"),
-    str("run.dtype", F(run.dtype), {"f32", "bf16", "f16"}, "compute dtype: f32, bf16, f16"),
+    str("run.dtype", F(run.dtype), {"f32", "bf16", "f16"}, "compute dtype: f32, bf16, f16 (frozen weights stored in it; trained weights stay f32)"),
     num("run.threads", F(run.threads), between(0, 4096), "intra-op threads; 0 = all cores"),
     num("run.early_stop_loss", F(run.early_stop_loss), at_least(0), "stop when an iteration's mean loss is below this (authors: 0.1); 0 = off; ignored by grpo/rloo"),
     num("run.checkpoint_every_steps", F(run.checkpoint_every_steps), at_least(0), "also checkpoint every N steps inside an iteration; 0 = only at iteration ends"),
