@@ -217,8 +217,9 @@ torch::Tensor CausalLMImpl::lm_logits(const torch::Tensor& hidden) {
   Autocast ac(device(), autocast_);
   if (lm_head) return lm_head->forward(hidden).to(torch::kFloat32);
   const auto& w = model->embed_tokens->weight;  // (V,d)
-  if (hidden.numel() == w.size(1) && !(at::GradMode::is_enabled() && (w.requires_grad() || hidden.requires_grad()))) {
-    auto shape = hidden.sizes().vec();  // one row: (V,d) x (d) as a matrix-vector product, as Linear does
+  if (hidden.numel() == w.size(1) && w.scalar_type() == torch::kFloat32 && hidden.scalar_type() == torch::kFloat32 &&
+      !(at::GradMode::is_enabled() && (w.requires_grad() || hidden.requires_grad()))) {
+    auto shape = hidden.sizes().vec();  // one f32 row: (V,d) x (d) as a matrix-vector product, as Linear does
     shape.back() = w.size(0);
     return at::mv(w, hidden.reshape({-1})).view(shape).to(torch::kFloat32);
   }
