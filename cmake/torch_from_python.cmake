@@ -51,7 +51,9 @@ endforeach()
 add_library(laser_libtorch INTERFACE)
 target_include_directories(laser_libtorch SYSTEM INTERFACE ${_tp_inc} ${_tp_api})
 # --no-as-needed: libtorch_cuda registers the CUDA kernels when loaded; nothing calls into it directly.
-target_link_libraries(laser_libtorch INTERFACE "-Wl,--no-as-needed" ${_tp_libs} Threads::Threads)
+# --allow-shlib-undefined: a wheel's libraries find their CUDA/NCCL dependencies through their own
+# $ORIGIN run paths at load time, which the linker does not follow when checking them.
+target_link_libraries(laser_libtorch INTERFACE "-Wl,--no-as-needed" "-Wl,--allow-shlib-undefined" ${_tp_libs} Threads::Threads)
 set(TORCH_LIBRARIES laser_libtorch)
 set(TORCH_INCLUDE_DIRS ${_tp_inc} ${_tp_api})
 set(TORCH_CXX_FLAGS "-D_GLIBCXX_USE_CXX11_ABI=${_tp_abi}")

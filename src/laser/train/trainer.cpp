@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <sstream>
+#include <type_traits>
 
 #include "laser/core/error.h"
 #include "laser/core/log.h"
@@ -127,7 +129,20 @@ static model::CausalLM deep_copy(model::CausalLM& src) {
   return dst;
 }
 
-static std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+// The optimizer's per-parameter state is keyed by the parameter's TensorImpl: as its address in
+// text up to libtorch 2.1 (c10::guts::to_string of the pointer), as the pointer itself since.
+// The key type is read off the optimizer's map so either libtorch builds.
+using OptimizerStateKey = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+template <typename Key = OptimizerStateKey>
+static Key state_key(const torch::Tensor& p) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream os;  // what c10::guts::to_string wrote: the address as a pointer prints
+    os << static_cast<const void*>(p.unsafeGetTensorImpl());
+    return os.str();
+  } else {
+    return p.unsafeGetTensorImpl();
+  }
+}
 
 // ---------------------------------------------------------------- trainer
 Trainer::Trainer(model::CausalLM policy, TrainerConfig cfg, std::shared_ptr<Distributed> dist)
