@@ -14,7 +14,9 @@
 #   the plain-PyTorch reference in place of transformers (llama only) and a tiny model for (d);
 #   `make test` runs it (ctest: gpu_check_dry_run) so the script cannot rot between GPU sessions.
 # Environment: GPU_CHECK_PYTHON (python with torch; default python3, /usr/bin/python3 in a dry
-# run), GPU_CHECK_DEPS (packed dependencies), GPU_CHECK_BUILD (build folder), GPU_CHECK_JOBS.
+# run), GPU_CHECK_DEPS (packed dependencies), GPU_CHECK_BUILD (build folder), GPU_CHECK_JOBS,
+# GPU_CHECK_BUDGET (seconds, default 570: parity and speed run right after the build, capped by
+# GPU_CHECK_PARITY_SECONDS (300), and the test suite last, in what is left).
 # Exit status: 0 when every part ran and met its bounds, 1 otherwise (the summary says which).
 set -uo pipefail
 
@@ -27,6 +29,8 @@ dry=0
 [ "${2:-}" = "--dry-run" ] && dry=1
 root="$(cd "$(dirname "$0")/.." && pwd)"
 t0=$(date +%s)
+BUDGET="${GPU_CHECK_BUDGET:-570}"  # seconds for the whole check; the test suite gets what is left
+[ $dry = 1 ] && BUDGET="${GPU_CHECK_BUDGET:-1400}"  # a cold dry-run build on 2 cores takes ~10 minutes
 if [ $dry = 1 ]; then
   PY="${GPU_CHECK_PYTHON:-/usr/bin/python3}"
   BUILD="${GPU_CHECK_BUILD:-$root/build/gpu-check-dry}"
@@ -99,26 +103,11 @@ if [ $configured = 1 ]; then
   fi
 fi
 
-# ---------------------------------------------------------------- (b) tests
-if [ $built = 1 ]; then
-  ext="$root/../shared/ext"
-  [ -d "$root/shared/ext" ] && ext="$root/shared/ext"
-  filter=()
-  [ $dry = 1 ] && filter=(-R 'MixedPrecision|TrainerBf16|Stories260K|HfIo|DeviceParity')
-  if (cd "$BUILD/laser" && LASER_TEST_DEVICE=$DEVICE LASER_SHARED_EXT="$ext" ctest -j "$JOBS" --timeout 300 "${filter[@]}" > "$logs/ctest.log" 2>&1); then
-    say "(b) tests on $DEVICE: $(grep -E 'tests passed' "$logs/ctest.log" | tail -1)"
-  else
-    fail "(b) tests on $DEVICE: $(grep -E 'tests passed|tests failed' "$logs/ctest.log" | tail -1)"
-    grep -E '^\s+[0-9]+ - ' "$logs/ctest.log" | head -20 | tee -a "$summary"
-  fi
-  say "    skipped: $(grep -c '(Skipped)' "$logs/ctest.log" || true) (tests that need what this machine lacks; see $logs/ctest.log)"
-fi
-
 # ---------------------------------------------------------------- (c) parity and (d) speed
 if [ $built = 1 ]; then
   quick=()
   [ $dry = 1 ] && quick=(--quick)
-  if $PY "$root/scripts/gpu_parity.py" --laser "$BUILD/laser/laser" --work "$BUILD/parity" --device $DEVICE "${quick[@]}" \
+  if timeout "${GPU_CHECK_PARITY_SECONDS:-300}" $PY "$root/scripts/gpu_parity.py" --laser "$BUILD/laser/laser" --work "$BUILD/parity" --device $DEVICE "${quick[@]}" \
       > "$logs/parity.json" 2> "$logs/parity.log"; then
     if ! $PY - "$logs/parity.json" "$dry" > "$logs/parity-summary.txt" <<'EOF'
 import json, sys
@@ -186,6 +175,23 @@ EOF
     fail "(c)/(d) gpu_parity.py (tail of $logs/parity.log):"; tail -5 "$logs/parity.log" | tee -a "$summary"
   fi
 fi
+# ---------------------------------------------------------------- (b) tests, last: within what is left of the budget
+if [ $built = 1 ]; then
+  ext="$root/../shared/ext"
+  [ -d "$root/shared/ext" ] && ext="$root/shared/ext"
+  filter=()
+  [ $dry = 1 ] && filter=(-R 'MixedPrecision|TrainerBf16|Stories260K|HfIo|DeviceParity')
+  left=$((BUDGET - $(elapsed)))
+  [ $left -lt 60 ] && left=60
+  if (cd "$BUILD/laser" && LASER_TEST_DEVICE=$DEVICE LASER_SHARED_EXT="$ext" timeout $left ctest -j "$JOBS" --timeout 300 "${filter[@]}" > "$logs/ctest.log" 2>&1); then
+    say "(b) tests on $DEVICE: $(grep -E 'tests passed' "$logs/ctest.log" | tail -1)"
+  else
+    fail "(b) tests on $DEVICE: $(grep -E 'tests passed|tests failed' "$logs/ctest.log" | tail -1 || true) (ctest stopped after ${left} s if no count: the budget)"
+    grep -E '^\s+[0-9]+ - ' "$logs/ctest.log" | head -20 | tee -a "$summary"
+  fi
+  say "    skipped: $(grep -c '(Skipped)' "$logs/ctest.log" || true) (tests that need what this machine lacks; see $logs/ctest.log)"
+fi
+
 cat "$summary" >/dev/null
 say "total: $(elapsed) s; $( [ $ok = 1 ] && echo 'all parts met their bounds' || echo 'some parts FAILED' ); logs in $logs"
 [ $ok = 1 ]
