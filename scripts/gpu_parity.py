@@ -15,6 +15,7 @@ written below, for the llama architecture only; PEFT and the Python speed peer a
 Not a test framework: gpu-check.sh turns the numbers into its summary.
 """
 import argparse
+import copy
 import json
 import math
 import os
@@ -342,8 +343,7 @@ def speed(args, device):
         tg = timed(lambda: m.generate(prompts, attention_mask=torch.ones_like(prompts), max_new_tokens=NEW, min_new_tokens=NEW,
                                       do_sample=True, top_k=0, top_p=1.0, temperature=1.0, pad_token_id=0))
     pol = m.float().train()
-    ref = transformers.AutoModelForCausalLM.from_config(pol.config).to(device).float().eval()
-    ref.load_state_dict(pol.state_dict())
+    ref = copy.deepcopy(pol).eval()
     for p in ref.parameters():
         p.requires_grad_(False)
     opt = torch.optim.AdamW(pol.parameters(), lr=1e-6, weight_decay=0.0)
