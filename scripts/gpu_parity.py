@@ -152,9 +152,9 @@ def logits_of(m, ids):
 
 
 def greedy_of(m, ids, n):
-    if hasattr(m, "generate"):
-        g = m.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=n, min_new_tokens=n, do_sample=False, pad_token_id=0)
-        return g[:, ids.shape[1]:]
+    """n argmax steps over the full sequence (no cache, no stop token): exactly what laser forward
+    --greedy does without a stop id. HF generate is not used: min_new_tokens would mask EOS, and an
+    argmax that lands on EOS would then differ."""
     out = ids
     for _ in range(n):
         out = torch.cat([out, logits_of(m, out)[:, -1].argmax(-1, keepdim=True)], 1)
