@@ -3,6 +3,8 @@
 # train (rank 0's step times in metrics.jsonl, so model loading and dev/test evaluation are not
 # counted) with 1 and 2 processes of 1 thread each, and the scaling efficiency
 # (2-process rate / (2 x 1-process rate)). The peer is the 1-process run of the same command.
+# Then the same 1-process run in bf16 (run.dtype and the RMs' dtype; full fine-tuning keeps f32
+# master weights under autocast) and its speed against f32.
 # Not a test: it asserts nothing. Usage: bench/bench-loop.sh [BUILD_DIR] [PRESET=small]
 set -euo pipefail
 BUILD=${1:-build}
@@ -68,3 +70,9 @@ for np in 1 2; do
     "$PRESET" "$np" "$rate" "$prompts" "$secs" "$gen" "$score" "$train"
 done
 python3 -c "import sys; r1, r2 = float(sys.argv[1]), float(sys.argv[2]); print(f'speed-up 2 vs 1 process: {r2 / r1:.2f}x, scaling efficiency {r2 / (2 * r1):.0%}')" "${R[1]}" "${R[2]}"
+OMP_NUM_THREADS=1 LASER_NO_PROGRESS=1 "$LASER" train --config "$W/c.toml" --set run.name=bf16 --set run.dtype=bf16 \
+  --set rm.a.dtype=bf16 --set rm.b.dtype=bf16 >"$W/logbf" 2>&1 || { cat "$W/logbf"; exit 1; }
+read -r rate prompts secs gen score train < <(rate "$W/runs/bf16")
+printf "laser train, %s policy + 2 RMs, 1 process x 1 thread, bf16: %s prompts/s (%d prompts in %s s; generate %s s, score %s s, train %s s)\n" \
+  "$PRESET" "$rate" "$prompts" "$secs" "$gen" "$score" "$train"
+python3 -c "import sys; print(f'bf16 vs f32, 1 process: {float(sys.argv[2]) / float(sys.argv[1]):.2f}x')" "${R[1]}" "$rate"
