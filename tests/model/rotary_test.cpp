@@ -39,6 +39,10 @@ TEST(Rotary, HalfSplitEqualsRotateHalfBitForBit) {
   EXPECT_TRUE(torch::equal(model::apply_rotary(x1, c1, s1), hf_rotary(x1, c1, s1)));
   auto xb = x1.to(torch::kBFloat16), cb = c1.to(torch::kBFloat16), sb = s1.to(torch::kBFloat16);
   EXPECT_TRUE(torch::equal(model::apply_rotary(xb, cb, sb), hf_rotary(xb, cb, sb)));
+  // bf16 activations with f32 factors (autocast over f32 weights): promoted to f32 like x*cos.
+  auto mixed = model::apply_rotary(xb, c1, s1);
+  EXPECT_EQ(mixed.scalar_type(), torch::kFloat32);
+  EXPECT_TRUE(torch::equal(mixed, hf_rotary(xb, c1, s1)));
 }
 
 TEST(Rotary, AutogradPathGivesTheSameValuesAndGradients) {

@@ -130,7 +130,8 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids_in, const tor
   }
   LASER_CHECK(ids_ok, "CausalLM::hidden_states", "token id outside the vocabulary (" + std::to_string(V) + ")",
               "the tokenizer does not match the model");
-  auto ids = ids_in.to(dev, torch::kLong);
+  // From pinned host memory (generate's step ids on a CUDA model) the copy is asynchronous: no sync.
+  auto ids = ids_in.to(dev, torch::kLong, /*non_blocking=*/ids_in.is_cpu() && !dev.is_cpu() && ids_in.is_pinned());
   if (cache && cache->k.empty()) {
     cache->k.resize(cfg_.num_hidden_layers);
     cache->v.resize(cfg_.num_hidden_layers);
@@ -138,10 +139,19 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids_in, const tor
   const int64_t past = cache ? cache->length() : 0, S = past + T;
   const auto dt = dtype();
   AttentionInputs in;
-  {
+  if (cache && past > 0 && T == 1 && !mask_in.defined() && cache->has_mask(B)) {
+    // A decoding step: the new token is real, its position is its row's count of real tokens
+    // so far, and it may see every real key (all are in its past) and itself. All from the cache,
+    // in place: no mask, no cumulative sum, no host sync.
+    std::tie(in.cos, in.sin) = rope_.at(cache->real_count().view({B, 1}), S, dev, dt);  // (B,1,1,D/2)
+    cache->mark_real(1);
+    in.blocked = cache->padding(S).unsqueeze(1).unsqueeze(1);  // (B,1,1,S) view
+  } else {
     torch::Tensor mask;  // (B,S) int64
     auto lopts = torch::TensorOptions().dtype(torch::kLong).device(dev);
     if (mask_in.defined()) mask = mask_in.to(dev, torch::kLong);
+    else if (cache && past > 0 && cache->has_mask(B))
+      mask = torch::cat({cache->padding(past).logical_not().to(torch::kLong), torch::ones({B, T}, lopts)}, 1);
     else mask = torch::ones({B, S}, lopts);
     LASER_CHECK(mask.size(0) == B && mask.size(1) == S, "CausalLM::hidden_states",
                 "mask must be (B, past+T) = (" + std::to_string(B) + ", " + std::to_string(S) + "), got (" +
@@ -170,6 +180,7 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids_in, const tor
       allowed = (causal.logical_and(real)).logical_or(self);
     }
     in.blocked = allowed.logical_not();
+    if (cache) cache->set_mask(mask);
   }
 #if TORCH_VERSION_MAJOR >= 2
   // SDPA takes the allowed mask broadcastable to (B,Hkv,rep*T,S): the grouped query axis stacks a

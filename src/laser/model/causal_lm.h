@@ -93,8 +93,11 @@ class CausalLMImpl : public torch::nn::Module {
   const ModelConfig& config() const { return cfg_; }
 
   // ids (B,T) int64, mask (B,T_past+T) with 1 for real tokens and 0 for left padding
-  // (undefined: all ones) -> final hidden states (B,T,d). Appends this step to `cache` if given.
-  // Ids on the host are range-checked there (no host sync).
+  // -> final hidden states (B,T,d). Appends this step to `cache` if given; the cache also records
+  // the mask. Undefined mask: all ones, except that with a cache holding earlier steps only the
+  // new T tokens are real and the earlier positions keep the padding the cache recorded. A
+  // decoding step (T = 1, a cache, no mask) takes positions and padding from the cache: no
+  // mask, no cumulative sum, no host sync (ids on the host are range-checked there).
   torch::Tensor hidden_states(const torch::Tensor& ids, const torch::Tensor& mask = {}, KVCache* cache = nullptr);
   // ids (B,T) -> logits (B,T,V) in f32 (causal LM only).
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& mask = {}, KVCache* cache = nullptr);

@@ -58,7 +58,9 @@ torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, con
   sizes.back() = 2;
   sizes.push_back(h);
   auto x5 = x.view(sizes);
-  auto out = at::empty_like(x);  // x's strides: the layout x*cos would have had
+  // x's strides and the promoted dtype: the layout and type x*cos would have had (bf16 x under
+  // autocast with f32 cos/sin gives f32, as HF's formula does).
+  auto out = at::empty_like(x, x.options().dtype(at::promote_types(x.scalar_type(), cos.scalar_type())));
   auto o5 = out.view(sizes);
   at::mul_out(o5, x5, cos.unsqueeze(-2));           // [x1*cos, x2*cos]
   auto xs = x5 * sin.unsqueeze(-2);                  // [x1*sin, x2*sin]
