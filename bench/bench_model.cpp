@@ -3,7 +3,8 @@
 // (bench/peer/model_peer.py, plain torch, /usr/bin/python3) launched from this run; prints ratios.
 // Also measures this machine's read bandwidth and sgemm peak in the same run and prints each
 // workload's share of its limit. Measures only; no assertions. Usage: bench_model [--threads N] [--reps R] [--no-peer] [--quick]
-// [--cpu-time] (time by process CPU seconds: steadier on a shared machine, meaningful with --threads 1).
+// [--cpu-time] (time by process CPU seconds: steadier on a shared machine, meaningful with --threads 1)
+// [--bf16] (the same work again with bf16 weights, and the bf16/f32 ratios: issue 18's "bf16 where fast").
 #include <time.h>
 
 #include <cstdio>
@@ -84,6 +85,7 @@ std::pair<double, double> measure_roofline() {
 int main(int argc, char** argv) {
   int threads = 0, reps = 3;
   bool peer = true, quick = false;
+  bool bf16 = false;  // --bf16: the same work again with the weights in bf16, and the bf16/f32 ratios
   std::string preset = "20m", prefill_spec, gen_spec;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -95,9 +97,10 @@ int main(int argc, char** argv) {
     else if (a == "--no-peer") peer = false;
     else if (a == "--cpu-time") g_cpu_time = true;
     else if (a == "--quick") quick = true;
+    else if (a == "--bf16") bf16 = true;
     else {
       std::cerr << "usage: bench_model [--threads N (0: all cores)] [--reps R] [--preset 20m] [--no-peer] [--quick] [--cpu-time]\n"
-                   "                   [--prefill BxL,... (default 1x128,32x32)] [--gen BxLxN,... (default 1x16x64,32x16x64)]\n";
+                   "                   [--prefill BxL,... (default 1x128,32x32)] [--gen BxLxN,... (default 1x16x64,32x16x64)] [--bf16]\n";
       return 2;
     }
   }
@@ -145,8 +148,10 @@ int main(int argc, char** argv) {
   auto attn_flops = [&](double ctx) { return 4.0 * ctx * d * static_cast<double>(cfg.num_hidden_layers); };
   auto [bw, peak] = measure_roofline();
   std::printf("this machine, this run: read bandwidth %.1f GB/s, fp32 sgemm %.1f GFLOP/s\n", bw, peak);
-  Rng rng(0);
   std::map<std::string, double> ours_prefill, ours_gen, share_prefill, share_gen;
+  // Runs every workload on the model as it is (same seeded prompts each time).
+  auto measure = [&](std::map<std::string, double>& tok_prefill, std::map<std::string, double>& tok_gen) {
+  Rng rng(0);
   {
     torch::NoGradGuard ng;
     for (auto [B, L] : prefill) {
@@ -156,7 +161,7 @@ int main(int argc, char** argv) {
       auto ids = torch::tensor(flat, torch::kLong).view({B, L});
       // Prefill as generation does it: all positions through the layers, logits of the last one.
       double s = best_of([&] { m->lm_logits(m->hidden_states(ids).select(1, L - 1)); }, reps);
-      ours_prefill[std::to_string(B) + "x" + std::to_string(L)] = B * L / s;
+      tok_prefill[std::to_string(B) + "x" + std::to_string(L)] = B * L / s;
       // All positions through the layers (attention over T x T), the head on the last one.
       double flops = B * (L * (2 * layers + attn_flops(L)) + 2 * head);
       share_prefill[std::to_string(B) + "x" + std::to_string(L)] = flops / s / 1e9 / peak;
@@ -170,10 +175,20 @@ int main(int argc, char** argv) {
     sp.batch_size = B;
     double s = best_of([&] { gen::generate(m, nullptr, p, sp); }, reps);
     std::string key = std::to_string(B) + "x" + std::to_string(L) + "x" + std::to_string(N);
-    ours_gen[key] = B * N / s;
+    tok_gen[key] = B * N / s;
     // Batch 1 is bound by reading the weights, larger batches by the matrix products.
     share_gen[key] = B == 1 ? B * N / s * bytes_per_token / 1e9 / bw
                             : B * N / s * (2 * (layers + head) + attn_flops(L + N / 2.0)) / 1e9 / peak;
+  }
+  };
+  measure(ours_prefill, ours_gen);
+  std::map<std::string, double> bf_prefill, bf_gen;
+  if (bf16) {
+    auto f32_shares = std::make_pair(share_prefill, share_gen);  // the table's shares stay f32's
+    m->to(torch::kBFloat16);
+    measure(bf_prefill, bf_gen);
+    m->to(torch::kFloat32);
+    std::tie(share_prefill, share_gen) = f32_shares;
   }
   nlohmann::json peer_res;
   if (peer) {
@@ -203,5 +218,11 @@ int main(int argc, char** argv) {
   for (auto& [k, v] : ours_prefill) row("prefill B x L = " + k, k, v, "prefill", share_prefill[k], "sgemm peak");
   for (auto& [k, v] : ours_gen)
     row("generate B x L x N = " + k, k, v, "gen", share_gen[k], k.rfind("1x", 0) == 0 ? "read bandwidth" : "sgemm peak");
+  if (bf16) {
+    std::printf("\nbf16 weights, same run (libtorch %s's CPU kernels; shares above are f32's)\n", TORCH_VERSION);
+    std::printf("%-28s %14s %14s %8s\n", "work", "f32 tok/s", "bf16 tok/s", "bf16/f32");
+    for (auto& [k, v] : ours_prefill) std::printf("%-28s %14.1f %14.1f %7.2fx\n", ("prefill B x L = " + k).c_str(), v, bf_prefill[k], bf_prefill[k] / v);
+    for (auto& [k, v] : ours_gen) std::printf("%-28s %14.1f %14.1f %7.2fx\n", ("generate B x L x N = " + k).c_str(), v, bf_gen[k], bf_gen[k] / v);
+  }
   return 0;
 }

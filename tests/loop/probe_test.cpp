@@ -1,6 +1,6 @@
 // Tests of the rm-agreement probe: normalized ranks (ties, single items), the consensus of the
 // other RMs on hand-built scores, the probe rate, failing probe RMs, and the signal it yields
-// through bandit_rewards; plus logging every signal.
+// through bandit_rewards; plus logging every signal, and decorrelated probe weights.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -143,4 +143,48 @@ TEST(Probe, LoggedSignals) {
   EXPECT_DOUBLE_EQ(d[0]["signals"]["verifier"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(d[0]["signals"]["rm-agreement"].get<double>(), 0.0);
   EXPECT_TRUE(d[1]["signals"]["verifier"].is_null());
+}
+
+// Rank correlations: copies correlate 1, opposite orders -1; too few shared items or unranked
+// (NaN) items are handled.
+TEST(ProbeWeights, RankCorrelationsOfCopiesAndOpposites) {
+  // 4 arms x 12 items (3 prompts of 4 items, normalized ranks 0, 1/3, 2/3, 1 within each).
+  std::vector<double> up{0, 1.0 / 3, 2.0 / 3, 1}, down{1, 2.0 / 3, 1.0 / 3, 0};
+  std::vector<std::vector<double>> ranks(4);
+  for (int p = 0; p < 3; ++p)
+    for (int i = 0; i < 4; ++i) {
+      for (int k = 0; k < 3; ++k) ranks[k].push_back(up[i]);
+      ranks[3].push_back(down[i]);
+    }
+  auto rho = laser::loop::rank_correlations(ranks, 8);
+  EXPECT_NEAR(rho[0][1], 1.0, 1e-12);
+  EXPECT_NEAR(rho[0][3], -1.0, 1e-12);
+  EXPECT_DOUBLE_EQ(rho[2][2], 1.0);
+  // Too few shared items: no correlation assumed.
+  EXPECT_DOUBLE_EQ(laser::loop::rank_correlations(ranks, 13)[0][1], 0.0);
+  // NaN (not ranked) items are skipped.
+  ranks[1][0] = NAN;
+  EXPECT_NEAR(laser::loop::rank_correlations(ranks, 8)[0][1], 1.0, 1e-12);
+}
+
+TEST(ProbeWeights, DecorrelatedConsensusLetsNearCopiesVoteOnce) {
+  Arms arms;
+  std::vector<RewardModel*> rms{new TableRM("chosen", {{"a", 0}, {"b", 0}, {"c", 0}})};
+  for (int k = 0; k < 3; ++k) rms.push_back(new TableRM("copy" + std::to_string(k), {{"a", 1}, {"b", 2}, {"c", 3}}));
+  rms.push_back(new TableRM("other", {{"a", 3}, {"b", 2}, {"c", 1}}));
+  for (auto* r : rms) {
+    arms.names.push_back(r->name());
+    arms.rm.emplace_back(r);
+  }
+  arms.cost_before.assign(rms.size(), {});
+  // 4 prompts x 3 items = 12 shared items per pair of arms (>= 8: correlations are used).
+  auto eq = probe_consensus(chosen(0, 4), abc(4), arms, 1.0, 3, false);
+  auto de = probe_consensus(chosen(0, 4), abc(4), arms, 1.0, 3, true);
+  // Equal: the copies outvote "other" 3 to 1. Decorrelated: each copy carries 1/3 of a vote.
+  EXPECT_DOUBLE_EQ(eq.consensus[0], 0.25);
+  EXPECT_DOUBLE_EQ(eq.consensus[2], 0.75);
+  EXPECT_NEAR(de.consensus[0], 0.5, 1e-12);
+  EXPECT_NEAR(de.consensus[1], 0.5, 1e-12);
+  EXPECT_NEAR(de.consensus[2], 0.5, 1e-12);
+  EXPECT_EQ(de.prompts, 4);
 }

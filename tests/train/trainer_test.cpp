@@ -20,6 +20,7 @@
 #include "laser/train/peft.h"
 #include "laser/train/sequence_logprobs.h"
 #include "laser/train/trainer.h"
+#include "train/tiny_pairs.h"
 
 using namespace laser;
 using namespace laser::train;
@@ -34,22 +35,7 @@ model::CausalLM tiny(uint64_t seed = 7) {
   return m;
 }
 
-std::vector<PreferencePair> batch(uint64_t salt = 0) {
-  // Two prompts, rank-1-vs-rest style: pairs share their chosen response and their prompt.
-  std::vector<PreferencePair> ps;
-  auto tok = [&](int a) { return static_cast<int32_t>((a * 7 + salt * 3) % kVocab); };
-  for (size_t p = 0; p < 2; ++p) {
-    std::vector<int32_t> prompt;
-    for (int i = 0; i < 4 + static_cast<int>(p) * 3; ++i) prompt.push_back(tok(i + 11 * static_cast<int>(p)));
-    std::vector<int32_t> chosen{tok(1 + p), tok(2), tok(3), tok(5)};
-    for (int r = 0; r < 3; ++r) {
-      std::vector<int32_t> rejected;
-      for (int i = 0; i < 2 + r; ++i) rejected.push_back(tok(20 + i * (r + 1) + static_cast<int>(p)));
-      ps.push_back({prompt, chosen, rejected, p});
-    }
-  }
-  return ps;
-}
+std::vector<PreferencePair> batch(uint64_t salt = 0) { return laser::testing::tiny_pairs(kVocab, salt); }
 
 std::string tmpdir(const std::string& name) {
   std::string d = std::string(LASER_TEST_TMP) + "/train/" + name + "-" + std::to_string(::getpid());

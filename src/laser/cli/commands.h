@@ -12,5 +12,6 @@ void add_reward_commands(CLI::App& app);  // score, serve-rm
 void add_train_commands(CLI::App& app);   // sft, dpo
 void add_loop_commands(CLI::App& app);    // train, compare, eval, rerank
 void add_world_commands(CLI::App& app);   // world (the built-in synthetic world)
+void add_check_commands(CLI::App& app);   // forward, dpo-grad (parity and speed checks)
 
 }  // namespace laser::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   laser::cli::add_train_commands(app);
   laser::cli::add_loop_commands(app);
   laser::cli::add_world_commands(app);
+  laser::cli::add_check_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

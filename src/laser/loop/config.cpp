@@ -129,7 +129,7 @@ std::vector<Binding> run_bindings() {
     num("run.seed", F(run.seed), at_least(0), "seed for data order, sampling, bandit and noise"),
     num("run.iterations", F(run.iterations), at_least(0), "M: iterations over the training prompts (authors: 10)"),
     str("run.device", F(run.device), {}, "cpu, cuda or cuda:N"),
-    str("run.dtype", F(run.dtype), {"f32", "bf16", "f16"}, "compute dtype: f32, bf16, f16"),
+    str("run.dtype", F(run.dtype), {"f32", "bf16", "f16"}, "compute dtype: f32, bf16, f16 (frozen weights stored in it; trained weights stay f32)"),
     num("run.threads", F(run.threads), between(0, 4096), "intra-op threads; 0 = all cores"),
     num("run.early_stop_loss", F(run.early_stop_loss), at_least(0), "stop when an iteration's mean loss is below this (authors: 0.1); 0 = off; ignored by grpo/rloo"),
     num("run.checkpoint_every_steps", F(run.checkpoint_every_steps), at_least(0), "also checkpoint every N steps inside an iteration; 0 = only at iteration ends"),
@@ -177,6 +177,8 @@ std::vector<Binding> strategy_bindings() {
         "reference answers), rm-agreement (agreement with a probe of the other RMs; needs no answers), neg-loss (the paper; dpo only); "
         "auto = verifier where the data has answers, else neg-loss for dpo and rm-agreement for grpo/rloo"),
     num("strategy.probe_rate", F(probe_rate), between(0.0, 1.0), "rm-agreement: share of prompts whose responses the other RMs re-score (their cost counts)"),
+    str("strategy.probe_weighting", F(probe_weighting), {"equal", "decorrelated"},
+        "rm-agreement: the probe RMs' votes, equal or decorrelated (each divided by 1 + its positive rank correlations with the other probe RMs on the batch, so near-copies vote about once)"),
     flag("strategy.log_signals", F(log_signals), "write every bandit signal the step can compute into decisions.jsonl (diagnostics, one process only; the probe's RM calls count)"),
     str("strategy.normalizer", F(strategy.normalizer), {"auto", "percentile", "zscore", "none"}, "bandit reward normalizer: auto (zscore; percentile for exp3), percentile (20th/80th, paper), zscore, none"),
     num("strategy.context_dim", F(strategy.context_dim), at_least(0), "random projection of contexts to this many dimensions; 0 = off"),

@@ -28,17 +28,40 @@ std::vector<double> normalized_ranks(const std::vector<double>& scores, const st
   return out;
 }
 
-ProbeResult probe_consensus(const Scored& scored, const BatchItems& batch, Arms& arms, double rate, uint64_t seed) {
+std::vector<std::vector<double>> rank_correlations(const std::vector<std::vector<double>>& ranks, int64_t min_items) {
+  const size_t K = ranks.size();
+  std::vector<std::vector<double>> rho(K, std::vector<double>(K, 0.0));
+  for (size_t k = 0; k < K; ++k) {
+    rho[k][k] = 1.0;
+    for (size_t j = k + 1; j < K; ++j) {
+      double xy = 0, xx = 0, yy = 0;
+      int64_t n = 0;
+      for (size_t g = 0; g < ranks[k].size() && g < ranks[j].size(); ++g) {
+        if (std::isnan(ranks[k][g]) || std::isnan(ranks[j][g])) continue;
+        double x = ranks[k][g] - 0.5, y = ranks[j][g] - 0.5;  // normalized ranks center on 0.5 within a prompt
+        xy += x * y;
+        xx += x * x;
+        yy += y * y;
+        ++n;
+      }
+      rho[k][j] = rho[j][k] = n >= min_items && xx > 0 && yy > 0 ? xy / std::sqrt(xx * yy) : 0.0;
+    }
+  }
+  return rho;
+}
+
+ProbeResult probe_consensus(const Scored& scored, const BatchItems& batch, Arms& arms, double rate, uint64_t seed, bool decorrelate) {
   ProbeResult r;
-  r.consensus.assign(batch.items.size(), NAN);
+  const size_t n_items = batch.items.size();
+  r.consensus.assign(n_items, NAN);
   Rng rng(seed);
   std::vector<bool> probed(batch.of_prompt.size(), false);
   for (size_t b = 0; b < probed.size(); ++b) {
     double u = rng.uniform();  // one draw per prompt, probed or not, so the stream does not depend on the arms
     probed[b] = scored.arm[b] >= 0 && !batch.of_prompt[b].empty() && u < rate;
   }
-  std::vector<double> sum(batch.items.size(), 0.0);
-  std::vector<int> count(batch.of_prompt.size(), 0);
+  // ranks[k][g]: arm k's normalized rank of item g within its prompt (NaN: k did not score it).
+  std::vector<std::vector<double>> ranks(static_cast<size_t>(arms.size()), std::vector<double>(n_items, NAN));
   for (int k = 0; k < arms.size(); ++k) {
     // This arm probes the probed prompts that another arm scored.
     std::vector<size_t> prompts;
@@ -61,16 +84,37 @@ ProbeResult probe_consensus(const Scored& scored, const BatchItems& batch, Arms&
       const auto& g = batch.of_prompt[b];
       std::vector<size_t> local(g.size());
       std::iota(local.begin(), local.end(), off);
-      auto ranks = normalized_ranks(s, local);
-      for (size_t i = 0; i < g.size(); ++i) sum[g[i]] += ranks[i];
-      ++count[b];
+      auto rk = normalized_ranks(s, local);
+      for (size_t i = 0; i < g.size(); ++i) ranks[static_cast<size_t>(k)][g[i]] = rk[i];
       off += g.size();
     }
   }
+  // Decorrelated: a probe RM's vote is divided by how many copies of it the probe holds (1 plus
+  // its positive rank correlations with the other probe RMs on this batch), so near-duplicate RMs
+  // count about once together instead of outvoting the rest.
+  std::vector<std::vector<double>> rho;
+  if (decorrelate) rho = rank_correlations(ranks, 8);
   for (size_t b = 0; b < probed.size(); ++b) {
-    if (count[b] == 0) continue;
+    if (!probed[b]) continue;
+    std::vector<int> voters;
+    for (int k = 0; k < arms.size(); ++k)
+      if (k != scored.arm[b] && !std::isnan(ranks[static_cast<size_t>(k)][batch.of_prompt[b][0]])) voters.push_back(k);
+    if (voters.empty()) continue;
+    std::vector<double> w(voters.size(), 1.0);
+    if (decorrelate)
+      for (size_t a = 0; a < voters.size(); ++a) {
+        double copies = 1.0;
+        for (size_t c = 0; c < voters.size(); ++c)
+          if (c != a) copies += std::max(0.0, rho[static_cast<size_t>(voters[a])][static_cast<size_t>(voters[c])]);
+        w[a] = 1.0 / copies;
+      }
+    double wsum = std::accumulate(w.begin(), w.end(), 0.0);
     ++r.prompts;
-    for (size_t g : batch.of_prompt[b]) r.consensus[g] = sum[g] / count[b];
+    for (size_t g : batch.of_prompt[b]) {
+      double v = 0;
+      for (size_t a = 0; a < voters.size(); ++a) v += w[a] * ranks[static_cast<size_t>(voters[a])][g];
+      r.consensus[g] = v / wsum;
+    }
   }
   return r;
 }

@@ -22,10 +22,18 @@ struct ProbeResult {
   int64_t prompts = 0;            // prompts probed
 };
 
+// Pearson correlation of every pair of arms' normalized ranks (K x (items)), centered at 0.5,
+// over the items both ranked (NaN: not ranked); 0 where fewer than `min_items` are shared or a
+// side is constant; 1 on the diagonal. Pure.
+std::vector<std::vector<double>> rank_correlations(const std::vector<std::vector<double>>& ranks, int64_t min_items);
+
 // Probes each prompt scored by a single arm (scored.arm[b] >= 0) with probability `rate` (drawn
 // from a generator seeded with `seed`): every other arm scores that prompt's items (one call per
-// arm for the whole batch), and the consensus is the mean of their normalized ranks. An arm that
-// fails is left out with a warning; a prompt no other arm could score stays NaN.
-ProbeResult probe_consensus(const Scored& scored, const BatchItems& batch, Arms& arms, double rate, uint64_t seed);
+// arm for the whole batch), and the consensus is the weighted mean of their normalized ranks.
+// Weights: equal, or with `decorrelate` 1 / (1 + the sum of an arm's positive rank correlations
+// with the prompt's other probe arms on this batch), so a group of near-copies votes about once.
+// An arm that fails is left out with a warning; a prompt no other arm could score stays NaN.
+ProbeResult probe_consensus(const Scored& scored, const BatchItems& batch, Arms& arms, double rate, uint64_t seed,
+                            bool decorrelate = false);
 
 }  // namespace laser::loop

@@ -331,7 +331,8 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   out.verifier = need_v ? verifier_scores(s.verifier, items, ex) : std::vector<double>(items.items.size(), NAN);
   std::vector<double> consensus;
   if (s.signal == "rm-agreement" || (log_signals && s.arms.size() >= 2))
-    consensus = probe_consensus(scored, items, s.arms, s.rc.probe_rate, mix_seed(s.seed, 200000 + static_cast<uint64_t>(s.step))).consensus;
+    consensus = probe_consensus(scored, items, s.arms, s.rc.probe_rate, mix_seed(s.seed, 200000 + static_cast<uint64_t>(s.step)),
+                                s.rc.probe_weighting == "decorrelated").consensus;
   out.raw = bandit_rewards(s.signal, pairs, res, s.signal == "rm-agreement" ? consensus : out.verifier);
   out.pairs = pairs.of_prompt;
   // The whole batch's outcome on every rank, so every strategy learns the same.

@@ -10,6 +10,7 @@
 
 #include "laser/core/error.h"
 #include "laser/core/strings.h"
+#include "laser/model/autocast.h"
 
 namespace laser::model {
 
@@ -118,6 +119,7 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids_in, const tor
   LASER_CHECK(ids_in.dim() == 2, "CausalLM::hidden_states", "ids must be (B,T), got " + std::to_string(ids_in.dim()) + " dims",
               "add a batch dimension");
   const auto dev = device();
+  Autocast ac(dev, autocast_);
   const int64_t B = ids_in.size(0), T = ids_in.size(1), V = cfg_.vocab_size;
   bool ids_ok = true;
   if (ids_in.is_cpu()) {  // ids from the host (a decoding step's): a plain loop, no tensor ops, no sync
@@ -200,10 +202,12 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids_in, const tor
 
 torch::Tensor CausalLMImpl::lm_logits(const torch::Tensor& hidden) {
   LASER_CHECK(!cfg_.is_classifier(), "CausalLM::lm_logits", "this model is a sequence classifier", "use classify()");
+  Autocast ac(device(), autocast_);
   if (lm_head) return lm_head->forward(hidden).to(torch::kFloat32);
   const auto& w = model->embed_tokens->weight;  // (V,d)
-  if (hidden.numel() == w.size(1) && !(at::GradMode::is_enabled() && (w.requires_grad() || hidden.requires_grad()))) {
-    auto shape = hidden.sizes().vec();  // one row: (V,d) x (d) as a matrix-vector product, as Linear does
+  if (hidden.numel() == w.size(1) && w.scalar_type() == torch::kFloat32 && hidden.scalar_type() == torch::kFloat32 &&
+      !(at::GradMode::is_enabled() && (w.requires_grad() || hidden.requires_grad()))) {
+    auto shape = hidden.sizes().vec();  // one f32 row: (V,d) x (d) as a matrix-vector product, as Linear does
     shape.back() = w.size(0);
     return at::mv(w, hidden.reshape({-1})).view(shape).to(torch::kFloat32);
   }
@@ -224,6 +228,7 @@ static torch::Tensor last_real_index(const torch::Tensor& mask) {
 torch::Tensor CausalLMImpl::classify(const torch::Tensor& ids, const torch::Tensor& mask_in) {
   LASER_CHECK(cfg_.is_classifier(), "CausalLM::classify", "this model has no score head", "load a *ForSequenceClassification model");
   auto mask = mask_in.defined() ? mask_in.to(device(), torch::kLong) : torch::ones_like(ids, torch::TensorOptions().dtype(torch::kLong).device(device()));
+  Autocast ac(device(), autocast_);
   auto h = hidden_states(ids, mask);
   auto idx = last_real_index(mask);
   auto picked = h.index({torch::arange(h.size(0), idx.options()), idx});  // (B,d)

@@ -122,6 +122,10 @@ class CausalLMImpl : public torch::nn::Module {
   std::vector<std::pair<std::string, torch::Tensor>> hf_state();
   torch::Device device() const;
   torch::Dtype dtype() const;
+  // Mixed precision for f32 weights that are trained (full fine-tuning at run.dtype = bf16):
+  // forwards run under torch autocast in `d` (see autocast.h); kFloat32, the default, is off.
+  void set_autocast(torch::Dtype d) { autocast_ = d; }
+  torch::Dtype autocast_dtype() const { return autocast_; }
   // Rotary inverse frequencies (D/2) in f32 on the CPU (kept f32 whatever the weights' dtype).
   const torch::Tensor& rope_inv_freq() const { return rope_.inv_freq(); }
 
@@ -131,6 +135,7 @@ class CausalLMImpl : public torch::nn::Module {
 
  private:
   RotaryTable rope_;  // not a buffer, so that .to(dtype) leaves the frequencies f32
+  torch::Dtype autocast_ = torch::kFloat32;  // compute dtype under autocast; f32: off
   ModelConfig cfg_;
 };
 TORCH_MODULE(CausalLM);

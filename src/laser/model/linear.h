@@ -19,8 +19,8 @@ class LinearImpl : public torch::nn::Module {
   LinearImpl(int64_t in, int64_t out, bool bias);
   // x (..., in) -> (..., out)
   torch::Tensor forward(const torch::Tensor& x);
-  // Adds lora_A (r, in) ~ kaiming-uniform and lora_B (out, r) = 0 as parameters, on W's device
-  // and dtype. Freezes nothing: the trainer decides which parameters train.
+  // Adds lora_A (r, in) ~ kaiming-uniform and lora_B (out, r) = 0 as parameters, on W's device,
+  // in f32 whatever W's dtype (trained master weights; see forward's casts). Freezes nothing: the trainer decides which parameters train.
   void add_lora(const LoraSpec& spec);
   bool has_lora() const { return lora_A.defined(); }
   void set_lora_enabled(bool on) { lora_enabled_ = on; }

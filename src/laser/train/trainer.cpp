@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <sstream>
+#include <type_traits>
 
 #include "laser/core/error.h"
 #include "laser/core/log.h"
@@ -116,6 +118,7 @@ std::vector<PreferencePair> shard_pairs(const std::vector<PreferencePair>& pairs
 static model::CausalLM deep_copy(model::CausalLM& src) {
   model::CausalLM dst(src->config());
   dst->to(src->device(), src->dtype());
+  dst->set_autocast(src->autocast_dtype());  // the reference computes exactly as the policy does
   torch::NoGradGuard ng;
   auto sp = src->named_parameters(true);
   for (auto& p : dst->named_parameters(true)) p.value().copy_(sp[p.key()]);
@@ -126,7 +129,20 @@ static model::CausalLM deep_copy(model::CausalLM& src) {
   return dst;
 }
 
-static std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+// The optimizer's per-parameter state is keyed by the parameter's TensorImpl: as its address in
+// text up to libtorch 2.1 (c10::guts::to_string of the pointer), as the pointer itself since.
+// The key type is read off the optimizer's map so either libtorch builds.
+using OptimizerStateKey = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+template <typename Key = OptimizerStateKey>
+static Key state_key(const torch::Tensor& p) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream os;  // what c10::guts::to_string wrote: the address as a pointer prints
+    os << static_cast<const void*>(p.unsafeGetTensorImpl());
+    return os.str();
+  } else {
+    return p.unsafeGetTensorImpl();
+  }
+}
 
 // ---------------------------------------------------------------- trainer
 Trainer::Trainer(model::CausalLM policy, TrainerConfig cfg, std::shared_ptr<Distributed> dist)
@@ -140,6 +156,14 @@ Trainer::Trainer(model::CausalLM policy, TrainerConfig cfg, std::shared_ptr<Dist
   } else {
     LASER_CHECK(!policy_->has_lora(), "trainer.lora", "full fine-tuning of a model that has LoRA adapters",
                 "merge the adapters first or set lora = true");
+    if (policy_->dtype() != torch::kFloat32) {
+      // Every weight trains: they become f32 master weights (an update smaller than bf16's
+      // rounding step is not lost) and forwards run under autocast in the loaded dtype. LoRA
+      // needs none of this: its adapters are f32 and the frozen base stays as loaded.
+      auto low = policy_->dtype();
+      policy_->to(torch::kFloat32);
+      policy_->set_autocast(low);
+    }
   }
   if (dist_->world_size() > 1) {  // every rank starts from rank 0's weights (and adapters)
     std::vector<torch::Tensor> ps;
