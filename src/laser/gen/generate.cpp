@@ -1,6 +1,7 @@
 // Batched generation (see generate.h): prompts sorted by length and left-padded, each prefilled
 // once into a preallocated KV cache, expanded to n rows with KVCache::select_rows, then decoded
-// one token per step with finished rows dropped. Follows HF generate()'s sampling semantics.
+// one token per step (the cache keeps positions and padding) with finished rows compacted out of
+// the cache in place. Follows HF generate()'s sampling semantics.
 #include "laser/gen/generate.h"
 
 #include <algorithm>
@@ -88,28 +89,27 @@ std::vector<Generation> generate(model::CausalLM& m, const text::Tokenizer* tok,
     for (size_t pi : uniq) uniq_rows.push_back(&prompts[pi]);
     auto padded = model::left_pad(uniq_rows);  // (U,L)
     const int64_t U = static_cast<int64_t>(uniq.size()), L = padded.length;
-    auto ids = padded.ids.to(dev);
-    // The whole chunk's mask (U, L + max_new_tokens): prompt part, then ones; each step sees a
-    // prefix view of it, so no step concatenates.
-    auto full_mask = torch::ones({U, L + p.max_new_tokens}, padded.mask.options().device(dev));
-    full_mask.narrow(1, 0, L).copy_(padded.mask);
-    auto mask = full_mask.narrow(1, 0, L);
+    // The cache records the prompt's padding at the prefill and marks each decoded token real
+    // itself, so decoding steps pass no mask (see CausalLM::hidden_states).
     model::KVCache cache;
     cache.reserve(L + p.max_new_tokens);
-    auto hidden = m->hidden_states(ids, mask, &cache);                  // (U,L,d)
-    auto logits = m->lm_logits(hidden.select(1, L - 1));                // (U,V) f32
-    std::vector<size_t> active(rows.begin() + c0, rows.begin() + c1);   // output index per batch row
+    auto hidden = m->hidden_states(padded.ids, padded.mask.to(dev), &cache);  // (U,L,d), ids checked on the host
+    auto logits = m->lm_logits(hidden.select(1, L - 1));               // (U,V) f32
+    std::vector<size_t> active(rows.begin() + c0, rows.begin() + c1);  // output index per batch row
     if (static_cast<int64_t>(active.size()) != U) {
-      auto idx = torch::tensor(slot, lopts).to(dev);
-      cache.select_rows(idx);
-      full_mask = full_mask.index_select(0, idx);
-      logits = logits.index_select(0, idx);
+      cache.select_rows(slot);  // expand each prompt to its rows: buffers allocated once at this size
+      logits = logits.index_select(0, torch::tensor(slot, lopts).to(dev));
     }
     TokenSampler sampler(p);
     std::vector<int64_t> na;  // (A) sampled ids
     std::vector<float> la;    // (A) their log-probs
     std::vector<Rng*> rr;
     std::vector<int64_t> keep;
+    // The next step's ids, (A,1) int64 on the host: the model range-checks them there (no sync)
+    // and copies them to the device itself, asynchronously from pinned memory on a GPU (the
+    // buffer is rewritten only after the next sampling, which waits for the logits anyway).
+    // One buffer for the chunk, narrowed as rows finish.
+    auto next_buf = torch::empty({static_cast<int64_t>(active.size()), 1}, lopts.pinned_memory(dev.is_cuda()));
     for (int step = 0; step < p.max_new_tokens; ++step) {
       rr.clear();
       for (size_t r : active) rr.push_back(&rngs[r]);
@@ -136,23 +136,17 @@ std::vector<Generation> generate(model::CausalLM& m, const text::Tokenizer* tok,
         keep.push_back(static_cast<int64_t>(a));
       }
       if (keep.empty()) break;
-      std::vector<int64_t> next;  // (A') the kept rows' ids
       if (keep.size() != active.size()) {
-        auto idx = torch::tensor(keep, lopts).to(dev);
-        cache.select_rows(idx);
-        full_mask = full_mask.index_select(0, idx);
+        cache.select_rows(keep);  // finished rows leave: the kept ones are compacted in place
         std::vector<size_t> na2;
-        for (int64_t a : keep) {
-          na2.push_back(active[a]);
-          next.push_back(na[a]);
-        }
+        for (int64_t a : keep) na2.push_back(active[a]);
         active.swap(na2);
-      } else {
-        next = na;
       }
-      int64_t A = static_cast<int64_t>(active.size());
-      auto next_t = torch::tensor(next, lopts).to(dev).view({A, 1});                       // (A,1)
-      logits = m->forward(next_t, full_mask.narrow(1, 0, L + step + 1), &cache).select(1, 0);  // (A,V)
+      const int64_t A = static_cast<int64_t>(active.size());
+      auto next_t = next_buf.narrow(0, 0, A);  // (A,1)
+      int64_t* nx = next_t.data_ptr<int64_t>();
+      for (int64_t a = 0; a < A; ++a) nx[a] = na[keep[a]];
+      logits = m->forward(next_t, {}, &cache).select(1, 0);  // (A,V)
     }
   }
   if (tok) {

@@ -23,32 +23,6 @@ torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
   return weight * h.to(x.scalar_type());
 }
 
-// ---------------------------------------------------------------- rotary embeddings
-static torch::Tensor rotate_half(const torch::Tensor& x) {
-  int64_t h = x.size(-1) / 2;
-  return torch::cat({-x.narrow(-1, h, h), x.narrow(-1, 0, h)}, -1);
-}
-
-static torch::Tensor compute_rope_inv_freq(const ModelConfig& c) {
-  int64_t d = c.get_head_dim();
-  auto idx = torch::arange(0, d, 2, torch::kFloat64) / static_cast<double>(d);
-  auto inv = 1.0 / torch::pow(c.rope_theta, idx);
-  const auto& rs = c.rope_scaling;
-  if (rs.type == "linear") {
-    inv = inv / rs.factor;
-  } else if (rs.type == "llama3") {
-    double old_len = static_cast<double>(rs.original_max_position_embeddings);
-    double low_wl = old_len / rs.low_freq_factor, high_wl = old_len / rs.high_freq_factor;
-    auto wl = 2 * M_PI / inv;
-    auto scaled = torch::where(wl > low_wl, inv / rs.factor, inv);
-    auto smooth = (old_len / wl - rs.low_freq_factor) / (rs.high_freq_factor - rs.low_freq_factor);
-    auto smoothed = (1 - smooth) * scaled / rs.factor + smooth * scaled;
-    auto medium = torch::logical_not(wl < high_wl).logical_and(torch::logical_not(wl > low_wl));
-    inv = torch::where(medium, smoothed, scaled);
-  }
-  return inv.to(torch::kFloat32);
-}
-
 // ---------------------------------------------------------------- attention
 AttentionImpl::AttentionImpl(const ModelConfig& c)
     : heads(c.num_attention_heads), kv_heads(c.num_key_value_heads), head_dim(c.get_head_dim()) {
@@ -59,29 +33,28 @@ AttentionImpl::AttentionImpl(const ModelConfig& c)
   o_proj = register_module("o_proj", Linear(heads * head_dim, c.hidden_size, c.attention_bias));
 }
 
-torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                                     const torch::Tensor& allowed, KVCache* cache, size_t layer) {
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const AttentionInputs& in, KVCache* cache, size_t layer) {
   int64_t B = x.size(0), T = x.size(1);
   auto q = q_proj->forward(x).view({B, T, heads, head_dim}).transpose(1, 2);     // (B,H,T,D)
   auto k = k_proj->forward(x).view({B, T, kv_heads, head_dim}).transpose(1, 2);  // (B,Hkv,T,D)
   auto v = v_proj->forward(x).view({B, T, kv_heads, head_dim}).transpose(1, 2);
-  q = q * cos + rotate_half(q) * sin;
-  k = k * cos + rotate_half(k) * sin;
+  q = apply_rotary(q, in.cos, in.sin);
+  k = apply_rotary(k, in.cos, in.sin);
   if (cache) std::tie(k, v) = cache->append(layer, k, v);  // (B,Hkv,S,D) views, S = past + T
   int64_t S = k.size(2), rep = heads / kv_heads;
   // Grouped-query attention without copying k/v: query head h = g*rep + r uses kv head g, so the
   // rep query heads of a group are stacked along the query axis: (B,Hkv,rep*T,D).
   auto qg = q.reshape({B, kv_heads, rep * T, head_dim});
-  // `allowed` may come already grouped, (B,1,rep*T,S): hidden_states expands it once for all layers.
-  auto allowed_g = rep == 1 || allowed.size(2) == rep * T ? allowed : allowed.unsqueeze(2).expand({B, 1, rep, T, S}).reshape({B, 1, rep * T, S});
   torch::Tensor out;
 #if TORCH_VERSION_MAJOR >= 2
-  out = at::scaled_dot_product_attention(qg, k, v, allowed_g);
+  out = at::scaled_dot_product_attention(qg, k, v, in.allowed);
 #else
-  auto scores = torch::matmul(qg, k.transpose(-2, -1));
+  auto scores = torch::matmul(qg, k.transpose(-2, -1));  // (B,Hkv,rep*T,S)
   if (scores.scalar_type() != torch::kFloat32) scores = scores.to(torch::kFloat32);
   scores.mul_(1.0 / std::sqrt(static_cast<double>(head_dim)));
-  scores.masked_fill_(allowed_g.logical_not(), -std::numeric_limits<float>::infinity());
+  // The mask (B,1,T,S) broadcasts over the kv heads and a group's rep query heads when the
+  // scores are seen as (B,Hkv,rep,T,S): a view, no expanded copy of the mask.
+  scores.view({B, kv_heads, rep, T, S}).masked_fill_(in.blocked.unsqueeze(2), -std::numeric_limits<float>::infinity());
   auto p = torch::softmax(scores, -1).to(q.scalar_type());
   out = torch::matmul(p, v);  // (B,Hkv,rep*T,D)
 #endif
@@ -106,9 +79,8 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) {
   post_attention_layernorm = register_module("post_attention_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps));
 }
 
-torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                                        const torch::Tensor& allowed, KVCache* cache, size_t layer) {
-  auto h = x + self_attn->forward(input_layernorm->forward(x), cos, sin, allowed, cache, layer);
+torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const AttentionInputs& in, KVCache* cache, size_t layer) {
+  auto h = x + self_attn->forward(input_layernorm->forward(x), in, cache, layer);
   return h + mlp->forward(post_attention_layernorm->forward(h));
 }
 
@@ -134,11 +106,10 @@ std::string pooling_name(const Pooling& p) {
 }
 
 // ---------------------------------------------------------------- causal LM
-CausalLMImpl::CausalLMImpl(const ModelConfig& c) : cfg_(c) {
+CausalLMImpl::CausalLMImpl(const ModelConfig& c) : rope_(c), cfg_(c) {
   model = register_module("model", Backbone(c));
   if (c.is_classifier()) score = register_module("score", Linear(c.hidden_size, c.num_labels, false));
   else if (!c.tie_word_embeddings) lm_head = register_module("lm_head", Linear(c.hidden_size, c.vocab_size, false));
-  rope_inv_freq_ = compute_rope_inv_freq(c);
 }
 
 torch::Device CausalLMImpl::device() const { return model->embed_tokens->weight.device(); }
@@ -147,66 +118,83 @@ torch::Dtype CausalLMImpl::dtype() const { return model->embed_tokens->weight.sc
 torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& ids_in, const torch::Tensor& mask_in, KVCache* cache) {
   LASER_CHECK(ids_in.dim() == 2, "CausalLM::hidden_states", "ids must be (B,T), got " + std::to_string(ids_in.dim()) + " dims",
               "add a batch dimension");
-  auto dev = device();
+  const auto dev = device();
   Autocast ac(dev, autocast_);
-  auto ids = ids_in.to(dev, torch::kLong);
-  int64_t B = ids.size(0), T = ids.size(1);
-  int64_t past = cache ? cache->length() : 0;
-  torch::Tensor mask = mask_in.defined() ? mask_in.to(dev, torch::kLong) : torch::ones({B, past + T}, torch::TensorOptions().dtype(torch::kLong).device(dev));
-  LASER_CHECK(mask.size(0) == B && mask.size(1) == past + T, "CausalLM::hidden_states",
-              "mask must be (B, past+T) = (" + std::to_string(B) + ", " + std::to_string(past + T) + "), got (" +
-                  std::to_string(mask.size(0)) + ", " + std::to_string(mask.size(1)) + ")",
-              "pass the attention mask of the whole sequence so far");
-  int64_t V = cfg_.vocab_size;
+  const int64_t B = ids_in.size(0), T = ids_in.size(1), V = cfg_.vocab_size;
   bool ids_ok = true;
-  if (ids.is_cpu() && ids.is_contiguous()) {  // a plain loop: no tensor ops, no sync
-    const int64_t* a = ids.data_ptr<int64_t>();
-    for (int64_t i = 0, n = ids.numel(); i < n; ++i) ids_ok &= a[i] >= 0 && a[i] < V;
-  } else {
-    ids_ok = ids.numel() == 0 || !(ids < 0).logical_or(ids >= V).any().item<bool>();
+  if (ids_in.is_cpu()) {  // ids from the host (a decoding step's): a plain loop, no tensor ops, no sync
+    auto h = ids_in.to(torch::kLong).contiguous();
+    const int64_t* a = h.data_ptr<int64_t>();
+    for (int64_t i = 0, n = h.numel(); i < n; ++i) ids_ok &= a[i] >= 0 && a[i] < V;
+  } else {  // ids already on the device: one reduction and one sync
+    auto d = ids_in.to(torch::kLong);
+    ids_ok = d.numel() == 0 || !(d < 0).logical_or(d >= V).any().item<bool>();
   }
   LASER_CHECK(ids_ok, "CausalLM::hidden_states", "token id outside the vocabulary (" + std::to_string(V) + ")",
               "the tokenizer does not match the model");
-  // Positions count real tokens only, so a left-padded row gets the positions it gets alone. One
-  // new token (a decoding step): its position is the row's count of real tokens before it, the
-  // last value of the cumulative sum, without the sum over the whole row.
-  torch::Tensor pos;  // (B,T) f32
-  if (T == 1) pos = (mask.narrow(1, 0, past).sum(1, true) + mask.narrow(1, past, 1) - 1).clamp_min(0).to(torch::kFloat32);
-  else pos = (mask.cumsum(1) - 1).clamp_min(0).narrow(1, past, T).to(torch::kFloat32);
-  if (!rope_dev_.defined() || rope_dev_.device() != dev) rope_dev_ = rope_inv_freq_.to(dev);
-  auto freqs = pos.unsqueeze(-1) * rope_dev_.view({1, 1, -1});       // (B,T,D/2)
-  auto emb = torch::cat({freqs, freqs}, -1).unsqueeze(1);           // (B,1,T,D)
-  auto dt = dtype();
-  auto cos = emb.cos().to(dt), sin = emb.sin().to(dt);
-  // allowed[b,0,i,j]: key j is a real token and not in the future of query i; each query may
-  // always see itself, so no row is fully masked (pad queries produce finite garbage, unused).
-  torch::Tensor allowed;  // (B,1,T,past+T) bool
-  if (T == 1) {
-    // One query at the last position: every key is in its past, so allowed = real keys, and itself.
-    allowed = mask.to(torch::kBool).view({B, 1, 1, past + 1});
-    allowed.select(3, past).fill_(true);
-  } else {
-    auto opts = torch::TensorOptions().dtype(torch::kLong).device(dev);
-    auto qpos = torch::arange(past, past + T, opts).view({T, 1});
-    auto kpos = torch::arange(0, past + T, opts).view({1, past + T});
-    auto causal = (kpos <= qpos).view({1, 1, T, past + T});
-    auto real = mask.to(torch::kBool).view({B, 1, 1, past + T});
-    auto self = (kpos == qpos).view({1, 1, T, past + T});
-    allowed = (causal.logical_and(real)).logical_or(self);
-  }
-
-  // Grouped-query attention stacks a group's rep query heads along the query axis (see
-  // AttentionImpl::forward): expand the mask to (B,1,rep*T,S) once here, not in every layer.
-  if (int64_t rep = cfg_.num_attention_heads / cfg_.num_key_value_heads; rep > 1)
-    allowed = allowed.unsqueeze(2).expand({B, 1, rep, T, past + T}).reshape({B, 1, rep * T, past + T});
-  auto x = model->embed_tokens->forward(ids);
+  // From pinned host memory (generate's step ids on a CUDA model) the copy is asynchronous: no sync.
+  auto ids = ids_in.to(dev, torch::kLong, /*non_blocking=*/ids_in.is_cpu() && !dev.is_cpu() && ids_in.is_pinned());
   if (cache && cache->k.empty()) {
     cache->k.resize(cfg_.num_hidden_layers);
     cache->v.resize(cfg_.num_hidden_layers);
   }
+  const int64_t past = cache ? cache->length() : 0, S = past + T;
+  const auto dt = dtype();
+  AttentionInputs in;
+  if (cache && past > 0 && T == 1 && !mask_in.defined() && cache->has_mask(B)) {
+    // A decoding step: the new token is real, its position is its row's count of real tokens
+    // so far, and it may see every real key (all are in its past) and itself. All from the cache,
+    // in place: no mask, no cumulative sum, no host sync.
+    std::tie(in.cos, in.sin) = rope_.at(cache->real_count().view({B, 1}), S, dev, dt);  // (B,1,1,D/2)
+    cache->mark_real(1);
+    in.blocked = cache->padding(S).unsqueeze(1).unsqueeze(1);  // (B,1,1,S) view
+  } else {
+    torch::Tensor mask;  // (B,S) int64
+    auto lopts = torch::TensorOptions().dtype(torch::kLong).device(dev);
+    if (mask_in.defined()) mask = mask_in.to(dev, torch::kLong);
+    else if (cache && past > 0 && cache->has_mask(B))
+      mask = torch::cat({cache->padding(past).logical_not().to(torch::kLong), torch::ones({B, T}, lopts)}, 1);
+    else mask = torch::ones({B, S}, lopts);
+    LASER_CHECK(mask.size(0) == B && mask.size(1) == S, "CausalLM::hidden_states",
+                "mask must be (B, past+T) = (" + std::to_string(B) + ", " + std::to_string(S) + "), got (" +
+                    std::to_string(mask.size(0)) + ", " + std::to_string(mask.size(1)) + ")",
+                "pass the attention mask of the whole sequence so far");
+    // Positions count real tokens only, so a left-padded row gets the positions it gets alone.
+    // One new token: its position is the row's count of real tokens before it, without the
+    // cumulative sum over the whole row.
+    torch::Tensor pos;  // (B,T) int64
+    if (T == 1) pos = (mask.narrow(1, 0, past).sum(1, true) + mask.narrow(1, past, 1) - 1).clamp_min(0);
+    else pos = (mask.cumsum(1) - 1).clamp_min(0).narrow(1, past, T);
+    std::tie(in.cos, in.sin) = rope_.at(pos, S, dev, dt);  // (B,1,T,D/2)
+    // allowed[b,0,i,j]: key j is a real token and not in the future of query i; each query may
+    // always see itself, so no row is fully masked (pad queries produce finite garbage, unused).
+    torch::Tensor allowed;  // (B,1,T,S) bool
+    if (T == 1) {
+      // One query at the last position: every key is in its past, so allowed = real keys, and itself.
+      allowed = mask.to(torch::kBool).view({B, 1, 1, S});
+      allowed.select(3, past).fill_(true);
+    } else {
+      auto qpos = torch::arange(past, S, lopts).view({T, 1});
+      auto kpos = torch::arange(0, S, lopts).view({1, S});
+      auto causal = (kpos <= qpos).view({1, 1, T, S});
+      auto real = mask.to(torch::kBool).view({B, 1, 1, S});
+      auto self = (kpos == qpos).view({1, 1, T, S});
+      allowed = (causal.logical_and(real)).logical_or(self);
+    }
+    in.blocked = allowed.logical_not();
+    if (cache) cache->set_mask(mask);
+  }
+#if TORCH_VERSION_MAJOR >= 2
+  // SDPA takes the allowed mask broadcastable to (B,Hkv,rep*T,S): the grouped query axis stacks a
+  // group's rep heads (see AttentionImpl::forward), so T > 1 needs the mask repeated once here.
+  in.allowed = in.blocked.logical_not();
+  if (int64_t rep = cfg_.num_attention_heads / cfg_.num_key_value_heads; rep > 1 && T > 1)
+    in.allowed = in.allowed.unsqueeze(2).expand({B, 1, rep, T, S}).reshape({B, 1, rep * T, S});
+#endif
+  auto x = model->embed_tokens->forward(ids);
   for (int64_t i = 0; i < cfg_.num_hidden_layers; ++i) {
     auto layer = model->layers[i]->as<DecoderLayerImpl>();
-    x = layer->forward(x, cos, sin, allowed, cache, static_cast<size_t>(i));
+    x = layer->forward(x, in, cache, static_cast<size_t>(i));
   }
   if (cache) cache->advance(T);
   return model->norm->forward(x);

@@ -15,6 +15,7 @@
 #include "laser/model/config.h"
 #include "laser/model/kv_cache.h"
 #include "laser/model/linear.h"
+#include "laser/model/rotary.h"
 
 namespace laser::model {
 
@@ -27,13 +28,20 @@ class RMSNormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(RMSNorm);
 
+// What every layer's attention needs in one forward, built once per forward by
+// CausalLM::hidden_states (S = past + T keys).
+struct AttentionInputs {
+  torch::Tensor cos, sin;  // (B,1,T,D/2) rotary factors of each query's position, model dtype
+  torch::Tensor blocked;   // (B,1,T,S) bool, true where query t may not see key s (padding or future)
+  torch::Tensor allowed;   // SDPA builds only (libtorch >= 2): NOT blocked, grouped to (B,1,rep*T,S) when T > 1
+};
+
 class AttentionImpl : public torch::nn::Module {
  public:
   explicit AttentionImpl(const ModelConfig& c);
-  // x (B,T,d), cos/sin (B,1,T,D), allowed (B,1,T,T_past+T) bool -> (B,T,d); appends this step's
-  // keys/values to `cache` as layer `layer` when a cache is given.
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const torch::Tensor& allowed, KVCache* cache, size_t layer);
+  // x (B,T,d) -> (B,T,d); appends this step's keys/values to `cache` as layer `layer` when a
+  // cache is given.
+  torch::Tensor forward(const torch::Tensor& x, const AttentionInputs& in, KVCache* cache, size_t layer);
   Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   int64_t heads, kv_heads, head_dim;
 };
@@ -50,8 +58,7 @@ TORCH_MODULE(MLP);
 class DecoderLayerImpl : public torch::nn::Module {
  public:
   explicit DecoderLayerImpl(const ModelConfig& c);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const torch::Tensor& allowed, KVCache* cache, size_t layer);
+  torch::Tensor forward(const torch::Tensor& x, const AttentionInputs& in, KVCache* cache, size_t layer);
   Attention self_attn{nullptr};
   MLP mlp{nullptr};
   RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
@@ -86,7 +93,11 @@ class CausalLMImpl : public torch::nn::Module {
   const ModelConfig& config() const { return cfg_; }
 
   // ids (B,T) int64, mask (B,T_past+T) with 1 for real tokens and 0 for left padding
-  // (undefined: all ones) -> final hidden states (B,T,d). Appends this step to `cache` if given.
+  // -> final hidden states (B,T,d). Appends this step to `cache` if given; the cache also records
+  // the mask. Undefined mask: all ones, except that with a cache holding earlier steps only the
+  // new T tokens are real and the earlier positions keep the padding the cache recorded. A
+  // decoding step (T = 1, a cache, no mask) takes positions and padding from the cache: no
+  // mask, no cumulative sum, no host sync (ids on the host are range-checked there).
   torch::Tensor hidden_states(const torch::Tensor& ids, const torch::Tensor& mask = {}, KVCache* cache = nullptr);
   // ids (B,T) -> logits (B,T,V) in f32 (causal LM only).
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& mask = {}, KVCache* cache = nullptr);
@@ -116,15 +127,14 @@ class CausalLMImpl : public torch::nn::Module {
   void set_autocast(torch::Dtype d) { autocast_ = d; }
   torch::Dtype autocast_dtype() const { return autocast_; }
   // Rotary inverse frequencies (D/2) in f32 on the CPU (kept f32 whatever the weights' dtype).
-  const torch::Tensor& rope_inv_freq() const { return rope_inv_freq_; }
+  const torch::Tensor& rope_inv_freq() const { return rope_.inv_freq(); }
 
   Backbone model{nullptr};
   Linear lm_head{nullptr};  // causal LM, untied
   Linear score{nullptr};    // sequence classifier
 
  private:
-  torch::Tensor rope_inv_freq_;  // (D/2) f32, CPU; not a buffer so that .to(dtype) leaves it f32
-  torch::Tensor rope_dev_;       // rope_inv_freq_ on the model's device (cached)
+  RotaryTable rope_;  // not a buffer, so that .to(dtype) leaves the frequencies f32
   torch::Dtype autocast_ = torch::kFloat32;  // compute dtype under autocast; f32: off
   ModelConfig cfg_;
 };
