@@ -9,6 +9,7 @@
 #include <set>
 
 #include "laser/core/error.h"
+#include "laser/model/autocast.h"
 #include "laser/model/left_pad.h"
 
 namespace laser::gen {
@@ -49,6 +50,9 @@ std::vector<Generation> generate(model::CausalLM& m, const text::Tokenizer* tok,
     if (auto b = tok->bos_id()) stop_ids.insert(*b);
 
   torch::NoGradGuard ng;
+  // Full fine-tuning at bf16 (f32 master weights under autocast): one autocast region around the
+  // whole generation, so each trainable weight is cast once per call, not once per decoding step.
+  model::Autocast ac(m->device(), m->autocast_dtype());
   const bool was_training = m->is_training();
   m->eval();
   const auto dev = m->device();
