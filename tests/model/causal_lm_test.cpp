@@ -16,18 +16,7 @@ using laser::testing::tiny_config;
 
 namespace {
 
-// Left-pads rows with id 0: returns ids (B,T) and mask (B,T).
-std::pair<torch::Tensor, torch::Tensor> left_pad(const std::vector<std::vector<int64_t>>& rows) {
-  int64_t T = 0;
-  for (auto& r : rows) T = std::max<int64_t>(T, r.size());
-  auto ids = torch::zeros({(int64_t)rows.size(), T}, torch::kLong), mask = torch::zeros_like(ids);
-  for (size_t b = 0; b < rows.size(); ++b)
-    for (size_t t = 0; t < rows[b].size(); ++t) {
-      ids[b][T - rows[b].size() + t] = rows[b][t];
-      mask[b][T - rows[b].size() + t] = 1;
-    }
-  return {ids, mask};
-}
+std::pair<torch::Tensor, torch::Tensor> left_pad(const std::vector<std::vector<int64_t>>& rows) { return laser::testing::left_pad_rows(rows); }
 
 std::pair<torch::Tensor, torch::Tensor> right_pad(const std::vector<std::vector<int64_t>>& rows) {
   int64_t T = 0;

@@ -3,7 +3,9 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "laser/io/file_util.h"
@@ -55,5 +57,18 @@ inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
 }
 
 inline torch::Tensor ids_tensor(const std::vector<int64_t>& v) { return torch::tensor(v, torch::kLong).view({1, -1}); }
+
+// Left-pads rows with id 0: returns ids (B,T) and mask (B,T) (1 for real tokens).
+inline std::pair<torch::Tensor, torch::Tensor> left_pad_rows(const std::vector<std::vector<int64_t>>& rows) {
+  int64_t T = 0;
+  for (auto& r : rows) T = std::max<int64_t>(T, static_cast<int64_t>(r.size()));
+  auto ids = torch::zeros({static_cast<int64_t>(rows.size()), T}, torch::kLong), mask = torch::zeros_like(ids);
+  for (size_t b = 0; b < rows.size(); ++b)
+    for (size_t t = 0; t < rows[b].size(); ++t) {
+      ids[b][T - static_cast<int64_t>(rows[b].size()) + static_cast<int64_t>(t)] = rows[b][t];
+      mask[b][T - static_cast<int64_t>(rows[b].size()) + static_cast<int64_t>(t)] = 1;
+    }
+  return {ids, mask};
+}
 
 }  // namespace laser::testing
