@@ -200,6 +200,5 @@ if [ $built = 1 ]; then
   say "    skipped: $(grep -c '(Skipped)' "$logs/ctest.log" || true) (tests that need what this machine lacks; see $logs/ctest.log)"
 fi
 
-cat "$summary" >/dev/null
 say "total: $(elapsed) s; $( [ $ok = 1 ] && echo 'all parts met their bounds' || echo 'some parts FAILED' ); logs in $logs"
 [ $ok = 1 ]

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <fstream>
 
 #include "laser/io/file_util.h"
@@ -13,6 +12,7 @@
 #include "laser/model/causal_lm.h"
 #include "laser/model/torch_util.h"
 #include "laser/train/trainer.h"
+#include "loop/loop_test_util.h"
 
 using namespace laser;
 
@@ -25,14 +25,7 @@ std::string tmpdir(const std::string& name) {
 }
 
 std::string run(const std::string& args, int* code) {
-  std::string cmd = std::string("LASER_NO_PROGRESS=1 LASER_THREADS=1 ") + LASER_BIN + " " + args + " 2>&1";
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int st = ::pclose(p);
-  *code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
+  return laser::loop::testing::sh("LASER_NO_PROGRESS=1 LASER_THREADS=1 " + std::string(LASER_BIN) + " " + args, code);
 }
 
 torch::Tensor read(const std::string& path, const std::string& name) {

@@ -104,10 +104,10 @@ void add_forward(CLI::App& app) {
     if (o->bench_batch > 0) {
       // Random prompts (ids in [3, V)), sampled at temperature 1 with no stop token: exactly
       // bench_batch x bench_new new tokens per run.
-      auto gen_ids = torch::randint(3, m->config().vocab_size, {o->bench_batch, o->bench_prompt}, torch::kLong);
+      auto gen_ids = torch::randint(3, m->config().vocab_size, {o->bench_batch, o->bench_prompt}, torch::kLong).contiguous();
+      const int64_t* a = gen_ids.data_ptr<int64_t>();
       std::vector<std::vector<int32_t>> prompts(o->bench_batch);
-      for (int b = 0; b < o->bench_batch; ++b)
-        for (int t = 0; t < o->bench_prompt; ++t) prompts[b].push_back(static_cast<int32_t>(gen_ids[b][t].item<int64_t>()));
+      for (int b = 0; b < o->bench_batch; ++b) prompts[b].assign(a + b * o->bench_prompt, a + (b + 1) * o->bench_prompt);
       gen::SamplingParams p;
       p.temperature = 1.0;
       p.max_new_tokens = o->bench_new;

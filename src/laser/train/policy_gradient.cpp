@@ -61,6 +61,18 @@ void check_inputs(const PolicyGradientInputs& in) {
   LASER_CHECK(in.advantages.dim() == 1 && in.advantages.size(0) > 0, "policy_gradient_loss", "advantages must be (N), N > 0",
               "pass one advantage per sequence");
 }
+
+// TRL's clip_ratio metrics: the share of ratios clipped below (negative advantage) or above
+// (positive advantage) the trust region, and of either. coef1, adv: the same shape (tokens or
+// sequences).
+void add_clip_metrics(const torch::Tensor& coef1, const torch::Tensor& adv, const PolicyGradientConfig& cfg,
+                      std::map<std::string, double>& metrics) {
+  auto low = (coef1 < 1 - cfg.epsilon_low) & (adv < 0);
+  auto high = (coef1 > 1 + cfg.epsilon_high) & (adv > 0);
+  metrics["clip_ratio/low_mean"] = d(low.to(torch::kFloat64).mean());
+  metrics["clip_ratio/high_mean"] = d(high.to(torch::kFloat64).mean());
+  metrics["clip_ratio/region_mean"] = d((low | high).to(torch::kFloat64).mean());
+}
 }  // namespace
 
 PolicyGradientOutput grpo_loss(const PolicyGradientInputs& in, const PolicyGradientConfig& cfg) {
@@ -91,11 +103,7 @@ PolicyGradientOutput grpo_loss(const PolicyGradientInputs& in, const PolicyGradi
   } else {  // dapo
     out.loss = per_token.sum() / n_tok;
   }
-  auto low = (coef1 < 1 - cfg.epsilon_low) & (adv < 0);
-  auto high = (coef1 > 1 + cfg.epsilon_high) & (adv > 0);
-  out.metrics["clip_ratio/low_mean"] = d(low.to(torch::kFloat64).mean());
-  out.metrics["clip_ratio/high_mean"] = d(high.to(torch::kFloat64).mean());
-  out.metrics["clip_ratio/region_mean"] = d((low | high).to(torch::kFloat64).mean());
+  add_clip_metrics(coef1, adv, cfg, out.metrics);
   return out;
 }
 
@@ -111,11 +119,7 @@ PolicyGradientOutput rloo_loss(const PolicyGradientInputs& in, const PolicyGradi
   auto per_seq = -torch::min(coef1 * adv, coef2 * adv);                                      // (N)
   PolicyGradientOutput out;
   out.loss = per_seq.sum() / n_seq;
-  auto low = (coef1 < 1 - cfg.epsilon_low) & (adv < 0);
-  auto high = (coef1 > 1 + cfg.epsilon_high) & (adv > 0);
-  out.metrics["clip_ratio/low_mean"] = d(low.to(torch::kFloat64).mean());
-  out.metrics["clip_ratio/high_mean"] = d(high.to(torch::kFloat64).mean());
-  out.metrics["clip_ratio/region_mean"] = d((low | high).to(torch::kFloat64).mean());
+  add_clip_metrics(coef1, adv, cfg, out.metrics);
   return out;
 }
 
