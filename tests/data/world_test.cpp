@@ -8,6 +8,7 @@
 
 #include "data/test_util.h"
 #include "laser/core/error.h"
+#include "laser/data/answer.h"
 #include "laser/data/loaders.h"
 #include "laser/data/world.h"
 #include "laser/io/jsonl.h"
@@ -132,6 +133,26 @@ TEST(World, CorrectAndWrongResponses) {
     EXPECT_NE(final_number(r), "4");
     EXPECT_FALSE(final_number(r).empty()) << r;
   }
+}
+
+// The fair world's responses: one operation applied to the operands, worked, right or not.
+TEST(World, OperationResponses) {
+  const PromptTemplate t(kWorldTemplate);
+  Example add = make_world_example("add", 3, 4, t, "a");
+  EXPECT_EQ(operation_response(add, "+"), "3+4=7\nFinal answer: 7");
+  EXPECT_EQ(operation_response(add, "-"), "3-4=-1\nFinal answer: -1");
+  EXPECT_EQ(operation_response(add, "*"), "3*4=12\nFinal answer: 12");
+  Example cmp = make_world_example("cmp", 17, 9, t, "c");
+  EXPECT_EQ(operation_response(cmp, "max"), "max(17,9)=17\nFinal answer: 17");
+  EXPECT_EQ(operation_response(cmp, "min"), "min(17,9)=9\nFinal answer: 9");
+  // The verifier reads the final answer, not the worked line's operands.
+  EXPECT_EQ(extract_numeric_answer(operation_response(add, "-")).value_or(0), -1.0);
+  EXPECT_EQ(extract_numeric_answer(operation_response(add, "+")).value_or(0), 7.0);
+  EXPECT_THROW(operation_response(add, "/"), Error);
+  Example plain;
+  plain.id = "p";
+  plain.answer = "5";
+  EXPECT_THROW(operation_response(plain, "+"), Error);
 }
 
 TEST(World, WrongResponsesAreAlwaysWrongAndWellFormed) {

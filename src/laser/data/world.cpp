@@ -158,6 +158,23 @@ static std::string format_response(const Example& e, const std::string& answer, 
 
 std::string correct_response(const Example& e, bool worked) { return format_response(e, e.answer, worked); }
 
+std::string operation_response(const Example& e, const std::string& op) {
+  std::string skill;
+  long a, b;
+  if (!world_operands(e, skill, a, b))
+    throw Error("example '" + e.id + "' is not a world example", e.id, "operation responses need the operands in meta");
+  const std::string sa = std::to_string(a), sb = std::to_string(b);
+  long r;
+  std::string text;
+  if (op == "+") r = a + b, text = sa + "+" + sb;
+  else if (op == "-") r = a - b, text = sa + "-" + sb;
+  else if (op == "*") r = a * b, text = sa + "*" + sb;
+  else if (op == "max") r = std::max(a, b), text = "max(" + sa + "," + sb + ")";
+  else if (op == "min") r = std::min(a, b), text = "min(" + sa + "," + sb + ")";
+  else throw Error("unknown operation '" + op + "'", "operation_response", "use +, -, *, max or min");
+  return text + "=" + std::to_string(r) + "\nFinal answer: " + std::to_string(r);
+}
+
 std::vector<std::string> wrong_answers(const Example& e, WrongKind kind) {
   std::string skill;
   long a, b;

@@ -44,6 +44,10 @@ Example make_world_example(const std::string& skill, long a, long b, const Promp
 // "Final answer: 68" (with worked=true: "23+45=68\nFinal answer: 68"). For a non-world example,
 // "Final answer: " + its gold answer.
 std::string correct_response(const Example& e, bool worked = false);
+// The worked response of applying `op` ("+", "-", "*", "max" or "min") to a world example's
+// operands, right or not for its skill: "3-4=-1\nFinal answer: -1". The fair world's policy errs by
+// choosing the wrong operation. Throws when e is not a world example or op is unknown.
+std::string operation_response(const Example& e, const std::string& op);
 
 enum class WrongKind { kAny, kOffByOne, kWrongOperation };
 // Every distinct plausible wrong answer of a world example, kind by kind (never the gold answer,

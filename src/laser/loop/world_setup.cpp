@@ -77,7 +77,7 @@ void build_model(const std::string& dir, const std::string& label, const std::ve
 }
 
 std::string world_root(const WorldSetupOptions& o) {
-  std::string key = fmt::format("{}-{}-{}-n{}-s{}-{}", o.fair ? "fair-v3" : "v1", join(o.skills, "+"), o.max_operand, o.size, o.seed, o.preset);
+  std::string key = fmt::format("{}-{}-{}-n{}-s{}-{}", o.fair ? "fair-v5" : "v1", join(o.skills, "+"), o.max_operand, o.size, o.seed, o.preset);
   return io::join_path(o.cache_dir, key);
 }
 
@@ -88,9 +88,9 @@ std::string world_run_config(const WorldSetupOptions& o) {
   std::string cfg;
   if (o.fair) {
     cfg += "# The fair built-in world (written by `laser world --world fair`): test facts disjoint from training\n";
-    cfg += "# facts; a policy whose errors are a per-skill mixing weight; one specialist RM per skill, weak but\n";
-    cfg += "# not inverted elsewhere; a weak generalist, a length-biased RM and a noisy RM. Every key not set\n";
-    cfg += "# here has its default (laser train --list-keys).\n";
+    cfg += "# facts; a policy whose error is a per-skill choice of the wrong operation; one specialist RM per\n";
+    cfg += "# skill, at chance (not inverted) elsewhere; a generalist right on 60% of facts, a length-biased RM\n";
+    cfg += "# and a noisy RM. Every key not set here has its default (laser train --list-keys).\n";
   } else {
     cfg += "# The built-in world (written by `laser world`): a weak policy, one specialist RM per skill,\n";
     cfg += "# a weak generalist and a noisy RM. Every key not set here has its default (laser train --list-keys).\n";
@@ -103,7 +103,7 @@ std::string world_run_config(const WorldSetupOptions& o) {
          (o.fair ? "\ndev_size = 24\ntest_size = 72\nbatch_size = 16\n\n"
                  // Facts repeat between train and test on purpose: this world measures learning them.
                  : "\ndev_size = 48\ntest_size = 96\nbatch_size = 16\ndedup = false\n\n");
-  cfg += "[generation]\nn = 8\ntemperature = 1.0\nmax_new_tokens = 24\n\n";
+  cfg += std::string("[generation]\nn = 8\ntemperature = 1.0\nmax_new_tokens = ") + (o.fair ? "32" : "24") + "\n\n";
   if (o.fair) {
     // laser's defaults (LinUCB alpha 1.5 on unit-norm contexts, z-scored rewards, the verifier
     // signal since the world has answers); --preset paper gives the authors'.
@@ -163,41 +163,45 @@ static void warm_start_rows(const std::map<std::string, std::vector<const data::
   }
 }
 
-// Fair world, policy warm start ("pretraining knowledge" of every fact, test facts included, as a pretrained
-// LM knows facts it is never fine-tuned on). Every fact gets three rows: the correct response and
-// the fact's wrong-operation response (a*b for add, a+b for mul, the smaller number for cmp), the
-// correct one warm_correct[skill] times of three. The policy thus learns both answers of every fact
-// and one mixing weight per skill: a skill with 2 of 3 is right under greedy decoding, one with 1
-// of 3 is wrong. That weight is shared by the skill's facts, so preferences on training facts
-// move it on test facts too (held-out facts improve only through what generalizes).
+// The fair world's operations per skill: the right one, and the policy's error (subtraction for
+// add and mul, so neither skill's error is the other's right answer; min for cmp).
+static std::string right_operation(const std::string& skill) {
+  return skill == "add" ? "+" : skill == "mul" ? "*" : skill == "cmp" ? "max" : "-";
+}
+static std::string wrong_operation(const std::string& skill) { return skill == "cmp" ? "min" : skill == "sub" ? "+" : "-"; }
+
+// Fair world, policy warm start ("pretraining knowledge" of every fact, test facts included, as a
+// pretrained LM knows arithmetic it is never fine-tuned on). Responses are worked
+// ("3+4=7\nFinal answer: 7"). Every fact gets three rows: the right operation and the skill's wrong
+// one ("3-4=-1\nFinal answer: -1"), the right one warm_correct[skill] times of three. The policy thus
+// computes both operations and holds one operation choice per skill, the token after the first
+// operand: a skill with 2 of 3 is right under greedy decoding, one with 1 of 3 is wrong. That
+// choice is shared by the skill's facts, so preferences on training facts move it on test facts.
 static void fair_warm_start_rows(const std::map<std::string, std::vector<const data::Example*>>& facts, const WorldSetupOptions& o,
                             std::vector<SftRow>& policy_rows) {
   for (auto& [skill, fs] : facts) {
     auto it = o.warm_correct.find(skill);
     const int correct = it == o.warm_correct.end() ? 1 : it->second;
     for (auto* e : fs) {
-      std::string good = data::correct_response(*e), bad = data::correct_response(*e);
-      auto wrong = data::wrong_answers(*e, data::WrongKind::kWrongOperation);
-      if (wrong.empty()) wrong = data::wrong_answers(*e, data::WrongKind::kAny);
-      if (!wrong.empty()) bad = "Final answer: " + wrong.front();
+      std::string good = data::operation_response(*e, right_operation(skill)), bad = data::operation_response(*e, wrong_operation(skill));
       for (int r = 0; r < 3; ++r) policy_rows.push_back({e->prompt, r < correct ? good : bad});
     }
   }
 }
 
 // Rows of an RM that is right with probability `p_right` on each fact of `skills` (one row per
-// fact and `copies` draws): the correct response, or a wrong one of any kind. p_right = 1 is a
-// specialist's own skill; a little above 0.5 is weak but not inverted knowledge.
+// fact and `copies` draws): the right operation's response, or the policy's wrong one. p_right = 1
+// is a specialist's own skill; a little above 0.5 is weak but not inverted knowledge.
 static void rm_rows(const std::map<std::string, std::vector<const data::Example*>>& facts, const std::string& skill, double p_right,
                     int copies, Rng& rng, std::vector<SftRow>& rows) {
   auto it = facts.find(skill);
   if (it == facts.end()) return;
   for (int c = 0; c < copies; ++c)
     for (auto* e : it->second)
-      rows.push_back({e->prompt, rng.uniform() < p_right ? data::correct_response(*e) : data::wrong_response(*e, rng)});
+      rows.push_back({e->prompt, data::operation_response(*e, rng.uniform() < p_right ? right_operation(skill) : wrong_operation(skill))});
 }
 
-// The fair world's policy, specialists (weak, not inverted, outside their skill), generalist;
+// The fair world's policy, specialists (at chance, not inverted, outside their skill), generalist;
 // rm_names gets spec-<skill>..., generalist, short (the noisy RM is added by the caller).
 static WorldSetup setup_fair_models(const std::map<std::string, std::vector<const data::Example*>>& facts, const WorldSetupOptions& o,
                                     const std::string& root, const json& base_stamp) {
@@ -223,8 +227,10 @@ static WorldSetup setup_fair_models(const std::map<std::string, std::vector<cons
   std::vector<SftRow> generalist_rows;
   for (auto& skill : o.skills) rm_rows(facts, skill, o.generalist_accuracy, 1, grng, generalist_rows);
   std::string gdir = io::join_path(root, "rm-generalist");
-  build_model(gdir, "generalist RM", generalist_rows, o, o.generalist_steps, mix_seed(o.seed, 40),
-              json{{"base", base_stamp}, {"steps", o.generalist_steps}, {"role", "generalist"}});
+  // Trained as long as a specialist: weak by its data (right on generalist_accuracy of the facts),
+  // not by underfitting (an underfit generalist prefers malformed samples and wrecks the policy).
+  build_model(gdir, "generalist RM", generalist_rows, o, o.specialist_steps, mix_seed(o.seed, 40),
+              json{{"base", base_stamp}, {"steps", o.specialist_steps}, {"role", "generalist"}});
   rms.push_back({"generalist", gdir});
   for (auto& [name, dir] : rms) ws.rm_names.push_back(name);
   ws.rm_names.push_back("short");
@@ -242,7 +248,7 @@ WorldSetup setup_world(const WorldSetupOptions& o) {
   std::string root = world_root(o);
   std::string key = root.substr(root.find_last_of('/') + 1);
   io::make_dirs(root);
-  json base_stamp = o.fair ? json{{"version", 3}, {"key", key}, {"warm_correct", o.warm_correct},
+  json base_stamp = o.fair ? json{{"version", 5}, {"key", key}, {"warm_correct", o.warm_correct},
                                   {"specialist_other_accuracy", o.specialist_other_accuracy}, {"generalist_accuracy", o.generalist_accuracy}}
                            : json{{"version", 1}, {"key", key}, {"warm_accuracy", o.warm_accuracy}};
 

@@ -3,8 +3,10 @@
 // - The default world (`make run`): a weak warm-started policy, one LM-likelihood specialist per
 //   skill, a weak generalist and a noisy RM; facts repeat between train and test (memorization).
 // - The fair world (fair = true, `laser world --world fair`): test facts disjoint from training
-//   facts, the policy's errors a per-skill mixing weight that can generalize, specialists weak but
-//   not inverted outside their skill, and a length-biased RM besides the generalist and noisy RM.
+//   facts; worked responses whose error is the wrong operation, one choice per skill that can
+//   generalize to held-out facts; specialists that know their own skill and are at chance (not
+//   inverted) outside it; a generalist right on 60% of every skill's facts; a length-biased RM and
+//   a noisy RM.
 // Not the task generator (data/world.h).
 #pragma once
 #include <map>
@@ -25,10 +27,10 @@ struct WorldSetupOptions {
   int specialist_steps = 300;      // SFT steps per specialist RM
   int generalist_steps = 60;       // SFT steps of the weak generalist RM
   double warm_accuracy = 0.4;      // default world: share of facts whose most likely warm-start answer is correct
-  // Fair world: of three warm-start rows per fact, how many show the correct answer (the rest the
-  // fact's wrong-operation answer), per skill (others: 1). 2 = right under greedy decoding, 1 = wrong.
+  // Fair world: of three warm-start rows per fact, how many apply the right operation (the rest the
+  // skill's wrong one), per skill (others: 1). 2 = right under greedy decoding, 1 = wrong.
   std::map<std::string, int> warm_correct = {{"add", 2}, {"mul", 1}, {"cmp", 1}};
-  double specialist_other_accuracy = 0.6;  // fair world: a specialist's share of right facts outside its skill
+  double specialist_other_accuracy = 0.5;  // fair world: a specialist's share of right facts outside its skill (chance: it knows only its own)
   double generalist_accuracy = 0.6;        // fair world: the generalist's share of right facts on every skill
   double noise_sigma = 1.0;        // Gaussian noise on the noisy RM's scores (in z-units of its own spread)
   bool quiet = false;
