@@ -2,7 +2,7 @@
 """Bandit reward signals compared on the same decisions (issue: why neg-loss fails).
 
 Reads a run directory trained with `--set strategy.log_signals=true` (decisions.jsonl then carries
-every signal of each decision: neg-loss, verifier agreement, rm-agreement) and prints, per arm and
+every signal of each decision: neg-loss, verifier agreement, rm-agreement, implicit-margin) and prints, per arm and
 per iteration, the mean of each signal, plus each signal's correlation with the verifier's
 agreement (the ground truth of how right the arm's pairs were). Standard library only.
 Usage: scripts/signal_diagnostics.py RUN_DIR [RUN_DIR ...]
@@ -54,7 +54,10 @@ def main(run_dirs):
                 if "signals" not in r:
                     sys.exit(f"{d}/decisions.jsonl: no 'signals' field; rerun with --set strategy.log_signals=true")
                 rows.append(r)
-    sigs = ["neg-loss", "verifier", "rm-agreement"]
+    sigs = [s for s in ["neg-loss", "verifier", "rm-agreement", "implicit-margin"] if any(s in r["signals"] for r in rows)]
+    for r in rows:
+        for s in sigs:
+            r["signals"].setdefault(s, None)  # runs logged before a signal existed
     print(f"{len(rows)} decisions from {len(run_dirs)} run(s)\n")
     print("| signal | corr. with verifier agreement | n |")
     print("|---|---:|---:|")

@@ -115,3 +115,53 @@ TEST(Compare, StrategyOverridesAndTheRmAgreementSignal) {
   EXPECT_NE(rc, 0);
   EXPECT_NE(log.find("bandit.alpha"), std::string::npos) << log;
 }
+
+// The reference-free implicit-margin signal end to end: no RM work beyond the chosen arm's, no
+// reward on the first step (policy == reference, every margin 0), then rewards that are the
+// logged implicit-margin agreement, a share in [0, 1].
+TEST(Compare, TheImplicitMarginSignal) {
+  std::string out = tmp("compare-margin");
+  io::remove_all(out);
+  io::make_dirs(out);
+  laser::loop::testing::tiny_models("compare-margin");
+  std::string cfg = "[run]\nname = \"m\"\nout_dir = \"" + out + "/runs\"\niterations = 1\nseed = 3\nthreads = 1\nearly_stop_loss = 0.0\n"
+                    "[policy]\nmodel = \"" + out + "/policy\"\n"
+                    "[data]\nformat = \"world\"\nworld_size = 40\ndev_size = 4\ntest_size = 4\nbatch_size = 8\n"
+                    "[generation]\nn = 3\ntemperature = 1.0\nmax_new_tokens = 6\n"
+                    "[train]\nlr = 1e-3\nlora = true\nlora_r = 4\nmicro_batch = 0\n"
+                    "[[rm]]\nname = \"a\"\nkind = \"lm-likelihood\"\nmodel = \"" + out + "/rm-a\"\nappend_eos = true\n"
+                    "[[rm]]\nname = \"b\"\nkind = \"lm-likelihood\"\nmodel = \"" + out + "/rm-b\"\nappend_eos = true\n";
+  io::write_file_atomic(out + "/m.toml", cfg);
+  int rc = 0;
+  auto log = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " compare --config " + out +
+                    "/m.toml --strategies laser,laser@strategy.reward_signal=implicit-margin",
+                &rc);
+  ASSERT_EQ(rc, 0) << log;
+  auto c = io::read_json(out + "/runs/m-compare/compare.json");
+  ASSERT_EQ(c["rows"].size(), 2u);
+  EXPECT_EQ(c["rows"][1]["rm_items"].get<int64_t>(), c["rows"][0]["rm_items"].get<int64_t>());  // no probe
+  std::string rd = c["rows"][1]["run_dir"].get<std::string>();
+  EXPECT_NE(io::read_file(rd + "/config.toml").find("reward_signal = 'implicit-margin'"), std::string::npos);
+  // The same run again with every signal logged, to compare the reward with the logged margin.
+  log = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " train --config " + out +
+               "/m.toml --set strategy.reward_signal=implicit-margin --set strategy.log_signals=true --set run.name=logged",
+           &rc);
+  ASSERT_EQ(rc, 0) << log;
+  int with_reward = 0, first_step = 0;
+  for (auto& d : io::read_jsonl(out + "/runs/logged/decisions.jsonl")) {
+    ASSERT_TRUE(d.contains("signals")) << d;
+    if (d["step"].get<int64_t>() == 1) {
+      ++first_step;
+      EXPECT_TRUE(d["raw_reward"].is_null()) << d;  // before any update every margin is 0
+      continue;
+    }
+    if (d["raw_reward"].is_null()) continue;
+    ++with_reward;
+    double r = d["raw_reward"].get<double>();
+    EXPECT_GE(r, 0.0);
+    EXPECT_LE(r, 1.0);
+    EXPECT_DOUBLE_EQ(r, d["signals"]["implicit-margin"].get<double>());
+  }
+  EXPECT_GT(first_step, 0);
+  EXPECT_GT(with_reward, 0);
+}

@@ -139,6 +139,8 @@ TEST(Grpo, BadCombinationsAreRefusedAtSetup) {
     io::remove_all(out);
   };
   expect_refused({"strategy.reward_signal=neg-loss"}, "strategy.reward_signal");
+  expect_refused({"strategy.reward_signal=implicit-margin"}, "strategy.reward_signal");
+  expect_refused({"train.algorithm=dpo", "train.loss=simpo", "strategy.reward_signal=implicit-margin"}, "strategy.reward_signal");
   expect_refused({"train.algorithm=rloo", "generation.n=1"}, "generation.n");
   expect_refused({"generation.temperature=0.0"}, "generation.temperature");
   expect_refused({"train.loss_aggregation=ppo"}, "train.loss_aggregation");

@@ -143,6 +143,10 @@ TEST(Probe, LoggedSignals) {
   EXPECT_DOUBLE_EQ(d[0]["signals"]["verifier"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(d[0]["signals"]["rm-agreement"].get<double>(), 0.0);
   EXPECT_TRUE(d[1]["signals"]["verifier"].is_null());
+  EXPECT_TRUE(d[0]["signals"]["implicit-margin"].is_null());  // the trainer had no margins
+  res.prompt_margin_agreement = {{0, 0.25}};
+  add_signals(d, bp, res, {1, 0, NAN}, {0.2, 0.8, NAN});
+  EXPECT_DOUBLE_EQ(d[0]["signals"]["implicit-margin"].get<double>(), 0.25);
 }
 
 // Rank correlations: copies correlate 1, opposite orders -1; too few shared items or unranked

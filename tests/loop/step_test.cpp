@@ -232,6 +232,18 @@ TEST(Step, BanditRewardsNegLossAndVerifier) {
   EXPECT_TRUE(std::isnan(raw[2]));  // no reference answer: nothing to agree with
 }
 
+TEST(Step, BanditRewardsImplicitMargin) {
+  BatchPairs bp;
+  bp.of_prompt = {{{0, 1}, {0, 2}}, {}, {{3, 4}}};
+  laser::train::StepResult res;
+  res.loss = 0.6;
+  res.prompt_margin_agreement = {{0, 0.5}, {1, 1.0}};
+  auto raw = bandit_rewards("implicit-margin", bp, res, {});
+  EXPECT_DOUBLE_EQ(raw[0], 0.5);
+  EXPECT_TRUE(std::isnan(raw[1]));  // no pairs, no reward (whatever the trainer says)
+  EXPECT_TRUE(std::isnan(raw[2]));  // all margins 0 (right after a sync): no reward, not the batch's
+}
+
 TEST(Step, MetricsLineCountsArmsAndMeansFiniteRewards) {
   std::vector<nlohmann::json> decisions = {{{"arm_name", "a"}}, {{"arm_name", "b"}}, {{"arm_name", "a"}}};
   BatchPairs bp;

@@ -1,6 +1,6 @@
 // Trainer behaviour on tiny random models: the shared-prompt forward equals per-sequence forwards,
 // one step changes every trainable parameter (only adapters under LoRA), sync makes the reference
-// the policy, NaN steps never touch the weights, resume equals uninterrupted, interrupted
+// the policy, the implicit-margin agreement is read before the update, NaN steps never touch the weights, resume equals uninterrupted, interrupted
 // checkpoint writes leave the previous one loadable, and PEFT adapters round-trip exactly.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -143,6 +143,31 @@ TEST(Trainer, SyncReferenceMakesLossLog2Again) {
     }
     auto r = t.step(batch());
     EXPECT_NEAR(r.loss, std::log(2.0), 1e-6) << "lora " << lora;
+  }
+}
+
+// The implicit-margin signal: measured before the step's update, so a fresh trainer (policy ==
+// reference) has no margins at all; after training on pairs, their margins agree with them, and
+// the same pairs reversed disagree.
+TEST(Trainer, MarginAgreementReadsWhatThePolicyLearnedBeforeTheUpdate) {
+  for (bool lora : {true, false}) {
+    auto m = tiny();
+    Trainer t(m, fast_cfg(lora));
+    auto first = t.step(batch());
+    EXPECT_TRUE(first.prompt_margin_agreement.empty()) << "lora " << lora;  // every margin is 0 before any update
+    EXPECT_EQ(first.prompt_loss.size(), 2u);
+    for (int i = 0; i < 3; ++i) t.step(batch());
+    auto same = t.step(batch());
+    ASSERT_EQ(same.prompt_margin_agreement.size(), 2u) << "lora " << lora;
+    for (auto& [prompt, agree] : same.prompt_margin_agreement) EXPECT_EQ(agree, 1.0) << "prompt " << prompt << " lora " << lora;
+    auto reversed = batch();
+    for (auto& p : reversed) std::swap(p.chosen, p.rejected);
+    auto rev = t.step(reversed);
+    ASSERT_EQ(rev.prompt_margin_agreement.size(), 2u);
+    for (auto& [prompt, agree] : rev.prompt_margin_agreement) EXPECT_EQ(agree, 0.0) << "prompt " << prompt << " lora " << lora;
+    // After a reference sync the margins are 0 again: no signal.
+    t.sync_reference();
+    EXPECT_TRUE(t.step(batch()).prompt_margin_agreement.empty());
   }
 }
 

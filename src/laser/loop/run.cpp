@@ -114,10 +114,13 @@ void check_combination(const RunConfig& rc, const Arms& arms, const std::string&
               "the verifier signal needs reference answers and an answer checker", "use auto (neg-loss or rm-agreement) for data without answers");
   LASER_CHECK(rc.reward_signal != "rm-agreement" || arms.size() >= 2 || rc.run.iterations == 0, "strategy.reward_signal",
               "rm-agreement probes the other reward models, but there is only one", "add [[rm]] tables or use another signal");
+  LASER_CHECK(rc.reward_signal != "implicit-margin" || rc.train.pg.enabled() || (rc.train.loss.type != "simpo" && rc.train.loss.dpo_weight > 0),
+              "strategy.reward_signal", "implicit-margin reads the DPO log-ratio to the reference, which train.loss has none of",
+              "use train.loss = sigmoid, ipo or hinge with train.dpo_weight > 0, or another signal");
   if (!rc.train.pg.enabled()) return;
   const std::string& alg = rc.train.pg.algorithm;
-  LASER_CHECK(rc.reward_signal != "neg-loss", "strategy.reward_signal",
-              "neg-loss (minus the DPO pair loss) means nothing for train.algorithm=" + alg,
+  LASER_CHECK(rc.reward_signal != "neg-loss" && rc.reward_signal != "implicit-margin", "strategy.reward_signal",
+              rc.reward_signal + " (read off the DPO pair loss) means nothing for train.algorithm=" + alg,
               "use strategy.reward_signal=verifier (data with reference answers), rm-agreement or auto");
   LASER_CHECK(rc.reward_signal != "none" || rc.strategy.name != "laser", "strategy.reward_signal",
               "strategy laser with train.algorithm=" + alg + " needs a bandit signal: this data has no answer checker and there is one RM",

@@ -75,6 +75,11 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
       raw[b] = it != res.prompt_loss.end() ? -it->second : -res.loss;
       continue;
     }
+    if (signal == "implicit-margin") {
+      auto it = res.prompt_margin_agreement.find(b);
+      if (it != res.prompt_margin_agreement.end()) raw[b] = it->second;
+      continue;
+    }
     double agree = 0;
     int n = 0;
     for (auto& [gc, gr] : pairs.of_prompt[b]) {
@@ -91,10 +96,14 @@ void add_signals(std::vector<json>& decisions, const BatchPairs& pairs, const tr
                  const std::vector<double>& consensus) {
   auto nl = bandit_rewards("neg-loss", pairs, res, verifier);
   auto vf = bandit_rewards("verifier", pairs, res, verifier);
+  auto im = bandit_rewards("implicit-margin", pairs, res, verifier);
   std::vector<double> ag(nl.size(), NAN);
   if (!consensus.empty()) ag = bandit_rewards("rm-agreement", pairs, res, consensus);
   for (size_t b = 0; b < decisions.size() && b < nl.size(); ++b)
-    decisions[b]["signals"] = {{"neg-loss", finite_or_null(nl[b])}, {"verifier", finite_or_null(vf[b])}, {"rm-agreement", finite_or_null(ag[b])}};
+    decisions[b]["signals"] = {{"neg-loss", finite_or_null(nl[b])},
+                               {"verifier", finite_or_null(vf[b])},
+                               {"rm-agreement", finite_or_null(ag[b])},
+                               {"implicit-margin", finite_or_null(im[b])}};
 }
 
 std::vector<json> decision_lines(int64_t step, int64_t iteration, const std::vector<const data::Example*>& ex, const Scored& s,

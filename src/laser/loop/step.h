@@ -34,7 +34,8 @@ BatchPairs build_pairs(const Strategy& strategy, const Scored& scored, const Bat
 std::vector<double> verifier_scores(const std::string& verifier, const BatchItems& batch, const std::vector<const data::Example*>& examples);
 
 // The bandit's raw reward of each prompt that has pairs (NaN elsewhere). "neg-loss" (the paper):
-// minus the prompt's mean pair loss (the batch loss when the trainer has none for it); otherwise
+// minus the prompt's mean pair loss (the batch loss when the trainer has none for it);
+// "implicit-margin": the trainer's prompt_margin_agreement (NaN where it has none); otherwise
 // ("verifier", "rm-agreement") the share of the prompt's pairs, among those `judge` separates, that
 // agree with it. `judge` is per item: the verifier's scores, or the probe's consensus (probe.h).
 // grpo/rloo pass group_pairs: every pair of samples the chosen RM orders. "none": all NaN.
@@ -42,7 +43,7 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
                                    const std::vector<double>& judge);
 
 // strategy.log_signals: adds to each decision line {"signals": {"neg-loss", "verifier",
-// "rm-agreement"}}, every signal this step can compute (null where it has none), whichever one
+// "rm-agreement", "implicit-margin"}}, every signal this step can compute (null where it has none), whichever one
 // the bandit learned from, so that signals can be compared on the same decisions.
 void add_signals(std::vector<nlohmann::json>& decisions, const BatchPairs& pairs, const train::StepResult& res,
                  const std::vector<double>& verifier, const std::vector<double>& consensus);

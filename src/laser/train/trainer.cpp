@@ -299,6 +299,7 @@ StepResult Trainer::step(const std::vector<PreferencePair>& pairs) {
   bool bad = false;
   double tokens = 0, seqs = 0;
   std::map<size_t, std::pair<double, int>> per_prompt;
+  std::map<size_t, std::pair<int, int>> margin_agree;  // prompt -> (pairs with a positive margin, with a nonzero one)
   bool ref_needed = cfg_.loss.type != "simpo" && cfg_.loss.dpo_weight > 0;
   for (auto& chunk : chunk_pairs(pairs, cfg_.micro_batch)) {
     auto cs = dedupe(chunk);
@@ -340,6 +341,18 @@ StepResult Trainer::step(const std::vector<PreferencePair>& pairs) {
         acc.second += 1;
       }
     }
+    if (ref_needed) {
+      // (P) implicit margins before the update; |m| <= 1e-6 nats is a tie (policy == reference)
+      auto m = ((in.policy_chosen - in.reference_chosen) - (in.policy_rejected - in.reference_rejected)).detach().to(torch::kCPU, torch::kDouble);
+      auto ma = m.accessor<double, 1>();
+      for (size_t i = 0; i < chunk.size(); ++i) {
+        double v = ma[static_cast<int64_t>(i)];
+        if (!(std::fabs(v) > 1e-6)) continue;
+        auto& acc = margin_agree[chunk[i]->prompt_index];
+        acc.first += v > 0 ? 1 : 0;
+        acc.second += 1;
+      }
+    }
     tokens += lp.tokens.sum().item<double>() + 0.0;
     for (auto& s : cs.prompts) tokens += static_cast<double>(s.size());
     seqs += static_cast<double>(cs.responses.size());
@@ -349,6 +362,8 @@ StepResult Trainer::step(const std::vector<PreferencePair>& pairs) {
   auto r = finish_step(std::move(sums), global, bad, tokens, seqs);
   if (!r.skipped)
     for (auto& [pi, acc] : per_prompt) r.prompt_loss[pi] = acc.first / acc.second;
+  if (!r.skipped)
+    for (auto& [pi, acc] : margin_agree) r.prompt_margin_agreement[pi] = static_cast<double>(acc.first) / acc.second;
   return r;
 }
 

@@ -55,6 +55,14 @@ struct StepResult {
   // Mean per-pair loss of each prompt (by PreferencePair::prompt_index) on this rank: the bandit's
   // per-query neg-loss reward. Empty for SFT steps.
   std::map<size_t, double> prompt_loss;
+  // Per prompt (as above), the share of its pairs, among those with a nonzero implicit margin, that
+  // the policy already orders like the pair before this step's update: its log-ratio to the
+  // reference, log pi/pi_ref, is higher on the chosen response than on the rejected one. The
+  // bandit's "implicit-margin" reward: does what the policy has learned since the last reference
+  // sync (from other prompts) agree with this RM on a prompt it has not trained on yet? Empty for
+  // SFT steps and for losses without a reference (simpo, dpo_weight 0); a prompt whose margins are
+  // all zero (right after a sync) has no entry.
+  std::map<size_t, double> prompt_margin_agreement;
 };
 
 // A generation batch for rl_step: n responses of each prompt, prompt-major (responses[i] answers
