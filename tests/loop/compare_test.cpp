@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 #include "laser/core/stats.h"
 #include "laser/io/file_util.h"
 #include "laser/io/jsonl.h"
+#include "laser/loop/ablations.h"
 #include "laser/loop/compare.h"
 #include "loop/loop_test_util.h"
 
@@ -114,6 +116,29 @@ TEST(Compare, StrategyOverridesAndTheRmAgreementSignal) {
   log = sh(std::string(LASER_BIN) + " compare --config " + out + "/o.toml --strategies laser@bandit.alpah=2", &rc);
   EXPECT_NE(rc, 0);
   EXPECT_NE(log.find("bandit.alpha"), std::string::npos) << log;
+}
+
+// The ablation grid: default LASeR first, then one change per row, every answer-free signal
+// among them; the noise rows only where an RM is named "noisy".
+TEST(Ablations, GridChangesOneThingPerRow) {
+  auto g = laser::loop::ablation_grid({"a", "b", "noisy"});
+  ASSERT_FALSE(g.empty());
+  EXPECT_EQ(g[0].strategy, "laser");
+  std::set<std::string> seen;
+  std::vector<std::string> signals;
+  int noise = 0;
+  for (size_t i = 1; i < g.size(); ++i) {
+    const auto& s = g[i].strategy;
+    EXPECT_TRUE(seen.insert(s).second) << "twice: " << s;
+    if (s == "random") continue;
+    ASSERT_EQ(s.rfind("laser@", 0), 0u) << s;
+    EXPECT_EQ(s.find('@', 6), std::string::npos) << "more than one change: " << s;
+    if (g[i].group == "signal") signals.push_back(s.substr(s.find('=') + 1));
+    if (g[i].group == "noise") ++noise;
+  }
+  EXPECT_EQ(signals, (std::vector<std::string>{"rm-agreement", "neg-loss", "implicit-margin"}));
+  EXPECT_EQ(noise, 3);
+  for (auto& a : laser::loop::ablation_grid({"a", "b"})) EXPECT_NE(a.group, "noise") << a.strategy;
 }
 
 // The reference-free implicit-margin signal end to end: no RM work beyond the chosen arm's, no
