@@ -18,18 +18,25 @@ namespace io = laser::io;
 using laser::loop::testing::sh;
 using laser::loop::testing::tmp;
 
+// The run config of the tests below: the tiny models under `out` (tiny_models), a 40-example
+// world, one iteration, LoRA; `rms` holds the [[rm]] tables (lm_rm makes one).
+static std::string tiny_run_config(const std::string& out, const std::string& name, int test_size, const std::string& rms) {
+  return "[run]\nname = \"" + name + "\"\nout_dir = \"" + out + "/runs\"\niterations = 1\nseed = 3\nthreads = 1\nearly_stop_loss = 0.0\n"
+         "[policy]\nmodel = \"" + out + "/policy\"\n"
+         "[data]\nformat = \"world\"\nworld_size = 40\ndev_size = 4\ntest_size = " + std::to_string(test_size) + "\nbatch_size = 8\n"
+         "[generation]\nn = 3\ntemperature = 1.0\nmax_new_tokens = 6\n"
+         "[train]\nlr = 1e-3\nlora = true\nlora_r = 4\nmicro_batch = 0\n" + rms;
+}
+static std::string lm_rm(const std::string& out, const std::string& name, const std::string& dir) {
+  return "[[rm]]\nname = \"" + name + "\"\nkind = \"lm-likelihood\"\nmodel = \"" + out + "/" + dir + "\"\nappend_eos = true\n";
+}
+
 TEST(Compare, SeedsGiveMeansIntervalsPairedDifferencesAndAPage) {
   std::string out = tmp("compare-seeds");
   io::remove_all(out);
   io::make_dirs(out);
   laser::loop::testing::tiny_models("compare-seeds");  // policy, rm-a, rm-b under `out`
-  std::string cfg = "[run]\nname = \"c\"\nout_dir = \"" + out + "/runs\"\niterations = 1\nseed = 3\nthreads = 1\nearly_stop_loss = 0.0\n"
-                    "[policy]\nmodel = \"" + out + "/policy\"\n"
-                    "[data]\nformat = \"world\"\nworld_size = 40\ndev_size = 4\ntest_size = 8\nbatch_size = 8\n"
-                    "[generation]\nn = 3\ntemperature = 1.0\nmax_new_tokens = 6\n"
-                    "[train]\nlr = 1e-3\nlora = true\nlora_r = 4\nmicro_batch = 0\n"
-                    "[[rm]]\nname = \"a\"\nkind = \"lm-likelihood\"\nmodel = \"" + out + "/rm-a\"\nappend_eos = true\n"
-                    "[[rm]]\nname = \"b\"\nkind = \"lm-likelihood\"\nmodel = \"" + out + "/rm-b\"\nappend_eos = true\n";
+  std::string cfg = tiny_run_config(out, "c", 8, lm_rm(out, "a", "rm-a") + lm_rm(out, "b", "rm-b"));
   io::write_file_atomic(out + "/c.toml", cfg);
   int rc = 0;
   auto log = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " compare --config " + out + "/c.toml --strategies sft,laser,random --seeds 2", &rc);
@@ -74,14 +81,9 @@ TEST(Compare, StrategyOverridesAndTheRmAgreementSignal) {
   io::remove_all(out);
   io::make_dirs(out);
   laser::loop::testing::tiny_models("compare-overrides");
-  std::string cfg = "[run]\nname = \"o\"\nout_dir = \"" + out + "/runs\"\niterations = 1\nseed = 3\nthreads = 1\nearly_stop_loss = 0.0\n"
-                    "[policy]\nmodel = \"" + out + "/policy\"\n"
-                    "[data]\nformat = \"world\"\nworld_size = 40\ndev_size = 4\ntest_size = 4\nbatch_size = 8\n"
-                    "[generation]\nn = 3\ntemperature = 1.0\nmax_new_tokens = 6\n"
-                    "[train]\nlr = 1e-3\nlora = true\nlora_r = 4\nmicro_batch = 0\n"
-                    "[[rm]]\nname = \"a\"\nkind = \"lm-likelihood\"\nmodel = \"" + out + "/rm-a\"\nappend_eos = true\n"
-                    "[[rm]]\nname = \"noisy\"\nkind = \"noisy\"\nsigma = 1.0\n[rm.inner]\nname = \"b\"\nkind = \"lm-likelihood\"\nmodel = \"" +
-                    out + "/rm-b\"\nappend_eos = true\n";
+  std::string cfg = tiny_run_config(out, "o", 4,
+                                    lm_rm(out, "a", "rm-a") + "[[rm]]\nname = \"noisy\"\nkind = \"noisy\"\nsigma = 1.0\n[rm.inner]\nname = \"b\"\n"
+                                    "kind = \"lm-likelihood\"\nmodel = \"" + out + "/rm-b\"\nappend_eos = true\n");
   io::write_file_atomic(out + "/o.toml", cfg);
   int rc = 0;
   auto log = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " compare --config " + out +
@@ -149,13 +151,7 @@ TEST(Compare, TheImplicitMarginSignal) {
   io::remove_all(out);
   io::make_dirs(out);
   laser::loop::testing::tiny_models("compare-margin");
-  std::string cfg = "[run]\nname = \"m\"\nout_dir = \"" + out + "/runs\"\niterations = 1\nseed = 3\nthreads = 1\nearly_stop_loss = 0.0\n"
-                    "[policy]\nmodel = \"" + out + "/policy\"\n"
-                    "[data]\nformat = \"world\"\nworld_size = 40\ndev_size = 4\ntest_size = 4\nbatch_size = 8\n"
-                    "[generation]\nn = 3\ntemperature = 1.0\nmax_new_tokens = 6\n"
-                    "[train]\nlr = 1e-3\nlora = true\nlora_r = 4\nmicro_batch = 0\n"
-                    "[[rm]]\nname = \"a\"\nkind = \"lm-likelihood\"\nmodel = \"" + out + "/rm-a\"\nappend_eos = true\n"
-                    "[[rm]]\nname = \"b\"\nkind = \"lm-likelihood\"\nmodel = \"" + out + "/rm-b\"\nappend_eos = true\n";
+  std::string cfg = tiny_run_config(out, "m", 4, lm_rm(out, "a", "rm-a") + lm_rm(out, "b", "rm-b"));
   io::write_file_atomic(out + "/m.toml", cfg);
   int rc = 0;
   auto log = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " compare --config " + out +
