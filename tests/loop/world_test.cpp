@@ -1,4 +1,4 @@
-// The reduced built-in worlds (`laser world --quick`, arithmetic and stories) inside make test: the
+// The reduced built-in worlds (`laser world --quick`: arithmetic, fair and stories) inside make test: the
 // table, every run directory and every report are produced. Accuracy is not checked here (README states it).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -49,6 +49,34 @@ TEST(World, QuickWorldProducesTableRunsAndReports) {
   pclose(p);
   EXPECT_EQ(out.find("building"), std::string::npos) << out;
   EXPECT_EQ(io::read_file(dir + "/cache/v1-add+mul+cmp-9-n96-s1-tiny/policy/model.safetensors"), stamp);
+}
+
+// The fair world, reduced: its six RMs (a specialist per skill, the generalist, the length-biased
+// and the noisy RM) are the arms, its config gives the worked responses room (32 new tokens), its
+// runs deduplicate prompts so test facts are not training facts, and the table and routing view print.
+TEST(World, QuickFairWorldRunsWithItsSixRms) {
+  std::string dir = std::string(LASER_TEST_TMP) + "/world-fair-quick";
+  io::remove_all(dir);
+  std::string cmd = "LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " world --world fair --quick --strategies sft,laser --cache " + dir +
+                    "/cache --out-dir " + dir + "/runs 2>&1";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int st = pclose(p);
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << out;
+  EXPECT_NE(out.find("| laser |"), std::string::npos) << out;
+  EXPECT_NE(out.find("matching specialist"), std::string::npos) << out;
+  auto cmp = io::read_json(dir + "/runs/fair-compare/compare.json");
+  ASSERT_EQ(cmp["rows"].size(), 2u);
+  std::string rd = cmp["rows"][1]["run_dir"].get<std::string>();
+  auto summary = io::read_json(rd + "/summary.json");
+  EXPECT_EQ(summary["arms"], (nlohmann::json{"spec-add", "spec-mul", "spec-cmp", "generalist", "short", "noisy"}));
+  EXPECT_NE(io::read_file(rd + "/config.toml").find("dedup = true"), std::string::npos);
+  // The world's own config (--quick shortens generation for its runs, not the world).
+  auto world = io::read_file(dir + "/cache/fair-v5-add+mul+cmp-9-n96-s1-tiny/world.toml");
+  EXPECT_NE(world.find("max_new_tokens = 32"), std::string::npos) << world;
 }
 
 // The stories world on the real pretrained stories260K (skipped without ../shared/ext): a reduced
