@@ -75,8 +75,10 @@ void run_arithmetic(WorldOpts& o) {
     std::cout << ws.config_path << "\n";
     return;
   }
+  // The fair world's worked responses ("max(9,8)=9\nFinal answer: 9") need its 32 new tokens.
   compare_world(o, ws.config_path, ws.rm_names,
-                {"run.iterations=1", "data.dev_size=8", "data.test_size=16", "generation.n=4", "generation.max_new_tokens=12"},
+                {"run.iterations=1", "data.dev_size=8", "data.test_size=16", "generation.n=4",
+                 o.w.fair ? "generation.max_new_tokens=32" : "generation.max_new_tokens=12"},
                 o.name == "world" && o.w.fair ? "fair" : o.name);
 }
 
