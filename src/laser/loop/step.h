@@ -43,8 +43,9 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
                                    const std::vector<double>& judge);
 
 // strategy.log_signals: adds to each decision line {"signals": {"neg-loss", "verifier",
-// "rm-agreement", "implicit-margin"}}, every signal this step can compute (null where it has none), whichever one
-// the bandit learned from, so that signals can be compared on the same decisions.
+// "rm-agreement", "implicit-margin"}}, every signal this step can compute (null where it has
+// none), whichever one the bandit learned from, so that signals can be compared on the same
+// decisions.
 void add_signals(std::vector<nlohmann::json>& decisions, const BatchPairs& pairs, const train::StepResult& res,
                  const std::vector<double>& verifier, const std::vector<double>& consensus);
 

@@ -191,7 +191,8 @@ static void fair_warm_start_rows(const std::map<std::string, std::vector<const d
 
 // Rows of an RM that is right with probability `p_right` on each fact of `skills` (one row per
 // fact and `copies` draws): the right operation's response, or the policy's wrong one. p_right = 1
-// is a specialist's own skill; a little above 0.5 is weak but not inverted knowledge.
+// is a specialist's own skill, 0.5 its chance-level (not inverted) view of the others, 0.6 the
+// generalist's weak knowledge.
 static void rm_rows(const std::map<std::string, std::vector<const data::Example*>>& facts, const std::string& skill, double p_right,
                     int copies, Rng& rng, std::vector<SftRow>& rows) {
   auto it = facts.find(skill);

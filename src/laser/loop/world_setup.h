@@ -25,7 +25,7 @@ struct WorldSetupOptions {
   std::string preset = "small";    // model size for the policy and the RMs
   int policy_steps = 400;          // SFT steps of the warm start
   int specialist_steps = 300;      // SFT steps per specialist RM
-  int generalist_steps = 60;       // SFT steps of the weak generalist RM
+  int generalist_steps = 60;       // SFT steps of the default world's weak generalist RM (the fair world's trains for specialist_steps)
   double warm_accuracy = 0.4;      // default world: share of facts whose most likely warm-start answer is correct
   // Fair world: of three warm-start rows per fact, how many apply the right operation (the rest the
   // skill's wrong one), per skill (others: 1). 2 = right under greedy decoding, 1 = wrong.
