@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "laser/core/stats.h"
@@ -185,4 +186,36 @@ TEST(Compare, TheImplicitMarginSignal) {
   }
   EXPECT_GT(first_step, 0);
   EXPECT_GT(with_reward, 0);
+}
+
+// strategy.signal_pairs = group: the agreement signals judge every pair of a prompt's samples the
+// chosen RM orders, not only the training pairs (rank 1 against the rest). Step 1 is the same in
+// both runs (no feedback yet): every prompt rewarded from the training pairs is rewarded from the
+// group too, and with n = 4 (six pairs against three) the rm-agreement shares differ.
+TEST(Compare, GroupSignalPairsJudgeEveryOrderedPair) {
+  std::string out = tmp("compare-group-pairs");
+  io::remove_all(out);
+  io::make_dirs(out);
+  laser::loop::testing::tiny_models("compare-group-pairs");
+  io::write_file_atomic(out + "/g.toml", tiny_run_config(out, "g", 4, lm_rm(out, "a", "rm-a") + lm_rm(out, "b", "rm-b")));
+  std::map<std::string, std::map<std::string, double>> reward;  // mode -> prompt id -> step-1 reward
+  for (std::string mode : {"train", "group"}) {
+    int rc = 0;
+    auto log = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " train --config " + out +
+                      "/g.toml --set strategy.reward_signal=rm-agreement --set generation.n=4 --set strategy.signal_pairs=" + mode +
+                      " --set run.name=" + mode,
+                  &rc);
+    ASSERT_EQ(rc, 0) << log;
+    EXPECT_NE(io::read_file(out + "/runs/" + mode + "/config.toml").find("signal_pairs = '" + mode + "'"), std::string::npos);
+    for (auto& d : io::read_jsonl(out + "/runs/" + mode + "/decisions.jsonl"))
+      if (d["step"].get<int64_t>() == 1 && d["raw_reward"].is_number())
+        reward[mode][d["prompt_id"].get<std::string>()] = d["raw_reward"].get<double>();
+  }
+  ASSERT_GT(reward["train"].size(), 0u);
+  int differ = 0;
+  for (auto& [id, r] : reward["train"]) {
+    ASSERT_TRUE(reward["group"].count(id)) << id;
+    differ += reward["group"][id] != r;
+  }
+  EXPECT_GT(differ, 0) << "the group judged the same pairs as training";
 }

@@ -181,6 +181,9 @@ std::vector<Binding> strategy_bindings() {
     num("strategy.probe_rate", F(probe_rate), between(0.0, 1.0), "rm-agreement: share of prompts whose responses the other RMs re-score (their cost counts)"),
     str("strategy.probe_weighting", F(probe_weighting), {"equal", "decorrelated"},
         "rm-agreement: the probe RMs' votes, equal or decorrelated (each divided by 1 + its positive rank correlations with the other probe RMs on the batch, so near-copies vote about once)"),
+    str("strategy.signal_pairs", F(signal_pairs), {"train", "group"},
+        "verifier and rm-agreement signals (dpo): judge the training pairs (train), or every pair of the prompt's samples the chosen RM "
+        "orders (group: more decisions get a reward when few pairs separate; grpo/rloo always use group)"),
     flag("strategy.log_signals", F(log_signals), "write every bandit signal the step can compute into decisions.jsonl (diagnostics, one process only; the probe's RM calls count)"),
     str("strategy.normalizer", F(strategy.normalizer), {"auto", "percentile", "zscore", "none"}, "bandit reward normalizer: auto (zscore; percentile for exp3), percentile (20th/80th, paper), zscore, none"),
     num("strategy.context_dim", F(strategy.context_dim), at_least(0), "random projection of contexts to this many dimensions; 0 = off"),

@@ -336,7 +336,11 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   if (s.signal == "rm-agreement" || (log_signals && s.arms.size() >= 2))
     consensus = probe_consensus(scored, items, s.arms, s.rc.probe_rate, mix_seed(s.seed, 200000 + static_cast<uint64_t>(s.step)),
                                 s.rc.probe_weighting == "decorrelated").consensus;
-  out.raw = bandit_rewards(s.signal, pairs, res, s.signal == "rm-agreement" ? consensus : out.verifier);
+  // The pairs the agreement signals (verifier, rm-agreement) judge: the training pairs, or with
+  // strategy.signal_pairs = group every pair of samples the chosen RM orders (grpo/rloo always).
+  const BatchPairs judged = !rl && s.rc.signal_pairs == "group" ? group_pairs(scored, items, gens) : BatchPairs{};
+  const BatchPairs& sig_pairs = !rl && s.rc.signal_pairs == "group" ? judged : pairs;
+  out.raw = bandit_rewards(s.signal, sig_pairs, res, s.signal == "rm-agreement" ? consensus : out.verifier);
   out.pairs = pairs.of_prompt;
   // The whole batch's outcome on every rank, so every strategy learns the same.
   GatheredStep all = gather_step(*s.dist, scored, out, items.items.size(), pairs.pairs.size());
@@ -346,7 +350,7 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   // Logs (rank 0).
   if (s.main) {
     auto decisions = decision_lines(s.step, iteration, batch_ex, all.scored, s.arms.names, s.strategy->name(), all.outcome.raw, norm);
-    if (log_signals && s.dist->world_size() == 1) add_signals(decisions, pairs, res, out.verifier, consensus);
+    if (log_signals && s.dist->world_size() == 1) add_signals(decisions, sig_pairs, res, out.verifier, consensus);
     for (auto& d : decisions) s.files.decisions_out->write(d);
     t.step = t_step.seconds();
     json m = step_metrics(s.step, iteration, batch, pairs, res, decisions, t, all.outcome.raw, norm, cost);
