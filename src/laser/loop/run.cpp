@@ -338,8 +338,9 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
                                 s.rc.probe_weighting == "decorrelated").consensus;
   // The pairs the agreement signals (verifier, rm-agreement) judge: the training pairs, or with
   // strategy.signal_pairs = group every pair of samples the chosen RM orders (grpo/rloo always).
-  const BatchPairs judged = !rl && s.rc.signal_pairs == "group" ? group_pairs(scored, items, gens) : BatchPairs{};
-  const BatchPairs& sig_pairs = !rl && s.rc.signal_pairs == "group" ? judged : pairs;
+  const bool judge_group = !rl && s.rc.signal_pairs == "group";
+  const BatchPairs judged = judge_group ? group_pairs(scored, items, gens) : BatchPairs{};
+  const BatchPairs& sig_pairs = judge_group ? judged : pairs;
   out.raw = bandit_rewards(s.signal, sig_pairs, res, s.signal == "rm-agreement" ? consensus : out.verifier);
   out.pairs = pairs.of_prompt;
   // The whole batch's outcome on every rank, so every strategy learns the same.

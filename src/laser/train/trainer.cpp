@@ -334,23 +334,23 @@ StepResult Trainer::step(const std::vector<PreferencePair>& pairs) {
     double n = static_cast<double>(chunk.size());
     for (auto& k : kPrefMetrics) sums[k] += out.metrics[k] * n;
     {
+      // Per prompt: the pair losses, and the implicit margins before the update (P); |m| <= 1e-6
+      // nats is a tie (policy == reference). Without a reference the margins are not read.
       auto pa = out.per_pair.accessor<double, 1>();
-      for (size_t i = 0; i < chunk.size(); ++i) {
-        auto& acc = per_prompt[chunk[i]->prompt_index];
-        acc.first += pa[static_cast<int64_t>(i)];
-        acc.second += 1;
-      }
-    }
-    if (ref_needed) {
-      // (P) implicit margins before the update; |m| <= 1e-6 nats is a tie (policy == reference)
-      auto m = ((in.policy_chosen - in.reference_chosen) - (in.policy_rejected - in.reference_rejected)).detach().to(torch::kCPU, torch::kDouble);
+      torch::Tensor m = ref_needed ? ((in.policy_chosen - in.reference_chosen) - (in.policy_rejected - in.reference_rejected))
+                                         .detach()
+                                         .to(torch::kCPU, torch::kDouble)
+                                   : torch::zeros({static_cast<int64_t>(chunk.size())}, torch::kDouble);
       auto ma = m.accessor<double, 1>();
       for (size_t i = 0; i < chunk.size(); ++i) {
-        double v = ma[static_cast<int64_t>(i)];
-        if (!(std::fabs(v) > 1e-6)) continue;
-        auto& acc = margin_agree[chunk[i]->prompt_index];
-        acc.first += v > 0 ? 1 : 0;
+        const auto row = static_cast<int64_t>(i);
+        auto& acc = per_prompt[chunk[i]->prompt_index];
+        acc.first += pa[row];
         acc.second += 1;
+        if (!(std::fabs(ma[row]) > 1e-6)) continue;
+        auto& agree = margin_agree[chunk[i]->prompt_index];
+        agree.first += ma[row] > 0 ? 1 : 0;
+        agree.second += 1;
       }
     }
     tokens += lp.tokens.sum().item<double>() + 0.0;
@@ -360,10 +360,10 @@ StepResult Trainer::step(const std::vector<PreferencePair>& pairs) {
     (out.loss * (n / global / static_cast<double>(cfg_.grad_accum))).backward();
   }
   auto r = finish_step(std::move(sums), global, bad, tokens, seqs);
-  if (!r.skipped)
+  if (!r.skipped) {
     for (auto& [pi, acc] : per_prompt) r.prompt_loss[pi] = acc.first / acc.second;
-  if (!r.skipped)
     for (auto& [pi, acc] : margin_agree) r.prompt_margin_agreement[pi] = static_cast<double>(acc.first) / acc.second;
+  }
   return r;
 }
 
