@@ -1,27 +1,22 @@
 // The reduced built-in worlds (`laser world --quick`: arithmetic, fair and stories) inside make test: the
 // table, every run directory and every report are produced. Accuracy is not checked here (README states it).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <cstdlib>
 
 #include "laser/io/file_util.h"
 #include "laser/io/jsonl.h"
+#include "loop/loop_test_util.h"
 
 namespace io = laser::io;
+using laser::loop::testing::sh;
 
 TEST(World, QuickWorldProducesTableRunsAndReports) {
   std::string dir = std::string(LASER_TEST_TMP) + "/world-quick";
   io::remove_all(dir);
-  std::string cmd = "LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " world --quick --cache " + dir + "/cache --out-dir " + dir + "/runs 2>&1";
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << out;
+  int rc = 0;
+  std::string out = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " world --quick --cache " + dir + "/cache --out-dir " + dir + "/runs", &rc);
+  ASSERT_EQ(rc, 0) << out;
   const std::vector<std::string> strategies = {"sft", "fixed:spec-add", "fixed:spec-mul", "fixed:spec-cmp", "fixed:generalist",
                                                "fixed:noisy", "random", "sequential", "score-ensemble", "laser"};
   EXPECT_NE(out.find("| strategy | add | cmp | mul | overall | RM items | RM calls | RM seconds | wall s |"), std::string::npos) << out;
@@ -43,10 +38,7 @@ TEST(World, QuickWorldProducesTableRunsAndReports) {
   EXPECT_EQ(laser_items * 5, ensemble_items);
   // A second call reuses the cached models (nothing is rebuilt).
   auto stamp = io::read_file(dir + "/cache/v1-add+mul+cmp-9-n96-s1-tiny/policy/model.safetensors");
-  p = popen((std::string(LASER_BIN) + " world --quick --setup-only --cache " + dir + "/cache 2>&1").c_str(), "r");
-  out.clear();
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
+  out = sh(std::string(LASER_BIN) + " world --quick --setup-only --cache " + dir + "/cache");
   EXPECT_EQ(out.find("building"), std::string::npos) << out;
   EXPECT_EQ(io::read_file(dir + "/cache/v1-add+mul+cmp-9-n96-s1-tiny/policy/model.safetensors"), stamp);
 }
@@ -57,15 +49,11 @@ TEST(World, QuickWorldProducesTableRunsAndReports) {
 TEST(World, QuickFairWorldRunsWithItsSixRms) {
   std::string dir = std::string(LASER_TEST_TMP) + "/world-fair-quick";
   io::remove_all(dir);
-  std::string cmd = "LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " world --world fair --quick --strategies sft,laser --cache " + dir +
-                    "/cache --out-dir " + dir + "/runs 2>&1";
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << out;
+  int rc = 0;
+  std::string out = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " world --world fair --quick --strategies sft,laser --cache " + dir +
+                           "/cache --out-dir " + dir + "/runs",
+                       &rc);
+  ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("| laser |"), std::string::npos) << out;
   EXPECT_NE(out.find("matching specialist"), std::string::npos) << out;
   auto cmp = io::read_json(dir + "/runs/fair-compare/compare.json");
@@ -88,21 +76,11 @@ TEST(World, QuickStoriesWorldOverTwoSeedsHasIntervals) {
     GTEST_SKIP() << "LASER_SHARED_EXT (../shared/ext) has no models/stories260K: the stories world needs the pretrained model";
   std::string dir = std::string(LASER_TEST_TMP) + "/world-stories-quick";
   io::remove_all(dir);
-  auto run = [](const std::string& cmd, int& status) {
-    std::string out;
-    FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    status = pclose(p);
-    return out;
-  };
-  int st = 0;
-  std::string out = run("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " world --world stories --quick --seeds 2 --model " + model +
-                            " --strategies sft,laser --cache " + dir + "/cache --out-dir " +
-                            dir + "/runs",
-                        st);
-  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << out;
+  int rc = 0;
+  std::string out = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " world --world stories --quick --seeds 2 --model " + model +
+                           " --strategies sft,laser --cache " + dir + "/cache --out-dir " + dir + "/runs",
+                       &rc);
+  ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("Mean over 2 seeds"), std::string::npos) << out;
   EXPECT_NE(out.find("| strategy | ending | length | name | repeat | overall |"), std::string::npos) << out;
   EXPECT_NE(out.find("| laser | "), std::string::npos) << out;
@@ -133,8 +111,8 @@ TEST(World, QuickStoriesWorldOverTwoSeedsHasIntervals) {
   auto summary = io::read_json(cmp["rows"][0]["runs"][0].get<std::string>() + "/summary.json");
   EXPECT_EQ(summary["verifier"], "story");
   // Without the model: one line naming the path and the option.
-  out = run(std::string(LASER_BIN) + " world --world stories --model " + dir + "/no-such-model --cache " + dir + "/cache", st);
-  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) != 0) << out;
+  out = sh(std::string(LASER_BIN) + " world --world stories --model " + dir + "/no-such-model --cache " + dir + "/cache", &rc);
+  EXPECT_GT(rc, 0) << out;  // exited, with an error status
   EXPECT_NE(out.find(dir + "/no-such-model"), std::string::npos) << out;
   EXPECT_NE(out.find("--model"), std::string::npos) << out;
   EXPECT_EQ(out.find("\n"), out.size() - 1) << out;

@@ -11,12 +11,11 @@
 
 using namespace laser;
 using laser::testing::make_model;
+using laser::testing::left_pad_rows;
 using laser::testing::max_abs_diff;
 using laser::testing::tiny_config;
 
 namespace {
-
-std::pair<torch::Tensor, torch::Tensor> left_pad(const std::vector<std::vector<int64_t>>& rows) { return laser::testing::left_pad_rows(rows); }
 
 std::pair<torch::Tensor, torch::Tensor> right_pad(const std::vector<std::vector<int64_t>>& rows) {
   int64_t T = 0;
@@ -71,7 +70,7 @@ TEST(CausalLM, LeftPaddedBatchGivesEachRowItsOwnLogits) {
   auto m = make_model(tiny_config(), 5);
   torch::NoGradGuard ng;
   std::vector<std::vector<int64_t>> rows = {{3, 4, 5}, {10, 11, 12, 13, 14, 15, 16}, {200, 1, 2, 9, 8}};
-  auto [ids, mask] = left_pad(rows);
+  auto [ids, mask] = left_pad_rows(rows);
   auto batch = m->forward(ids, mask);  // (B,T,V)
   int64_t T = ids.size(1);
   for (size_t b = 0; b < rows.size(); ++b) {
@@ -127,7 +126,7 @@ TEST(CausalLM, OneRowProductsMatchTheMatrixPathAndKeepGradients) {
 TEST(CausalLM, SelectRowsExpandsAPrefilledCache) {
   auto m = make_model(tiny_config(), 6);
   torch::NoGradGuard ng;
-  auto [ids, mask] = left_pad({{7, 8, 9}, {1, 2, 3, 4, 5}});
+  auto [ids, mask] = left_pad_rows({{7, 8, 9}, {1, 2, 3, 4, 5}});
   model::KVCache cache;
   m->forward(ids, mask, &cache);
   auto idx = torch::tensor({1, 1, 0, 1}, torch::kLong);
@@ -167,7 +166,7 @@ TEST(CausalLM, GroupedQueryAttentionEqualsMHAWithRepeatedKV) {
     }
   }
   mha->eval();
-  auto [ids, mask] = left_pad({{3, 4, 5, 6}, {9, 8, 7, 6, 5, 4}});
+  auto [ids, mask] = left_pad_rows({{3, 4, 5, 6}, {9, 8, 7, 6, 5, 4}});
   EXPECT_LT(max_abs_diff(gqa->forward(ids, mask), mha->forward(ids, mask)), 1e-5);
 }
 
@@ -251,7 +250,7 @@ TEST(CausalLM, ClassifierReadsLastNonPadTokenUnderLeftAndRightPadding) {
   auto m = make_model(c, 10);
   torch::NoGradGuard ng;
   std::vector<std::vector<int64_t>> rows = {{3, 4, 5}, {10, 11, 12, 13, 14}, {7}};
-  auto [li, lm] = left_pad(rows);
+  auto [li, lm] = left_pad_rows(rows);
   auto [ri, rm] = right_pad(rows);
   auto left = m->classify(li, lm), right = m->classify(ri, rm);
   ASSERT_EQ(left.sizes(), (std::vector<int64_t>{3, 3}));
@@ -272,7 +271,7 @@ TEST(CausalLM, EmbedPoolingVariants) {
   auto m = make_model(tiny_config(), 11);
   torch::NoGradGuard ng;
   std::vector<std::vector<int64_t>> rows = {{3, 4, 5}, {10, 11, 12, 13, 14}};
-  auto [ids, mask] = left_pad(rows);
+  auto [ids, mask] = left_pad_rows(rows);
   auto W = m->model->embed_tokens->weight;
   auto mi = m->embed(ids, mask, model::parse_pooling("mean-input"));
   auto la = m->embed(ids, mask, model::parse_pooling("last-input"));
@@ -294,7 +293,7 @@ TEST(CausalLM, EmbedPoolingVariants) {
 TEST(CausalLM, LoraStartsAsIdentityAndMergesExactly) {
   auto m = make_model(tiny_config(), 12);
   torch::NoGradGuard ng;
-  auto [ids, mask] = left_pad({{3, 4, 5}, {10, 11, 12, 13, 14}});
+  auto [ids, mask] = left_pad_rows({{3, 4, 5}, {10, 11, 12, 13, 14}});
   auto base = m->forward(ids, mask);
   model::LoraSpec spec;
   spec.r = 4;

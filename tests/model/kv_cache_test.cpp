@@ -10,12 +10,11 @@
 
 using namespace laser;
 using laser::testing::make_model;
+using laser::testing::left_pad_rows;
 using laser::testing::max_abs_diff;
 using laser::testing::tiny_config;
 
 namespace {
-
-std::pair<torch::Tensor, torch::Tensor> pad_left(const std::vector<std::vector<int64_t>>& rows) { return laser::testing::left_pad_rows(rows); }
 
 model::ModelConfig config_named(const std::string& what) {
   if (what == "qwen2") return tiny_config("qwen2");  // GQA with q/k/v bias
@@ -35,7 +34,7 @@ TEST(DecodeStep, CachedStateEqualsTheMaskPathAndAFullForward) {
     auto m = make_model(config_named(what), 21);
     torch::NoGradGuard ng;
     std::vector<std::vector<int64_t>> rows = {{3, 4, 5}, {10, 11, 12, 13, 14, 15, 16}, {200}, {7, 7, 8, 9, 1}};
-    auto [ids, mask] = pad_left(rows);
+    auto [ids, mask] = left_pad_rows(rows);
     const int64_t B = ids.size(0);
     model::KVCache fast, slow;  // fast: no mask at decoding steps; slow: the whole mask every step
     auto lf = m->forward(ids, mask, &fast).select(1, -1);
@@ -85,7 +84,7 @@ TEST(KVCache, DroppingRowsCompactsInPlaceAndKeepsTheirPadding) {
   auto m = make_model(tiny_config(), 23);
   torch::NoGradGuard ng;
   std::vector<std::vector<int64_t>> rows = {{3, 4, 5}, {10, 11, 12, 13, 14, 15}, {200, 5}, {7, 8, 9, 1}, {42}};
-  auto [ids, mask] = pad_left(rows);
+  auto [ids, mask] = left_pad_rows(rows);
   model::KVCache cache;
   cache.reserve(ids.size(1) + 4);
   m->forward(ids, mask, &cache);
@@ -126,7 +125,7 @@ TEST(KVCache, ExpandingAllocatesOnceAtTheFinalSizeWithTheRightRows) {
   auto m = make_model(tiny_config("qwen2"), 24);
   torch::NoGradGuard ng;
   std::vector<std::vector<int64_t>> rows = {{7, 8, 9}, {1, 2, 3, 4, 5}};
-  auto [ids, mask] = pad_left(rows);
+  auto [ids, mask] = left_pad_rows(rows);
   model::KVCache cache;
   cache.reserve(8);
   m->forward(ids, mask, &cache);
@@ -157,7 +156,7 @@ TEST(KVCache, AdoptsKeysAndValuesACallerReplaced) {
   auto m = make_model(tiny_config(), 25);
   torch::NoGradGuard ng;
   std::vector<std::vector<int64_t>> prompts = {{3, 4, 5}, {1, 2, 3, 4}};
-  auto [pid, pmask] = pad_left(prompts);
+  auto [pid, pmask] = left_pad_rows(prompts);
   model::KVCache cache;
   m->forward(pid, pmask, &cache);
   auto rows = torch::tensor({1, 0, 1}, torch::kLong);
