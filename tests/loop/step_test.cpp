@@ -232,6 +232,29 @@ TEST(Step, BanditRewardsNegLossAndVerifier) {
   EXPECT_TRUE(std::isnan(raw[2]));  // no reference answer: nothing to agree with
 }
 
+TEST(Step, BanditRewardsChargeAnRmThatOrdersNothing) {
+  // Prompt 0: the chosen RM tied all three samples (no pairs) while the verifier separates them;
+  // prompt 1: no pairs and every sample wrong; prompt 2: no pairs, two identical verdicts and a
+  // sample without a reference; prompt 3: pairs as usual.
+  BatchPairs bp;
+  bp.of_prompt = {{}, {}, {}, {{9, 10}}};
+  bp.samples = {{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {9, 10}};
+  std::vector<double> v = {1, 0, 0, 0, 0, 0, 1, 1, NAN, 1, 0};
+  laser::train::StepResult res;
+  res.loss = 0.6;
+  auto raw = bandit_rewards("verifier", bp, res, v);
+  EXPECT_DOUBLE_EQ(raw[0], 0.0);    // it agreed with none of the verifier's preferences
+  EXPECT_TRUE(std::isnan(raw[1]));  // nothing to agree with: no reward
+  EXPECT_TRUE(std::isnan(raw[2]));
+  EXPECT_DOUBLE_EQ(raw[3], 1.0);
+  // The same rule for the probe's consensus; not for neg-loss (no loss without pairs).
+  EXPECT_DOUBLE_EQ(bandit_rewards("rm-agreement", bp, res, v)[0], 0.0);
+  EXPECT_TRUE(std::isnan(bandit_rewards("neg-loss", bp, res, v)[0]));
+  // Without the samples (pairs built elsewhere), an empty prompt stays unrewarded.
+  bp.samples.clear();
+  EXPECT_TRUE(std::isnan(bandit_rewards("verifier", bp, res, v)[0]));
+}
+
 TEST(Step, BanditRewardsImplicitMargin) {
   BatchPairs bp;
   bp.of_prompt = {{{0, 1}, {0, 2}}, {}, {{3, 4}}};

@@ -29,6 +29,7 @@ train::GroupBatch group_batch(const Scored& scored, const BatchItems& batch, con
 BatchPairs group_pairs(const Scored& scored, const BatchItems& batch, const std::vector<gen::Generation>& gens) {
   BatchPairs out;
   out.of_prompt.resize(batch.of_prompt.size());
+  out.samples = batch.of_prompt;
   for (size_t b = 0; b < batch.of_prompt.size(); ++b) {
     const auto& items = batch.of_prompt[b];
     for (size_t i = 0; i < items.size(); ++i)

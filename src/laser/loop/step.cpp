@@ -22,6 +22,17 @@ double finite_mean(const std::vector<double>& v) {
     if (std::isfinite(x)) { s += x; ++n; }
   return n ? s / n : NAN;
 }
+
+// True when `judge` gives two of the items different finite values.
+bool judge_separates(const std::vector<size_t>& items, const std::vector<double>& judge) {
+  double first = NAN;
+  for (size_t g : items) {
+    if (g >= judge.size() || !std::isfinite(judge[g])) continue;
+    if (!std::isfinite(first)) first = judge[g];
+    else if (judge[g] != first) return true;
+  }
+  return false;
+}
 }  // namespace
 
 BatchItems make_items(const std::vector<gen::Generation>& gens, const std::vector<const data::Example*>& ex) {
@@ -44,6 +55,7 @@ BatchPairs build_pairs(const Strategy& strategy, const Scored& scored, const Bat
   };
   BatchPairs out;
   out.of_prompt.resize(batch.of_prompt.size());
+  out.samples = batch.of_prompt;
   for (size_t b = 0; b < batch.of_prompt.size(); ++b) {
     const auto& items = batch.of_prompt[b];
     for (auto& [c, r] : strategy.pairs(scored, items, pc)) {
@@ -68,8 +80,12 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
                                    const std::vector<double>& vscore) {
   std::vector<double> raw(pairs.of_prompt.size(), NAN);
   if (signal == "none") return raw;  // grpo/rloo without answers: strategies that do not learn
+  const bool agreement = signal != "neg-loss" && signal != "implicit-margin";
   for (size_t b = 0; b < raw.size(); ++b) {
-    if (pairs.of_prompt[b].empty()) continue;
+    if (pairs.of_prompt[b].empty()) {
+      if (agreement && b < pairs.samples.size() && judge_separates(pairs.samples[b], vscore)) raw[b] = 0.0;
+      continue;
+    }
     if (signal == "neg-loss") {
       auto it = res.prompt_loss.find(b);
       raw[b] = it != res.prompt_loss.end() ? -it->second : -res.loss;
