@@ -206,10 +206,13 @@ TEST(Step, PairsStayWithinPromptsAndDropIdenticalResponses) {
   EXPECT_EQ(bp.pairs[0].prompt, std::vector<int32_t>{1});
   EXPECT_EQ(bp.pairs[0].chosen.back(), 99);
   EXPECT_EQ(bp.pairs[2].prompt_index, 1u);
-  // Identical token ids are not paired.
+  EXPECT_EQ(bp.samples, batch.of_prompt);
+  EXPECT_EQ(bp.tied, (std::vector<bool>{false, false}));
+  // Identical token ids are not paired; the RM still ordered the samples, so they are not tied.
   gens[2].ids = gens[1].ids;
   auto bp2 = build_pairs(s, sc, batch, gens, prompts, pc);
   EXPECT_EQ(bp2.of_prompt[0].size(), 0u);
+  EXPECT_FALSE(bp2.tied[0]);
 }
 
 TEST(Step, BanditRewardsNegLossAndVerifier) {
@@ -234,12 +237,14 @@ TEST(Step, BanditRewardsNegLossAndVerifier) {
 
 TEST(Step, BanditRewardsChargeAnRmThatOrdersNothing) {
   // Prompt 0: the chosen RM tied all three samples (no pairs) while the verifier separates them;
-  // prompt 1: no pairs and every sample wrong; prompt 2: no pairs, two identical verdicts and a
-  // sample without a reference; prompt 3: pairs as usual.
+  // prompt 1: tied, and every sample wrong; prompt 2: tied, two identical verdicts and a sample
+  // without a reference; prompt 3: pairs as usual; prompt 4: no pairs because its samples were
+  // identical, not because the RM tied them (it did not).
   BatchPairs bp;
-  bp.of_prompt = {{}, {}, {}, {{9, 10}}};
-  bp.samples = {{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {9, 10}};
-  std::vector<double> v = {1, 0, 0, 0, 0, 0, 1, 1, NAN, 1, 0};
+  bp.of_prompt = {{}, {}, {}, {{9, 10}}, {}};
+  bp.samples = {{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {9, 10}, {11, 12}};
+  bp.tied = {true, true, true, false, false};
+  std::vector<double> v = {1, 0, 0, 0, 0, 0, 1, 1, NAN, 1, 0, 1, 0};
   laser::train::StepResult res;
   res.loss = 0.6;
   auto raw = bandit_rewards("verifier", bp, res, v);
@@ -247,12 +252,21 @@ TEST(Step, BanditRewardsChargeAnRmThatOrdersNothing) {
   EXPECT_TRUE(std::isnan(raw[1]));  // nothing to agree with: no reward
   EXPECT_TRUE(std::isnan(raw[2]));
   EXPECT_DOUBLE_EQ(raw[3], 1.0);
+  EXPECT_TRUE(std::isnan(raw[4]));  // not the RM's doing
   // The same rule for the probe's consensus; not for neg-loss (no loss without pairs).
   EXPECT_DOUBLE_EQ(bandit_rewards("rm-agreement", bp, res, v)[0], 0.0);
   EXPECT_TRUE(std::isnan(bandit_rewards("neg-loss", bp, res, v)[0]));
-  // Without the samples (pairs built elsewhere), an empty prompt stays unrewarded.
-  bp.samples.clear();
+  // Pairs built elsewhere, without the tie flags: an empty prompt stays unrewarded.
+  bp.tied.clear();
   EXPECT_TRUE(std::isnan(bandit_rewards("verifier", bp, res, v)[0]));
+}
+
+TEST(Step, ScoresTiedOnlyWhenEveryScoreIsOneFiniteValue) {
+  std::vector<double> s = {0.5, 0.5, 0.5, 0.2, NAN};
+  EXPECT_TRUE(scores_tied(s, {0, 1, 2}));
+  EXPECT_TRUE(scores_tied(s, {3}));
+  EXPECT_FALSE(scores_tied(s, {0, 1, 3}));
+  EXPECT_FALSE(scores_tied(s, {0, 4}));  // a failed score is no tie
 }
 
 TEST(Step, BanditRewardsImplicitMargin) {

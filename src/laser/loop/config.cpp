@@ -174,7 +174,8 @@ std::vector<Binding> strategy_bindings() {
     str("strategy.pooling", F(pooling), {"mean-input", "last-input", "mean-hidden", "last-hidden"}, "context: mean-input (authors), last-input, mean-hidden, last-hidden (paper)"),
     str("strategy.reward_signal", F(reward_signal), {"auto", "neg-loss", "verifier", "rm-agreement", "implicit-margin"},
         "bandit reward: verifier (agreement of the RM's pairs, or for grpo/rloo of its ordering of the group, with a verifier on "
-        "reference answers), rm-agreement (agreement with a probe of the other RMs; needs no answers), implicit-margin (agreement of "
+        "reference answers; an RM that ties every sample the verifier separates earns 0), rm-agreement (agreement with a probe of the other RMs; "
+        "needs no answers), implicit-margin (agreement of "
         "the RM's pairs with what the policy learned since the last reference sync, before training on them; dpo only, needs no "
         "answers), neg-loss (the paper; dpo only); "
         "auto = verifier where the data has answers, else neg-loss for dpo and rm-agreement for grpo/rloo"),

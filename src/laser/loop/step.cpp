@@ -35,6 +35,12 @@ bool judge_separates(const std::vector<size_t>& items, const std::vector<double>
 }
 }  // namespace
 
+bool scores_tied(const std::vector<double>& score, const std::vector<size_t>& items) {
+  for (size_t g : items)
+    if (g >= score.size() || !std::isfinite(score[g]) || score[g] != score[items[0]]) return false;
+  return true;
+}
+
 BatchItems make_items(const std::vector<gen::Generation>& gens, const std::vector<const data::Example*>& ex) {
   BatchItems b;
   b.of_prompt.resize(ex.size());
@@ -56,8 +62,10 @@ BatchPairs build_pairs(const Strategy& strategy, const Scored& scored, const Bat
   BatchPairs out;
   out.of_prompt.resize(batch.of_prompt.size());
   out.samples = batch.of_prompt;
+  out.tied.resize(batch.of_prompt.size());
   for (size_t b = 0; b < batch.of_prompt.size(); ++b) {
     const auto& items = batch.of_prompt[b];
+    out.tied[b] = scores_tied(scored.score, items);
     for (auto& [c, r] : strategy.pairs(scored, items, pc)) {
       size_t gc = items[c], gr = items[r];
       if (gens[gc].ids == gens[gr].ids) continue;  // identical responses teach nothing
@@ -83,7 +91,7 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
   const bool agreement = signal != "neg-loss" && signal != "implicit-margin";
   for (size_t b = 0; b < raw.size(); ++b) {
     if (pairs.of_prompt[b].empty()) {
-      if (agreement && b < pairs.samples.size() && judge_separates(pairs.samples[b], vscore)) raw[b] = 0.0;
+      if (agreement && b < pairs.tied.size() && pairs.tied[b] && judge_separates(pairs.samples[b], vscore)) raw[b] = 0.0;
       continue;
     }
     if (signal == "neg-loss") {
