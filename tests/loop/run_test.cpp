@@ -266,6 +266,12 @@ TEST(Run, BadInputGivesOneLineErrors) {
   msg = sh(std::string(LASER_BIN) + " train --config " + out + "/c.toml --set strategy.name=fixed:c", &rc);
   EXPECT_EQ(rc, 1);
   EXPECT_NE(msg.find("fixed:"), std::string::npos) << msg;
+  // strategy.answer_rate limits the verifier signal only.
+  msg = sh(std::string(LASER_BIN) + " train --config " + out + "/c.toml --set strategy.answer_rate=0.5 --set strategy.reward_signal=neg-loss", &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(msg.find("strategy.answer_rate"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("neg-loss"), std::string::npos) << msg;
+  EXPECT_EQ(std::count(msg.begin(), msg.end(), '\n'), 1) << msg;
   // Missing config file.
   msg = sh(std::string(LASER_BIN) + " train --config " + out + "/none.toml", &rc);
   EXPECT_EQ(rc, 1);

@@ -269,6 +269,37 @@ TEST(Step, ScoresTiedOnlyWhenEveryScoreIsOneFiniteValue) {
   EXPECT_FALSE(scores_tied(s, {0, 4}));  // a failed score is no tie
 }
 
+TEST(Step, AnswerRateShowsAFixedShareOfPromptIds) {
+  // A fixed subset by prompt id: the same ids every call, about `rate` of them, another subset
+  // under another seed; rate 1 shows all and rate 0 none.
+  int shown = 0, both = 0;
+  for (int i = 0; i < 4000; ++i) {
+    std::string id = "world-" + std::to_string(i);
+    bool a = laser::loop::answer_visible(id, 0.25, 7);
+    EXPECT_EQ(a, laser::loop::answer_visible(id, 0.25, 7));
+    shown += a;
+    both += a && laser::loop::answer_visible(id, 0.25, 8);
+    EXPECT_TRUE(laser::loop::answer_visible(id, 1.0, 7));
+    EXPECT_FALSE(laser::loop::answer_visible(id, 0.0, 7));
+  }
+  EXPECT_NEAR(shown / 4000.0, 0.25, 0.03);
+  EXPECT_NEAR(both / 4000.0, 0.0625, 0.02);  // independent subsets: about 0.25 * 0.25
+  // hide_answers blanks every item of a hidden prompt and keeps the visible ones.
+  laser::data::Example e0, e1;
+  e0.id = "world-0";
+  e1.id = "world-1";
+  for (int i = 2; laser::loop::answer_visible(e0.id, 0.5, 1) == laser::loop::answer_visible(e1.id, 0.5, 1); ++i)
+    e1.id = "world-" + std::to_string(i);  // one shown, one hidden
+  BatchItems batch;
+  batch.of_prompt = {{0, 1}, {2, 3}};
+  std::vector<double> judge = {1, 0, 1, 0};
+  laser::loop::hide_answers(judge, batch, {&e0, &e1}, 0.5, 1);
+  bool shown0 = laser::loop::answer_visible(e0.id, 0.5, 1);
+  EXPECT_EQ(std::isnan(judge[0]) && std::isnan(judge[1]), !shown0);
+  EXPECT_EQ(std::isnan(judge[2]) && std::isnan(judge[3]), shown0);
+  EXPECT_EQ(std::isfinite(judge[0]), shown0);
+}
+
 TEST(Step, BanditRewardsImplicitMargin) {
   BatchPairs bp;
   bp.of_prompt = {{{0, 1}, {0, 2}}, {}, {{3, 4}}};

@@ -179,6 +179,9 @@ std::vector<Binding> strategy_bindings() {
         "the RM's pairs with what the policy learned since the last reference sync, before training on them; dpo only, needs no "
         "answers), neg-loss (the paper; dpo only); "
         "auto = verifier where the data has answers, else neg-loss for dpo and rm-agreement for grpo/rloo"),
+    num("strategy.answer_rate", F(answer_rate), between(0.0, 1.0),
+        "verifier signal: share of training prompts (a fixed subset, drawn by prompt id) whose reference answer the bandit may read; "
+        "the rest give it no reward (how many labelled prompts routing needs)"),
     num("strategy.probe_rate", F(probe_rate), between(0.0, 1.0), "rm-agreement: share of prompts whose responses the other RMs re-score (their cost counts)"),
     str("strategy.probe_weighting", F(probe_weighting), {"equal", "decorrelated"},
         "rm-agreement: the probe RMs' votes, equal or decorrelated (each divided by 1 + its positive rank correlations with the other probe RMs on the batch, so near-copies vote about once)"),

@@ -204,6 +204,9 @@ Run::Run(const Config& cfg, const RunOptions& opts) : s_(std::make_unique<State>
   s.rc.reward_signal = resolve_signal(rc, s.verifier, s.arms.size());
   check_combination(rc, s.arms, s.verifier);
   s.signal = s.rc.reward_signal;
+  LASER_CHECK(s.rc.answer_rate >= 1.0 || s.signal == "verifier", "strategy.answer_rate",
+              "it limits the verifier signal's answers, but this run's bandit signal is " + s.signal,
+              "set strategy.reward_signal = verifier, or leave strategy.answer_rate at 1");
   // Trainer and strategy.
   s.batches = (static_cast<int64_t>(s.splits.train.size()) + rc.data.batch_size - 1) / rc.data.batch_size;
   int64_t total_steps = rc.run.iterations * s.batches;
@@ -341,7 +344,9 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   const bool judge_group = !rl && s.rc.signal_pairs == "group";
   const BatchPairs judged = judge_group ? group_pairs(scored, items, gens) : BatchPairs{};
   const BatchPairs& sig_pairs = judge_group ? judged : pairs;
-  out.raw = bandit_rewards(s.signal, sig_pairs, res, s.signal == "rm-agreement" ? consensus : out.verifier);
+  std::vector<double> judge = s.signal == "rm-agreement" ? consensus : out.verifier;
+  if (s.signal == "verifier" && s.rc.answer_rate < 1.0) hide_answers(judge, items, ex, s.rc.answer_rate, s.seed);
+  out.raw = bandit_rewards(s.signal, sig_pairs, res, judge);
   out.pairs = pairs.of_prompt;
   // The whole batch's outcome on every rank, so every strategy learns the same.
   GatheredStep all = gather_step(*s.dist, scored, out, items.items.size(), pairs.pairs.size());

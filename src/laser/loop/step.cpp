@@ -5,6 +5,7 @@
 #include <cmath>
 #include <optional>
 
+#include "laser/core/rng.h"
 #include "laser/loop/evaluator.h"
 
 namespace laser::loop {
@@ -74,6 +75,21 @@ BatchPairs build_pairs(const Strategy& strategy, const Scored& scored, const Bat
     }
   }
   return out;
+}
+
+bool answer_visible(const std::string& id, double rate, uint64_t seed) {
+  if (rate >= 1.0) return true;
+  uint64_t h = 1469598103934665603ull;  // FNV-1a of the id, then splitmix with the seed
+  for (unsigned char c : id) h = (h ^ c) * 1099511628211ull;
+  return static_cast<double>(mix_seed(seed ^ 0xa5a5, h) >> 11) * 0x1.0p-53 < rate;
+}
+
+void hide_answers(std::vector<double>& judge, const BatchItems& batch, const std::vector<const data::Example*>& ex, double rate,
+                  uint64_t seed) {
+  for (size_t b = 0; b < ex.size() && b < batch.of_prompt.size(); ++b)
+    if (!answer_visible(ex[b]->id, rate, seed))
+      for (size_t g : batch.of_prompt[b])
+        if (g < judge.size()) judge[g] = NAN;
 }
 
 std::vector<double> verifier_scores(const std::string& verifier, const BatchItems& batch, const std::vector<const data::Example*>& ex) {

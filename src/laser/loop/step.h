@@ -37,6 +37,13 @@ BatchPairs build_pairs(const Strategy& strategy, const Scored& scored, const Bat
 // The checker's score of each item whose example has a reference answer (NaN elsewhere).
 std::vector<double> verifier_scores(const std::string& verifier, const BatchItems& batch, const std::vector<const data::Example*>& examples);
 
+// True for the prompts whose answer the verifier signal may read under strategy.answer_rate: a
+// fixed share `rate` of prompt ids (the same ones every iteration), drawn from `seed`. Pure.
+bool answer_visible(const std::string& prompt_id, double rate, uint64_t seed);
+// Sets the judge's scores of the items of every prompt without a visible answer to NaN.
+void hide_answers(std::vector<double>& judge, const BatchItems& batch, const std::vector<const data::Example*>& examples, double rate,
+                  uint64_t seed);
+
 // The bandit's raw reward of each prompt that has pairs (NaN elsewhere). "neg-loss" (the paper):
 // minus the prompt's mean pair loss (the batch loss when the trainer has none for it);
 // "implicit-margin": the trainer's prompt_margin_agreement (NaN where it has none); otherwise
