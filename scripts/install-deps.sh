@@ -7,7 +7,7 @@ PKGS=(
   build-essential cmake ccache pkg-config
   libtorch-dev libopenblas0-openmp libblas-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libfmt-dev
-  libpcre2-dev libcpp-httplib-dev libeigen3-dev
+  libpcre2-dev libeigen3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libgloo-dev
 )
 # Peers for the benchmarks in bench/ (never runtime dependencies).
