@@ -139,6 +139,24 @@ TEST(DistTrain, RandomStrategyDecidesAlikeOnEveryRank) {
   EXPECT_EQ(decisions(root + "/one/r"), decisions(root + "/two/r"));
 }
 
+TEST(DistTrain, TruncatedPromptsAreCountedOverEveryRank) {
+  // A policy with 16 positions leaves 10 prompt tokens (bytes) beside 6 new ones, so the world's
+  // prompts are cut; each rank encodes only its shard, so the summary must add the ranks' counts.
+  std::string root = tmp("dist-truncated");
+  io::remove_all(root);
+  int rc = 0;
+  auto made = sh(std::string(LASER_BIN) + " init-model --preset tiny --tokenizer bytes --max-positions 16 --seed 1 --out " + root + "/short", &rc);
+  ASSERT_EQ(rc, 0) << made;
+  const std::string set = "--set run.iterations=1 --set policy.model=" + root + "/short";
+  auto log1 = train(config(root + "/one", "random"), set, "", &rc);
+  ASSERT_EQ(rc, 0) << log1;
+  auto log2 = train(config(root + "/two", "random"), set + " --nproc 2", "", &rc);
+  ASSERT_EQ(rc, 0) << log2;
+  auto s1 = io::read_json(root + "/one/r/summary.json"), s2 = io::read_json(root + "/two/r/summary.json");
+  EXPECT_GT(s1["prompts_truncated"].get<int64_t>(), 0);
+  EXPECT_EQ(s1["prompts_truncated"], s2["prompts_truncated"]);
+}
+
 TEST(DistTrain, KilledRankStopsTheOtherAndResumeCompletes) {
   std::string root = tmp("dist-kill");
   io::remove_all(root);

@@ -449,13 +449,17 @@ json Run::finish() {
   // RM cost over all ranks.
   json cost_json = sum_cost(*s.dist, s.arms.cost_json());
   auto cost = s.dist->world_size() == 1 ? s.arms.total_cost() : total_cost_of(cost_json);
+  // Prompts cut to the budget, over all ranks (each encodes its own shard).
+  const auto truncated = static_cast<int64_t>(s.dist->world_size() == 1
+                                                  ? static_cast<double>(s.pe.truncated_count())
+                                                  : s.dist->all_reduce_sum(static_cast<double>(s.pe.truncated_count()), "all-reduce of truncated prompts"));
   json summary = {{"format_version", 1}, {"run", s.rc.run.name}, {"dir", s.files.dir},
                   {"strategy", s.arms.empty() ? std::string("none") : s.rc.strategy.name}, {"arms", s.arms.names},
                   {"steps", s.step}, {"wall_seconds", s.elapsed_before + s.wall.seconds()}, {"rm_cost", cost_json},
                   {"test", eval_json(rt, -1, "test")}, {"verifier", s.verifier}, {"metric", rt.metric}, {"chat_template", s.pe.describe()},
                   {"train_size", s.splits.train.size()}, {"dev_size", s.splits.dev.size()}, {"test_size", s.splits.test.size()},
                   {"rm_calls", cost.calls}, {"rm_items", cost.items}, {"rm_seconds", cost.seconds},
-                  {"prompts_truncated", s.pe.truncated_count()}, {"phase_seconds", run_phase_seconds(s.files.dir)}};
+                  {"prompts_truncated", truncated}, {"phase_seconds", run_phase_seconds(s.files.dir)}};
   if (s.dist->world_size() > 1) summary["world_size"] = s.dist->world_size();
   if (!s.main) return summary;
   io::write_file_atomic(s.files.summary, summary.dump(2) + "\n");
