@@ -107,7 +107,8 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
   const bool agreement = signal != "neg-loss" && signal != "implicit-margin";
   for (size_t b = 0; b < raw.size(); ++b) {
     if (pairs.of_prompt[b].empty()) {
-      if (agreement && b < pairs.tied.size() && pairs.tied[b] && judge_separates(pairs.samples[b], vscore)) raw[b] = 0.0;
+      if (agreement && b < pairs.tied.size() && pairs.tied[b] && b < pairs.samples.size() && judge_separates(pairs.samples[b], vscore))
+        raw[b] = 0.0;
       continue;
     }
     if (signal == "neg-loss") {
