@@ -128,6 +128,29 @@ TEST(DistTrain, TwoProcessesMatchOne) {
   EXPECT_EQ(io::read_jsonl(root + "/two/r/metrics.jsonl").size(), 6u);
 }
 
+TEST(DistTrain, GrpoTwoProcessesMatchOne) {
+  // The GRPO step under data parallelism: each rank's groups, gradients averaged over the ranks,
+  // must train as one process does on the whole batch, and route the same.
+  std::string root = tmp("dist-grpo");
+  io::remove_all(root);
+  int rc = 0;
+  const std::string set = "--set train.algorithm=grpo";
+  auto log1 = train(config(root + "/one"), set, "", &rc);
+  ASSERT_EQ(rc, 0) << log1;
+  auto log2 = train(config(root + "/two"), set + " --nproc 2", "", &rc);
+  ASSERT_EQ(rc, 0) << log2;
+  auto d1 = decisions(root + "/one/r"), d2 = decisions(root + "/two/r");
+  ASSERT_EQ(d1.size(), 40u);
+  EXPECT_EQ(d1, d2);
+  double rel = max_rel_diff(root + "/one/r/checkpoints/iter-2/model.safetensors", root + "/two/r/checkpoints/iter-2/model.safetensors");
+  EXPECT_LT(rel, 1e-5);
+  // ... and it did train: the weights moved from the starting policy.
+  EXPECT_GT(max_rel_diff(models() + "/policy/model.safetensors", root + "/one/r/checkpoints/iter-2/model.safetensors"), 1e-4);
+  auto e1 = test_eval(root + "/one/r"), e2 = test_eval(root + "/two/r");
+  ASSERT_FALSE(e1.is_null());
+  EXPECT_EQ(e1["accuracy"], e2["accuracy"]);
+}
+
 TEST(DistTrain, RandomStrategyDecidesAlikeOnEveryRank) {
   std::string root = tmp("dist-random");
   io::remove_all(root);
