@@ -31,16 +31,25 @@ static std::string tiny_run_config(const std::string& out, const std::string& na
 static std::string lm_rm(const std::string& out, const std::string& name, const std::string& dir) {
   return "[[rm]]\nname = \"" + name + "\"\nkind = \"lm-likelihood\"\nmodel = \"" + out + "/" + dir + "\"\nappend_eos = true\n";
 }
-
-TEST(Compare, SeedsGiveMeansIntervalsPairedDifferencesAndAPage) {
-  std::string out = tmp("compare-seeds");
+// A fresh scratch directory tmp(name) holding the tiny models (policy, rm-a, rm-b).
+static std::string fresh_models_dir(const std::string& name) {
+  std::string out = tmp(name);
   io::remove_all(out);
   io::make_dirs(out);
-  laser::loop::testing::tiny_models("compare-seeds");  // policy, rm-a, rm-b under `out`
+  laser::loop::testing::tiny_models(name);
+  return out;
+}
+// `laser CMD --config CONFIG ARGS` without progress bars: its output, the exit status in *rc.
+static std::string laser_on(const std::string& cmd, const std::string& config, const std::string& args, int* rc) {
+  return sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " " + cmd + " --config " + config + " " + args, rc);
+}
+
+TEST(Compare, SeedsGiveMeansIntervalsPairedDifferencesAndAPage) {
+  std::string out = fresh_models_dir("compare-seeds");
   std::string cfg = tiny_run_config(out, "c", 8, lm_rm(out, "a", "rm-a") + lm_rm(out, "b", "rm-b"));
   io::write_file_atomic(out + "/c.toml", cfg);
   int rc = 0;
-  auto log = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " compare --config " + out + "/c.toml --strategies sft,laser,random --seeds 2", &rc);
+  auto log = laser_on("compare", out + "/c.toml", "--strategies sft,laser,random --seeds 2", &rc);
   ASSERT_EQ(rc, 0) << log;
   auto c = io::read_json(out + "/runs/c-compare/compare.json");
   EXPECT_EQ(c["seeds"], 2);
@@ -78,18 +87,14 @@ TEST(Compare, SeedsGiveMeansIntervalsPairedDifferencesAndAPage) {
 // the reference-free rm-agreement signal end to end (the probe's RM work is counted), every
 // signal logged per decision, and the routing table of the compare page.
 TEST(Compare, StrategyOverridesAndTheRmAgreementSignal) {
-  std::string out = tmp("compare-overrides");
-  io::remove_all(out);
-  io::make_dirs(out);
-  laser::loop::testing::tiny_models("compare-overrides");
+  std::string out = fresh_models_dir("compare-overrides");
   std::string cfg = tiny_run_config(out, "o", 4,
                                     lm_rm(out, "a", "rm-a") + "[[rm]]\nname = \"noisy\"\nkind = \"noisy\"\nsigma = 1.0\n[rm.inner]\nname = \"b\"\n"
                                     "kind = \"lm-likelihood\"\nmodel = \"" + out + "/rm-b\"\nappend_eos = true\n");
   io::write_file_atomic(out + "/o.toml", cfg);
   int rc = 0;
-  auto log = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " compare --config " + out +
-                    "/o.toml --strategies laser,laser@strategy.reward_signal=rm-agreement@strategy.log_signals=true@rm.noisy.sigma=0.5",
-                &rc);
+  auto log = laser_on("compare", out + "/o.toml",
+                      "--strategies laser,laser@strategy.reward_signal=rm-agreement@strategy.log_signals=true@rm.noisy.sigma=0.5", &rc);
   ASSERT_EQ(rc, 0) << log;
   auto c = io::read_json(out + "/runs/o-compare/compare.json");
   ASSERT_EQ(c["rows"].size(), 2u);
@@ -148,16 +153,11 @@ TEST(Ablations, GridChangesOneThingPerRow) {
 // reward on the first step (policy == reference, every margin 0), then rewards that are the
 // logged implicit-margin agreement, a share in [0, 1].
 TEST(Compare, TheImplicitMarginSignal) {
-  std::string out = tmp("compare-margin");
-  io::remove_all(out);
-  io::make_dirs(out);
-  laser::loop::testing::tiny_models("compare-margin");
+  std::string out = fresh_models_dir("compare-margin");
   std::string cfg = tiny_run_config(out, "m", 4, lm_rm(out, "a", "rm-a") + lm_rm(out, "b", "rm-b"));
   io::write_file_atomic(out + "/m.toml", cfg);
   int rc = 0;
-  auto log = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " compare --config " + out +
-                    "/m.toml --strategies laser,laser@strategy.reward_signal=implicit-margin",
-                &rc);
+  auto log = laser_on("compare", out + "/m.toml", "--strategies laser,laser@strategy.reward_signal=implicit-margin", &rc);
   ASSERT_EQ(rc, 0) << log;
   auto c = io::read_json(out + "/runs/m-compare/compare.json");
   ASSERT_EQ(c["rows"].size(), 2u);
@@ -165,9 +165,8 @@ TEST(Compare, TheImplicitMarginSignal) {
   std::string rd = c["rows"][1]["run_dir"].get<std::string>();
   EXPECT_NE(io::read_file(rd + "/config.toml").find("reward_signal = 'implicit-margin'"), std::string::npos);
   // The same run again with every signal logged, to compare the reward with the logged margin.
-  log = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " train --config " + out +
-               "/m.toml --set strategy.reward_signal=implicit-margin --set strategy.log_signals=true --set run.name=logged",
-           &rc);
+  log = laser_on("train", out + "/m.toml",
+                 "--set strategy.reward_signal=implicit-margin --set strategy.log_signals=true --set run.name=logged", &rc);
   ASSERT_EQ(rc, 0) << log;
   int with_reward = 0, first_step = 0;
   for (auto& d : io::read_jsonl(out + "/runs/logged/decisions.jsonl")) {
@@ -193,18 +192,15 @@ TEST(Compare, TheImplicitMarginSignal) {
 // both runs (no feedback yet): every prompt rewarded from the training pairs is rewarded from the
 // group too, and with n = 4 (six pairs against three) the rm-agreement shares differ.
 TEST(Compare, GroupSignalPairsJudgeEveryOrderedPair) {
-  std::string out = tmp("compare-group-pairs");
-  io::remove_all(out);
-  io::make_dirs(out);
-  laser::loop::testing::tiny_models("compare-group-pairs");
+  std::string out = fresh_models_dir("compare-group-pairs");
   io::write_file_atomic(out + "/g.toml", tiny_run_config(out, "g", 4, lm_rm(out, "a", "rm-a") + lm_rm(out, "b", "rm-b")));
   std::map<std::string, std::map<std::string, double>> reward;  // mode -> prompt id -> step-1 reward
   for (std::string mode : {"train", "group"}) {
     int rc = 0;
-    auto log = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " train --config " + out +
-                      "/g.toml --set strategy.reward_signal=rm-agreement --set generation.n=4 --set strategy.signal_pairs=" + mode +
-                      " --set run.name=" + mode,
-                  &rc);
+    auto log = laser_on("train", out + "/g.toml",
+                        "--set strategy.reward_signal=rm-agreement --set generation.n=4 --set strategy.signal_pairs=" + mode +
+                            " --set run.name=" + mode,
+                        &rc);
     ASSERT_EQ(rc, 0) << log;
     EXPECT_NE(io::read_file(out + "/runs/" + mode + "/config.toml").find("signal_pairs = '" + mode + "'"), std::string::npos);
     for (auto& d : io::read_jsonl(out + "/runs/" + mode + "/decisions.jsonl"))
