@@ -208,11 +208,14 @@ TEST(Step, PairsStayWithinPromptsAndDropIdenticalResponses) {
   EXPECT_EQ(bp.pairs[2].prompt_index, 1u);
   EXPECT_EQ(bp.samples, batch.of_prompt);
   EXPECT_EQ(bp.tied, (std::vector<bool>{false, false}));
+  EXPECT_EQ(bp.distinct, (std::vector<bool>{true, true}));
   // Identical token ids are not paired; the RM still ordered the samples, so they are not tied.
   gens[2].ids = gens[1].ids;
   auto bp2 = build_pairs(s, sc, batch, gens, prompts, pc);
   EXPECT_EQ(bp2.of_prompt[0].size(), 0u);
   EXPECT_FALSE(bp2.tied[0]);
+  EXPECT_FALSE(bp2.distinct[0]);  // all three samples of prompt 0 are now one response
+  EXPECT_TRUE(bp2.distinct[1]);
 }
 
 TEST(Step, BanditRewardsNegLossAndVerifier) {
@@ -253,12 +256,50 @@ TEST(Step, BanditRewardsChargeAnRmThatOrdersNothing) {
   EXPECT_TRUE(std::isnan(raw[2]));
   EXPECT_DOUBLE_EQ(raw[3], 1.0);
   EXPECT_TRUE(std::isnan(raw[4]));  // not the RM's doing
-  // The same rule for the probe's consensus; not for neg-loss (no loss without pairs).
+  // The same rule for the probe's consensus. The answer-free signals need pairs.distinct, unset
+  // here: whether there was anything to order is unknown, so no charge.
   EXPECT_DOUBLE_EQ(bandit_rewards("rm-agreement", bp, res, v)[0], 0.0);
   EXPECT_TRUE(std::isnan(bandit_rewards("neg-loss", bp, res, v)[0]));
   // Pairs built elsewhere, without the tie flags: an empty prompt stays unrewarded.
   bp.tied.clear();
   EXPECT_TRUE(std::isnan(bandit_rewards("verifier", bp, res, v)[0]));
+}
+
+TEST(Step, AnswerFreeSignalsChargeAnRmThatOrdersDistinctSamplesNot) {
+  // Prompt 0: the chosen RM tied three different samples; 1 and 2: pairs as usual; 3: tied, but
+  // its samples were one response; 4: not tied, no pairs (identical responses dropped).
+  BatchPairs bp;
+  bp.of_prompt = {{}, {{3, 4}}, {{6, 7}}, {}, {}};
+  bp.samples = {{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {9, 10}, {11, 12}};
+  bp.tied = {true, false, false, true, false};
+  bp.distinct = {true, true, true, false, true};
+  laser::train::StepResult res;
+  res.loss = 0.5;
+  res.prompt_loss = {{1, 0.3}, {2, 0.7}};
+  res.prompt_margin_agreement = {{1, 0.5}};
+  // neg-loss has no loss without pairs: the blind choice is charged as the batch's worst decision.
+  auto nl = bandit_rewards("neg-loss", bp, res, {});
+  EXPECT_DOUBLE_EQ(nl[0], -0.7);
+  EXPECT_DOUBLE_EQ(nl[1], -0.3);
+  EXPECT_DOUBLE_EQ(nl[2], -0.7);
+  EXPECT_TRUE(std::isnan(nl[3]));  // nothing to order: not the RM's doing
+  EXPECT_TRUE(std::isnan(nl[4]));
+  // implicit-margin: it agreed with nothing the policy learned.
+  auto im = bandit_rewards("implicit-margin", bp, res, {});
+  EXPECT_DOUBLE_EQ(im[0], 0.0);
+  EXPECT_DOUBLE_EQ(im[1], 0.5);
+  EXPECT_TRUE(std::isnan(im[2]));  // no margin for it (right after a sync)
+  EXPECT_TRUE(std::isnan(im[3]));
+  // The agreement signals still ask their judge, not the responses' text: a judge that separates
+  // nothing on prompt 0 charges nothing.
+  std::vector<double> judge(13, NAN);
+  EXPECT_TRUE(std::isnan(bandit_rewards("verifier", bp, res, judge)[0]));
+  // No prompt of the batch has pairs: neg-loss has no worst value, so no reward.
+  BatchPairs none = bp;
+  none.of_prompt = {{}, {}, {}, {}, {}};
+  none.tied = {true, true, true, true, true};
+  for (double r : bandit_rewards("neg-loss", none, res, {})) EXPECT_TRUE(std::isnan(r));
+  EXPECT_DOUBLE_EQ(bandit_rewards("implicit-margin", none, res, {})[1], 0.0);
 }
 
 TEST(Step, ScoresTiedOnlyWhenEveryScoreIsOneFiniteValue) {

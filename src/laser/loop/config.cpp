@@ -174,11 +174,13 @@ std::vector<Binding> strategy_bindings() {
     str("strategy.pooling", F(pooling), {"mean-input", "last-input", "mean-hidden", "last-hidden"}, "context: mean-input (authors), last-input, mean-hidden, last-hidden (paper)"),
     str("strategy.reward_signal", F(reward_signal), {"auto", "neg-loss", "verifier", "rm-agreement", "implicit-margin"},
         "bandit reward: verifier (agreement of the RM's pairs, or for grpo/rloo of its ordering of the group, with a verifier on "
-        "reference answers; an RM that ties every sample the verifier separates earns 0), rm-agreement (agreement with a probe of the other RMs; "
+        "reference answers), rm-agreement (agreement with a probe of the other RMs; "
         "needs no answers), implicit-margin (agreement of "
         "the RM's pairs with what the policy learned since the last reference sync, before training on them; dpo only, needs no "
         "answers), neg-loss (the paper; dpo only); "
-        "auto = verifier where the data has answers, else neg-loss for dpo and rm-agreement for grpo/rloo"),
+        "auto = verifier where the data has answers, else neg-loss for dpo and rm-agreement for grpo/rloo. An RM that gives a "
+        "prompt's different samples one score earns the signal's worst value (0; neg-loss: the batch's lowest) where there was "
+        "something to order (the verifier or probe separates them; for the answer-free signals, they differ)"),
     num("strategy.answer_rate", F(answer_rate), between(0.0, 1.0),
         "verifier signal: share of training prompts (a fixed subset, drawn by prompt id) whose reference answer the bandit may read; "
         "the rest give it no reward (how many labelled prompts routing needs)"),

@@ -36,6 +36,13 @@ bool judge_separates(const std::vector<size_t>& items, const std::vector<double>
 }
 }  // namespace
 
+bool samples_differ(const std::vector<gen::Generation>& gens, const std::vector<size_t>& items) {
+  if (items.empty() || items[0] >= gens.size()) return false;
+  for (size_t g : items)
+    if (g < gens.size() && gens[g].ids != gens[items[0]].ids) return true;
+  return false;
+}
+
 bool scores_tied(const std::vector<double>& score, const std::vector<size_t>& items) {
   for (size_t g : items)
     if (g >= score.size() || !std::isfinite(score[g]) || score[g] != score[items[0]]) return false;
@@ -64,9 +71,11 @@ BatchPairs build_pairs(const Strategy& strategy, const Scored& scored, const Bat
   out.of_prompt.resize(batch.of_prompt.size());
   out.samples = batch.of_prompt;
   out.tied.resize(batch.of_prompt.size());
+  out.distinct.resize(batch.of_prompt.size());
   for (size_t b = 0; b < batch.of_prompt.size(); ++b) {
     const auto& items = batch.of_prompt[b];
     out.tied[b] = scores_tied(scored.score, items);
+    out.distinct[b] = samples_differ(gens, items);
     for (auto& [c, r] : strategy.pairs(scored, items, pc)) {
       size_t gc = items[c], gr = items[r];
       if (gens[gc].ids == gens[gr].ids) continue;  // identical responses teach nothing
@@ -105,10 +114,12 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
   std::vector<double> raw(pairs.of_prompt.size(), NAN);
   if (signal == "none") return raw;  // grpo/rloo without answers: strategies that do not learn
   const bool agreement = signal != "neg-loss" && signal != "implicit-margin";
+  std::vector<size_t> ordered_nothing;  // tied prompts where there was something to order
   for (size_t b = 0; b < raw.size(); ++b) {
     if (pairs.of_prompt[b].empty()) {
-      if (agreement && b < pairs.tied.size() && pairs.tied[b] && b < pairs.samples.size() && judge_separates(pairs.samples[b], vscore))
-        raw[b] = 0.0;
+      const bool tied = b < pairs.tied.size() && pairs.tied[b] && b < pairs.samples.size();
+      if (tied && (agreement ? judge_separates(pairs.samples[b], vscore) : b < pairs.distinct.size() && pairs.distinct[b]))
+        ordered_nothing.push_back(b);
       continue;
     }
     if (signal == "neg-loss") {
@@ -130,6 +141,15 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
     }
     if (n > 0) raw[b] = agree / n;
   }
+  // The signal's worst value: 0 for the agreements, the batch's lowest for neg-loss.
+  double worst = 0.0;
+  if (signal == "neg-loss") {
+    worst = INFINITY;
+    for (double r : raw)
+      if (std::isfinite(r)) worst = std::min(worst, r);
+    if (!std::isfinite(worst)) worst = NAN;
+  }
+  for (size_t b : ordered_nothing) raw[b] = worst;
   return raw;
 }
 

@@ -26,9 +26,12 @@ struct BatchPairs {
   std::vector<std::vector<std::pair<size_t, size_t>>> of_prompt;   // item indices (chosen, rejected) per prompt
   std::vector<std::vector<size_t>> samples;                        // item indices of each prompt's samples (empty: unknown)
   std::vector<bool> tied;  // per prompt: the chosen RM gave all its samples one score (it ordered nothing; empty: unknown)
+  std::vector<bool> distinct;  // per prompt: at least two of its samples differ (there was something to order; empty: unknown)
 };
 // True when every score of `items` is finite and equal (a single item counts as tied).
 bool scores_tied(const std::vector<double>& score, const std::vector<size_t>& items);
+// True when two of `items` (indices into gens) are different responses (token ids).
+bool samples_differ(const std::vector<gen::Generation>& gens, const std::vector<size_t>& items);
 // The strategy's pairs of each prompt, as token ids; pairs of identical responses are dropped.
 // A response that ended at a stop id keeps it (the turn ends as the model ended it).
 BatchPairs build_pairs(const Strategy& strategy, const Scored& scored, const BatchItems& batch, const std::vector<gen::Generation>& gens,
@@ -50,10 +53,17 @@ void hide_answers(std::vector<double>& judge, const BatchItems& batch, const std
 // ("verifier", "rm-agreement") the share of the prompt's pairs, among those `judge` separates, that
 // agree with it. `judge` is per item: the verifier's scores, or the probe's consensus (probe.h).
 // A chosen RM that tied all of the prompt's samples (pairs.tied: it ordered nothing, so its choice
-// trained nothing) while `judge` separates two of them earns 0 under these two signals: it agreed
-// with none of the judge's preferences. (Before, it earned no reward, so an RM blind to a prompt
-// family was never charged for choosing it, and the stories world collapsed onto one.) A prompt
-// without pairs because its samples were identical stays unrewarded.
+// trained nothing) earns its signal's worst value where there was something to order:
+// - verifier, rm-agreement: 0 where `judge` separates two of the samples (it agreed with none of
+//   the judge's preferences);
+// - implicit-margin: 0 where two samples differ (pairs.distinct; it agreed with nothing the
+//   policy learned);
+// - neg-loss: where two samples differ, the lowest raw reward of the batch's prompts that have
+//   pairs (NaN when none has): no loss is defined without pairs, so it is charged as the batch's
+//   worst decision.
+// (Before, it earned no reward, so an RM blind to a prompt family was never charged for choosing
+// it, and the stories world collapsed onto one.) A prompt without pairs because its samples were
+// identical stays unrewarded: that is not the RM's doing.
 // grpo/rloo pass group_pairs: every pair of samples the chosen RM orders. "none": all NaN.
 std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& pairs, const train::StepResult& res,
                                    const std::vector<double>& judge);
