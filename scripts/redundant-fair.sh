@@ -7,8 +7,8 @@
 # spec2-cmp: right on their own skill, at chance elsewhere, with off-skill guesses independent of
 # the seed-1 specialists'), and compares strategies over seeds.
 # Usage: scripts/redundant-fair.sh [SEEDS (default 5)] [STRATEGIES (default below)] [--resume]
-# Writes runs/redundant-compare/ (compare.md, compare.json, compare.html) and prints, per strategy,
-# the last iteration's share of decisions that went to either specialist of the prompt's skill.
+# Writes runs/redundant-compare/ (compare.md, compare.json, compare.html); the routing table's
+# "matching specialist" counts either specialist of the prompt's skill (spec-<skill>, spec2-<skill>).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds="${1:-5}"
@@ -34,22 +34,3 @@ open(out, "w").write(text[:at] + extra + text[at:])
 EOF
 "$laser" compare --config "$out" --seeds "$seeds" --strategies "$strategies" --out redundant-compare $resume
 
-python3 - <<'EOF'
-import json
-rows = json.load(open("runs/redundant-compare/compare.json"))["rows"]
-print("\nLast iteration, share of decisions to either specialist of the prompt's skill:")
-for r in rows:
-    shares = []
-    for d in r["runs"]:
-        try:
-            lines = [json.loads(l) for l in open(d + "/decisions.jsonl")]
-        except FileNotFoundError:
-            break
-        if not lines or lines[0]["arm"] < 0:
-            break
-        last = max(o["iteration"] for o in lines)
-        dec = [o for o in lines if o["iteration"] == last]
-        shares.append(sum(o["arm_name"] in ("spec-" + o["category"], "spec2-" + o["category"]) for o in dec) / len(dec))
-    if shares:
-        print(f"  {r['strategy']}: {100 * sum(shares) / len(shares):.1f}% (per seed: {' '.join(f'{100 * s:.0f}' for s in shares)})")
-EOF

@@ -44,6 +44,46 @@ static std::string laser_on(const std::string& cmd, const std::string& config, c
   return sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " " + cmd + " --config " + config + " " + args, rc);
 }
 
+TEST(Compare, RoutingCountsEveryArmNamedForTheCategory) {
+  // Last iteration (2): add prompts to spec-add, spec2-add (a second specialist) and generalist;
+  // name prompts to aspect-name and noisy; a cmp prompt to spec-add. Iteration 1 is not counted.
+  std::string dir = tmp("routing-of");
+  io::remove_all(dir);
+  io::make_dirs(dir);
+  {
+    laser::io::JsonlWriter w(dir + "/decisions.jsonl", false);
+    auto d = [&](int it, const std::string& cat, const std::string& arm) {
+      w.write({{"iteration", it}, {"category", cat}, {"arm", 0}, {"arm_name", arm}});
+    };
+    d(1, "add", "noisy");
+    d(2, "add", "spec-add");
+    d(2, "add", "spec2-add");
+    d(2, "add", "generalist");
+    d(2, "name", "aspect-name");
+    d(2, "name", "noisy");
+    d(2, "cmp", "spec-add");
+    d(2, "cmp", "xcmp");  // no dash: not a specialist of cmp
+  }
+  json r = laser::loop::routing_of(dir);
+  EXPECT_EQ(r["decisions"], 7);
+  EXPECT_NEAR(r["match_share"].get<double>(), 3.0 / 7.0, 1e-12);
+  EXPECT_NEAR(r["noisy_share"].get<double>(), 1.0 / 7.0, 1e-12);
+  // No arm named for any category and no noisy RM: both shares are null.
+  {
+    laser::io::JsonlWriter w(dir + "/decisions.jsonl", false);
+    w.write({{"iteration", 1}, {"category", "add"}, {"arm", 0}, {"arm_name", "generalist"}});
+  }
+  r = laser::loop::routing_of(dir);
+  EXPECT_TRUE(r["match_share"].is_null());
+  EXPECT_TRUE(r["noisy_share"].is_null());
+  // An ensemble's decisions (arm -1) have no routing.
+  {
+    laser::io::JsonlWriter w(dir + "/decisions.jsonl", false);
+    w.write({{"iteration", 1}, {"category", "add"}, {"arm", -1}, {"arm_name", "score-ensemble"}});
+  }
+  EXPECT_TRUE(laser::loop::routing_of(dir).empty());
+}
+
 TEST(Compare, SeedsGiveMeansIntervalsPairedDifferencesAndAPage) {
   std::string out = fresh_models_dir("compare-seeds");
   std::string cfg = tiny_run_config(out, "c", 8, lm_rm(out, "a", "rm-a") + lm_rm(out, "b", "rm-b"));

@@ -67,34 +67,45 @@ json run_one(const Config& base, const std::vector<std::string>& overrides, cons
   return run_training(c, ro);
 }
 
-// Where a single-RM strategy routed in its last iteration: the share of decisions that chose the
-// specialist of the prompt's category (an arm named "spec-<category>", the built-in worlds'
-// convention; null when no arm is named so) and the share that chose the RM named "noisy" (null
-// when there is none). Empty for ensembles and runs without decisions.
+}  // namespace
+
+// An arm matches a category when it is named "<anything>-<category>" (spec-add, spec2-add,
+// aspect-name: the built-in worlds' convention).
+static bool arm_matches(const std::string& arm, const std::string& category) {
+  return !category.empty() && arm.size() > category.size() + 1 && ends_with(arm, "-" + category);
+}
+
 json routing_of(const std::string& rdir) {
   const std::string p = io::join_path(rdir, "decisions.jsonl");
   if (!io::file_exists(p)) return json::object();
   auto dec = io::read_jsonl(p);
   int64_t last = 0;
   for (auto& x : dec) last = std::max<int64_t>(last, x.value("iteration", int64_t{0}));
+  std::set<std::string> categories, arms;
+  for (auto& x : dec) {
+    categories.insert(x.value("category", ""));
+    arms.insert(x.value("arm_name", ""));
+  }
+  bool has_spec = false;
+  for (auto& a : arms)
+    for (auto& c : categories) has_spec = has_spec || arm_matches(a, c);
   int64_t n = 0, match = 0, noisy = 0;
-  bool has_spec = false, has_noisy = false;
   for (auto& x : dec) {
     if (x.value("arm", -1) < 0) return json::object();  // an ensemble
-    std::string a = x.value("arm_name", "");
-    has_spec = has_spec || a.rfind("spec-", 0) == 0;
-    has_noisy = has_noisy || a == "noisy";
     if (x.value("iteration", int64_t{0}) != last) continue;
+    std::string a = x.value("arm_name", "");
     ++n;
-    match += a == "spec-" + x.value("category", "") ? 1 : 0;
+    match += arm_matches(a, x.value("category", "")) ? 1 : 0;
     noisy += a == "noisy" ? 1 : 0;
   }
   if (n == 0) return json::object();
   json r = {{"decisions", n}};
   r["match_share"] = has_spec ? json(static_cast<double>(match) / static_cast<double>(n)) : json();
-  r["noisy_share"] = has_noisy ? json(static_cast<double>(noisy) / static_cast<double>(n)) : json();
+  r["noisy_share"] = arms.count("noisy") ? json(static_cast<double>(noisy) / static_cast<double>(n)) : json();
   return r;
 }
+
+namespace {
 
 json row_of(const std::string& s, const std::string& rdir, const json& summary) {
   json row = {{"strategy", s}, {"run_dir", rdir}, {"accuracy", summary["test"]["accuracy"]},

@@ -23,6 +23,12 @@ struct CompareOptions {
 
 // Runs every strategy (run.name becomes <run.name>-<strategy>) and returns compare.json's content.
 nlohmann::json run_compare(const Config& base, const std::vector<std::string>& overrides, const CompareOptions& o);
+// Where a single-RM strategy routed in its last iteration (from run_dir/decisions.jsonl):
+// {"decisions", "match_share": the share that chose an arm named "<anything>-<category>" for the
+// prompt's category (spec-add, spec2-add, aspect-name; null when no arm is named so),
+// "noisy_share": the share that chose the RM named "noisy" (null when there is none)}. Empty for
+// ensembles and runs without decisions.
+nlohmann::json routing_of(const std::string& run_dir);
 // The markdown table of a compare.json.
 std::string compare_markdown(const nlohmann::json& c);
 
