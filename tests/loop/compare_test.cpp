@@ -166,6 +166,35 @@ TEST(Compare, StrategyOverridesAndTheRmAgreementSignal) {
   EXPECT_NE(log.find("bandit.alpha"), std::string::npos) << log;
 }
 
+// strategy.unlabelled_signal end to end: with no answer visible (answer_rate 0) the verifier
+// signal rewards nothing; with unlabelled_signal = rm-agreement the probe's consensus judges every
+// prompt instead, so the rewards are the probe's agreements and the probe's RM work is counted.
+TEST(Compare, UnlabelledPromptsAreJudgedByTheProbe) {
+  std::string out = fresh_models_dir("compare-unlabelled");
+  io::write_file_atomic(out + "/u.toml", tiny_run_config(out, "u", 4, lm_rm(out, "a", "rm-a") + lm_rm(out, "b", "rm-b")));
+  int rc = 0;
+  auto log = laser_on("compare", out + "/u.toml",
+                      "--strategies laser@strategy.answer_rate=0,laser@strategy.answer_rate=0@strategy.unlabelled_signal=rm-agreement@strategy.log_signals=true",
+                      &rc);
+  ASSERT_EQ(rc, 0) << log;
+  auto c = io::read_json(out + "/runs/u-compare/compare.json");
+  ASSERT_EQ(c["rows"].size(), 2u);
+  for (auto& d : io::read_jsonl(c["rows"][0]["run_dir"].get<std::string>() + "/decisions.jsonl")) EXPECT_TRUE(d["raw_reward"].is_null()) << d;
+  int with_reward = 0;
+  for (auto& d : io::read_jsonl(c["rows"][1]["run_dir"].get<std::string>() + "/decisions.jsonl")) {
+    if (d["raw_reward"].is_null()) continue;
+    ++with_reward;
+    EXPECT_DOUBLE_EQ(d["raw_reward"].get<double>(), d["signals"]["rm-agreement"].get<double>()) << d;
+  }
+  EXPECT_GT(with_reward, 0);
+  EXPECT_EQ(c["rows"][1]["rm_items"].get<int64_t>(), 2 * c["rows"][0]["rm_items"].get<int64_t>());
+  // It stands in for the verifier signal's answers only.
+  auto msg = laser_on("train", out + "/u.toml", "--set strategy.unlabelled_signal=rm-agreement --set strategy.reward_signal=neg-loss", &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(msg.find("strategy.unlabelled_signal"), std::string::npos) << msg;
+  EXPECT_EQ(std::count(msg.begin(), msg.end(), '\n'), 1) << msg;
+}
+
 // The ablation grid: default LASeR first, then one change per row, every answer-free signal
 // among them; the noise rows only where an RM is named "noisy".
 TEST(Ablations, GridChangesOneThingPerRow) {

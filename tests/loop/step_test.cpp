@@ -341,6 +341,27 @@ TEST(Step, AnswerRateShowsAFixedShareOfPromptIds) {
   EXPECT_EQ(std::isfinite(judge[0]), shown0);
 }
 
+TEST(Step, UnlabelledPromptsTakeTheProbesJudgement) {
+  // Prompt 0 has verifier scores (one of them NaN), prompt 1 none: only prompt 1 takes the
+  // probe's consensus, and a bandit reward follows from it.
+  BatchItems batch;
+  batch.of_prompt = {{0, 1, 2}, {3, 4}};
+  std::vector<double> judge = {1, NAN, 0, NAN, NAN};
+  std::vector<double> consensus = {0.1, 0.2, 0.3, 0.9, 0.4};
+  laser::loop::judge_unlabelled(judge, consensus, batch);
+  EXPECT_DOUBLE_EQ(judge[0], 1.0);
+  EXPECT_TRUE(std::isnan(judge[1]));
+  EXPECT_DOUBLE_EQ(judge[2], 0.0);
+  EXPECT_DOUBLE_EQ(judge[3], 0.9);
+  EXPECT_DOUBLE_EQ(judge[4], 0.4);
+  BatchPairs bp;
+  bp.of_prompt = {{{0, 2}}, {{4, 3}}};
+  laser::train::StepResult res;
+  auto raw = bandit_rewards("verifier", bp, res, judge);
+  EXPECT_DOUBLE_EQ(raw[0], 1.0);
+  EXPECT_DOUBLE_EQ(raw[1], 0.0);  // the probe prefers item 3
+}
+
 TEST(Step, BanditRewardsImplicitMargin) {
   BatchPairs bp;
   bp.of_prompt = {{{0, 1}, {0, 2}}, {}, {{3, 4}}};

@@ -181,6 +181,9 @@ std::vector<Binding> strategy_bindings() {
         "auto = verifier where the data has answers, else neg-loss for dpo and rm-agreement for grpo/rloo. An RM that gives a "
         "prompt's different samples one score earns the signal's worst value (0; neg-loss: the batch's lowest) where there was "
         "something to order (the verifier or probe separates them; for the answer-free signals, they differ)"),
+    str("strategy.unlabelled_signal", F(unlabelled_signal), {"none", "rm-agreement"},
+        "verifier signal, prompts without a (visible) reference answer: none (no bandit reward) or rm-agreement (the probe's "
+        "consensus judges them instead; the probe then scores those prompts)"),
     num("strategy.answer_rate", F(answer_rate), between(0.0, 1.0),
         "verifier signal: share of training prompts (a fixed subset, drawn by prompt id) whose reference answer the bandit may read; "
         "the rest give it no reward (how many labelled prompts routing needs)"),

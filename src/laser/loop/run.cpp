@@ -207,6 +207,10 @@ Run::Run(const Config& cfg, const RunOptions& opts) : s_(std::make_unique<State>
   LASER_CHECK(s.rc.answer_rate >= 1.0 || s.signal == "verifier", "strategy.answer_rate",
               "it limits the verifier signal's answers, but this run's bandit signal is " + s.signal,
               "set strategy.reward_signal = verifier, or leave strategy.answer_rate at 1");
+  LASER_CHECK(s.rc.unlabelled_signal == "none" || (s.signal == "verifier" && s.arms.size() >= 2), "strategy.unlabelled_signal",
+              "the probe's consensus stands in for the verifier signal's missing answers, but this run's bandit signal is " + s.signal +
+                  " with " + std::to_string(s.arms.size()) + " RM(s)",
+              "set strategy.reward_signal = verifier with two or more [[rm]] tables, or leave strategy.unlabelled_signal = none");
   // Trainer and strategy.
   s.batches = (static_cast<int64_t>(s.splits.train.size()) + rc.data.batch_size - 1) / rc.data.batch_size;
   int64_t total_steps = rc.run.iterations * s.batches;
@@ -336,7 +340,8 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   bool need_v = s.signal == "verifier" || s.strategy->needs_verifier_scores() || log_signals;
   out.verifier = need_v ? verifier_scores(s.verifier, items, ex) : std::vector<double>(items.items.size(), NAN);
   std::vector<double> consensus;
-  if (s.signal == "rm-agreement" || (log_signals && s.arms.size() >= 2))
+  const bool fill_unlabelled = s.signal == "verifier" && s.rc.unlabelled_signal == "rm-agreement";
+  if (s.signal == "rm-agreement" || fill_unlabelled || (log_signals && s.arms.size() >= 2))
     consensus = probe_consensus(scored, items, s.arms, s.rc.probe_rate, mix_seed(s.seed, 200000 + static_cast<uint64_t>(s.step)),
                                 s.rc.probe_weighting == "decorrelated").consensus;
   // The pairs the agreement signals (verifier, rm-agreement) judge: the training pairs, or with
@@ -346,6 +351,7 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   const BatchPairs& sig_pairs = judge_group ? judged : pairs;
   std::vector<double> judge = s.signal == "rm-agreement" ? consensus : out.verifier;
   if (s.signal == "verifier" && s.rc.answer_rate < 1.0) hide_answers(judge, items, ex, s.rc.answer_rate, s.seed);
+  if (fill_unlabelled) judge_unlabelled(judge, consensus, items);
   out.raw = bandit_rewards(s.signal, sig_pairs, res, judge);
   out.pairs = pairs.of_prompt;
   // The whole batch's outcome on every rank, so every strategy learns the same.

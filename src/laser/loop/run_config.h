@@ -68,6 +68,7 @@ struct RunConfig {
   std::string pooling = "mean-input";    // strategy.pooling
   std::string reward_signal = "auto";    // strategy.reward_signal: auto (the run resolves it), neg-loss, verifier, rm-agreement or implicit-margin
   double answer_rate = 1.0;              // strategy.answer_rate: share of training prompts whose answer the verifier signal may read
+  std::string unlabelled_signal = "none";  // strategy.unlabelled_signal: the verifier signal's judge where a prompt has no answer
   double probe_rate = 1.0;               // strategy.probe_rate: share of prompts the rm-agreement probe re-scores
   std::string probe_weighting = "equal"; // strategy.probe_weighting: equal, or decorrelated (near-copy RMs vote about once)
   bool log_signals = false;              // strategy.log_signals: every signal in decisions.jsonl

@@ -101,6 +101,16 @@ void hide_answers(std::vector<double>& judge, const BatchItems& batch, const std
         if (g < judge.size()) judge[g] = NAN;
 }
 
+void judge_unlabelled(std::vector<double>& judge, const std::vector<double>& fallback, const BatchItems& batch) {
+  for (const auto& items : batch.of_prompt) {
+    bool scored = false;
+    for (size_t g : items) scored = scored || (g < judge.size() && std::isfinite(judge[g]));
+    if (scored) continue;
+    for (size_t g : items)
+      if (g < judge.size() && g < fallback.size()) judge[g] = fallback[g];
+  }
+}
+
 std::vector<double> verifier_scores(const std::string& verifier, const BatchItems& batch, const std::vector<const data::Example*>& ex) {
   std::vector<double> v(batch.items.size(), NAN);
   for (size_t b = 0; b < ex.size(); ++b)

@@ -47,6 +47,10 @@ bool answer_visible(const std::string& prompt_id, double rate, uint64_t seed);
 void hide_answers(std::vector<double>& judge, const BatchItems& batch, const std::vector<const data::Example*>& examples, double rate,
                   uint64_t seed);
 
+// strategy.unlabelled_signal = rm-agreement: every prompt none of whose items `judge` scores takes
+// `fallback`'s scores (the probe's consensus) for its items.
+void judge_unlabelled(std::vector<double>& judge, const std::vector<double>& fallback, const BatchItems& batch);
+
 // The bandit's raw reward of each prompt that has pairs (NaN elsewhere). "neg-loss" (the paper):
 // minus the prompt's mean pair loss (the batch loss when the trainer has none for it);
 // "implicit-margin": the trainer's prompt_margin_agreement (NaN where it has none); otherwise
