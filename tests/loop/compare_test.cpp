@@ -195,6 +195,38 @@ TEST(Compare, UnlabelledPromptsAreJudgedByTheProbe) {
   EXPECT_EQ(std::count(msg.begin(), msg.end(), '\n'), 1) << msg;
 }
 
+// strategy.log_signals is a diagnostic: the probe it runs calls the noisy RM, whose random state
+// is put back afterwards, so a logged run makes the same decisions, rewards and model as an
+// unlogged one.
+TEST(Compare, LoggingSignalsDoesNotChangeTheRun) {
+  std::string out = fresh_models_dir("compare-logged");
+  std::string cfg = tiny_run_config(out, "l", 8,
+                                    lm_rm(out, "a", "rm-a") + "[[rm]]\nname = \"noisy\"\nkind = \"noisy\"\nsigma = 1.0\n[rm.inner]\nname = \"b\"\n"
+                                    "kind = \"lm-likelihood\"\nmodel = \"" + out + "/rm-b\"\nappend_eos = true\n");
+  io::write_file_atomic(out + "/l.toml", cfg);
+  int rc = 0;
+  auto log = laser_on("compare", out + "/l.toml",
+                      "--strategies laser@strategy.reward_signal=neg-loss,laser@strategy.reward_signal=neg-loss@strategy.log_signals=true", &rc);
+  ASSERT_EQ(rc, 0) << log;
+  auto c = io::read_json(out + "/runs/l-compare/compare.json");
+  ASSERT_EQ(c["rows"].size(), 2u);
+  auto plain = io::read_jsonl(c["rows"][0]["run_dir"].get<std::string>() + "/decisions.jsonl");
+  auto logged = io::read_jsonl(c["rows"][1]["run_dir"].get<std::string>() + "/decisions.jsonl");
+  ASSERT_EQ(plain.size(), logged.size());
+  ASSERT_FALSE(plain.empty());
+  int noisy = 0;
+  for (size_t i = 0; i < plain.size(); ++i) {
+    EXPECT_EQ(plain[i]["arm_name"], logged[i]["arm_name"]) << i;
+    EXPECT_EQ(plain[i]["raw_reward"], logged[i]["raw_reward"]) << i;
+    EXPECT_TRUE(logged[i].contains("signals"));
+    noisy += plain[i]["arm_name"] == "noisy";
+  }
+  EXPECT_GT(noisy, 0);  // the noisy RM was chosen, so its draws mattered
+  EXPECT_EQ(c["rows"][0]["accuracy"], c["rows"][1]["accuracy"]);
+  // The probe's RM work is counted: the logged run scored more items.
+  EXPECT_GT(c["rows"][1]["rm_items"].get<int64_t>(), c["rows"][0]["rm_items"].get<int64_t>());
+}
+
 // The ablation grid: default LASeR first, then one change per row, every answer-free signal
 // among them; the noise rows only where an RM is named "noisy".
 TEST(Ablations, GridChangesOneThingPerRow) {

@@ -341,9 +341,15 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   out.verifier = need_v ? verifier_scores(s.verifier, items, ex) : std::vector<double>(items.items.size(), NAN);
   std::vector<double> consensus;
   const bool fill_unlabelled = s.signal == "verifier" && s.rc.unlabelled_signal == "rm-agreement";
-  if (s.signal == "rm-agreement" || fill_unlabelled || (log_signals && s.arms.size() >= 2))
+  const bool probe_signal = s.signal == "rm-agreement" || fill_unlabelled;
+  if (probe_signal || (log_signals && s.arms.size() >= 2)) {
+    // A probe run only for strategy.log_signals must not change the run: the arms' random state
+    // (the noisy RM's draws) is put back afterwards, so a logged run trains as an unlogged one.
+    const json rm_state = probe_signal ? json() : s.arms.save_state();
     consensus = probe_consensus(scored, items, s.arms, s.rc.probe_rate, mix_seed(s.seed, 200000 + static_cast<uint64_t>(s.step)),
                                 s.rc.probe_weighting == "decorrelated").consensus;
+    if (!probe_signal) s.arms.load_state(rm_state, "strategy.log_signals probe");
+  }
   // The pairs the agreement signals (verifier, rm-agreement) judge: the training pairs, or with
   // strategy.signal_pairs = group every pair of samples the chosen RM orders (grpo/rloo always).
   const bool judge_group = !rl && s.rc.signal_pairs == "group";
