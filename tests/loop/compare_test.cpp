@@ -31,6 +31,11 @@ static std::string tiny_run_config(const std::string& out, const std::string& na
 static std::string lm_rm(const std::string& out, const std::string& name, const std::string& dir) {
   return "[[rm]]\nname = \"" + name + "\"\nkind = \"lm-likelihood\"\nmodel = \"" + out + "/" + dir + "\"\nappend_eos = true\n";
 }
+// The [[rm]] table of an RM named "noisy": the lm-likelihood RM of `dir` plus noise of sigma 1.
+static std::string noisy_rm(const std::string& out, const std::string& dir) {
+  return "[[rm]]\nname = \"noisy\"\nkind = \"noisy\"\nsigma = 1.0\n[rm.inner]\nname = \"b\"\nkind = \"lm-likelihood\"\nmodel = \"" + out + "/" +
+         dir + "\"\nappend_eos = true\n";
+}
 // A fresh scratch directory tmp(name) holding the tiny models (policy, rm-a, rm-b).
 static std::string fresh_models_dir(const std::string& name) {
   std::string out = tmp(name);
@@ -129,8 +134,7 @@ TEST(Compare, SeedsGiveMeansIntervalsPairedDifferencesAndAPage) {
 TEST(Compare, StrategyOverridesAndTheRmAgreementSignal) {
   std::string out = fresh_models_dir("compare-overrides");
   std::string cfg = tiny_run_config(out, "o", 4,
-                                    lm_rm(out, "a", "rm-a") + "[[rm]]\nname = \"noisy\"\nkind = \"noisy\"\nsigma = 1.0\n[rm.inner]\nname = \"b\"\n"
-                                    "kind = \"lm-likelihood\"\nmodel = \"" + out + "/rm-b\"\nappend_eos = true\n");
+                                    lm_rm(out, "a", "rm-a") + noisy_rm(out, "rm-b"));
   io::write_file_atomic(out + "/o.toml", cfg);
   int rc = 0;
   auto log = laser_on("compare", out + "/o.toml",
@@ -201,8 +205,7 @@ TEST(Compare, UnlabelledPromptsAreJudgedByTheProbe) {
 TEST(Compare, LoggingSignalsDoesNotChangeTheRun) {
   std::string out = fresh_models_dir("compare-logged");
   std::string cfg = tiny_run_config(out, "l", 8,
-                                    lm_rm(out, "a", "rm-a") + "[[rm]]\nname = \"noisy\"\nkind = \"noisy\"\nsigma = 1.0\n[rm.inner]\nname = \"b\"\n"
-                                    "kind = \"lm-likelihood\"\nmodel = \"" + out + "/rm-b\"\nappend_eos = true\n");
+                                    lm_rm(out, "a", "rm-a") + noisy_rm(out, "rm-b"));
   io::write_file_atomic(out + "/l.toml", cfg);
   int rc = 0;
   auto log = laser_on("compare", out + "/l.toml",
