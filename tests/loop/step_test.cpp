@@ -277,8 +277,11 @@ TEST(Step, AnswerFreeSignalsChargeAnRmThatOrdersDistinctSamplesNot) {
   res.loss = 0.5;
   res.prompt_loss = {{1, 0.3}, {2, 0.7}};
   res.prompt_margin_agreement = {{1, 0.5}};
-  // neg-loss has no loss without pairs: the blind choice is charged as the batch's worst decision.
+  // neg-loss has no loss without pairs: the blind choice is marked, then charged as the batch's
+  // worst decision (once the whole batch is known).
   auto nl = bandit_rewards("neg-loss", bp, res, {});
+  EXPECT_EQ(nl[0], -INFINITY);
+  charge_batch_worst(nl);
   EXPECT_DOUBLE_EQ(nl[0], -0.7);
   EXPECT_DOUBLE_EQ(nl[1], -0.3);
   EXPECT_DOUBLE_EQ(nl[2], -0.7);
@@ -298,7 +301,9 @@ TEST(Step, AnswerFreeSignalsChargeAnRmThatOrdersDistinctSamplesNot) {
   BatchPairs none = bp;
   none.of_prompt = {{}, {}, {}, {}, {}};
   none.tied = {true, true, true, true, true};
-  for (double r : bandit_rewards("neg-loss", none, res, {})) EXPECT_TRUE(std::isnan(r));
+  auto nothing = bandit_rewards("neg-loss", none, res, {});
+  charge_batch_worst(nothing);
+  for (double r : nothing) EXPECT_TRUE(std::isnan(r));
   EXPECT_DOUBLE_EQ(bandit_rewards("implicit-margin", none, res, {})[1], 0.0);
 }
 

@@ -362,6 +362,7 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   out.pairs = pairs.of_prompt;
   // The whole batch's outcome on every rank, so every strategy learns the same.
   GatheredStep all = gather_step(*s.dist, scored, out, items.items.size(), pairs.pairs.size());
+  charge_batch_worst(all.outcome.raw);
   auto norm = s.strategy->feedback(ctx, all.scored, all.outcome);
   t.bandit += t_feedback.seconds();
   reward::RewardCost cost = s.dist->world_size() == 1 ? s.arms.total_cost() : total_cost_of(sum_cost(*s.dist, s.arms.cost_json()));

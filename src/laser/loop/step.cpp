@@ -151,21 +151,24 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
     }
     if (n > 0) raw[b] = agree / n;
   }
-  // The signal's worst value: 0 for the agreements, the batch's lowest for neg-loss.
-  double worst = 0.0;
-  if (signal == "neg-loss") {
-    worst = INFINITY;
-    for (double r : raw)
-      if (std::isfinite(r)) worst = std::min(worst, r);
-    if (!std::isfinite(worst)) worst = NAN;
-  }
-  for (size_t b : ordered_nothing) raw[b] = worst;
+  // The signal's worst value: 0 for the agreements; for neg-loss a mark that charge_batch_worst
+  // turns into the whole batch's lowest once every rank's rewards are gathered.
+  for (size_t b : ordered_nothing) raw[b] = signal == "neg-loss" ? -INFINITY : 0.0;
   return raw;
+}
+
+void charge_batch_worst(std::vector<double>& raw) {
+  double worst = INFINITY;
+  for (double r : raw)
+    if (std::isfinite(r)) worst = std::min(worst, r);
+  for (double& r : raw)
+    if (r == -INFINITY) r = std::isfinite(worst) ? worst : NAN;
 }
 
 void add_signals(std::vector<json>& decisions, const BatchPairs& pairs, const train::StepResult& res, const std::vector<double>& verifier,
                  const std::vector<double>& consensus) {
   auto nl = bandit_rewards("neg-loss", pairs, res, verifier);
+  charge_batch_worst(nl);
   auto vf = bandit_rewards("verifier", pairs, res, verifier);
   auto im = bandit_rewards("implicit-margin", pairs, res, verifier);
   std::vector<double> ag(nl.size(), NAN);

@@ -62,15 +62,20 @@ void judge_unlabelled(std::vector<double>& judge, const std::vector<double>& fal
 //   the judge's preferences);
 // - implicit-margin: 0 where two samples differ (pairs.distinct; it agreed with nothing the
 //   policy learned);
-// - neg-loss: where two samples differ, the lowest raw reward of the batch's prompts that have
-//   pairs (NaN when none has): no loss is defined without pairs, so it is charged as the batch's
-//   worst decision.
+// - neg-loss: where two samples differ, -inf, which charge_batch_worst turns into the lowest raw
+//   reward of the batch's prompts that have pairs (NaN when none has): no loss is defined without
+//   pairs, so it is charged as the batch's worst decision. (The run calls it on the whole batch,
+//   after gathering every rank's rewards, so two processes charge as one does.)
 // (Before, it earned no reward, so an RM blind to a prompt family was never charged for choosing
 // it, and the stories world collapsed onto one.) A prompt without pairs because its samples were
 // identical stays unrewarded: that is not the RM's doing.
 // grpo/rloo pass group_pairs: every pair of samples the chosen RM orders. "none": all NaN.
 std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& pairs, const train::StepResult& res,
                                    const std::vector<double>& judge);
+
+// Replaces every -inf in `raw` (bandit_rewards' mark of a neg-loss choice that ordered nothing)
+// with the lowest finite value of `raw`, or NaN when there is none.
+void charge_batch_worst(std::vector<double>& raw);
 
 // strategy.log_signals: adds to each decision line {"signals": {"neg-loss", "verifier",
 // "rm-agreement", "implicit-margin"}}, every signal this step can compute (null where it has
