@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
 
 #include "laser/io/file_util.h"
 #include "laser/io/jsonl.h"
@@ -28,7 +29,8 @@ const std::string& models() {
 
 // Two iterations of three steps over 20 training prompts (batch 8 over 2 ranks: 4 prompts each; the
 // last batch has 4, so 2 each); full fine-tuning; per-query LinUCB on the verifier signal over two LM RMs.
-std::string config(const std::string& out_dir, const std::string& strategy = "laser", const std::string& extra = "") {
+std::string config(const std::string& out_dir, const std::string& strategy = "laser", const std::string& extra = "",
+                   const std::string& extra_rms = "") {
   const std::string& m = models();
   std::string text = "[run]\nname = \"r\"\nout_dir = \"" + out_dir + "\"\niterations = 2\nseed = 3\nthreads = 1\nearly_stop_loss = 0.0\n"
                      "dist_timeout = 30\n" + extra +
@@ -39,7 +41,7 @@ std::string config(const std::string& out_dir, const std::string& strategy = "la
                      "[bandit]\nalpha = 1.0\n"
                      "[train]\nlr = 1e-3\nlora = false\nmicro_batch = 0\n"
                      "[[rm]]\nname = \"a\"\nkind = \"lm-likelihood\"\nmodel = \"" + m + "/rm-a\"\nappend_eos = true\n"
-                     "[[rm]]\nname = \"b\"\nkind = \"lm-likelihood\"\nmodel = \"" + m + "/rm-b\"\nappend_eos = true\n";
+                     "[[rm]]\nname = \"b\"\nkind = \"lm-likelihood\"\nmodel = \"" + m + "/rm-b\"\nappend_eos = true\n" + extra_rms;
   io::make_dirs(out_dir);
   io::write_file_atomic(out_dir + "/c.toml", text);
   return out_dir + "/c.toml";
@@ -149,6 +151,40 @@ TEST(DistTrain, GrpoTwoProcessesMatchOne) {
   auto e1 = test_eval(root + "/one/r"), e2 = test_eval(root + "/two/r");
   ASSERT_FALSE(e1.is_null());
   EXPECT_EQ(e1["accuracy"], e2["accuracy"]);
+}
+
+TEST(DistTrain, NegLossChargesABlindChoiceTheWholeBatchsLowest) {
+  // A third RM blind to every prompt (the stories aspect "name" gives 0 where no name is
+  // introduced) orders nothing; under neg-loss its choice is charged the lowest reward of the whole
+  // batch, not of the rank's shard, so two processes decide and reward as one does.
+  std::string root = tmp("dist-blind");
+  io::remove_all(root);
+  const std::string blind = "[[rm]]\nname = \"blind\"\nkind = \"story-aspect\"\naspect = \"name\"\n";
+  const std::string set = "--set strategy.reward_signal=neg-loss";
+  int rc = 0;
+  auto log1 = train(config(root + "/one", "laser", "", blind), set, "", &rc);
+  ASSERT_EQ(rc, 0) << log1;
+  auto log2 = train(config(root + "/two", "laser", "", blind), set + " --nproc 2", "", &rc);
+  ASSERT_EQ(rc, 0) << log2;
+  auto d1 = decisions(root + "/one/r"), d2 = decisions(root + "/two/r");
+  ASSERT_EQ(d1.size(), 40u);
+  EXPECT_EQ(d1, d2);
+  for (const std::string run : {"one", "two"}) {
+    std::map<int64_t, std::vector<json>> by_step;
+    for (auto& j : io::read_jsonl(root + "/" + run + "/r/decisions.jsonl")) by_step[j["step"].get<int64_t>()].push_back(j);
+    int charged = 0;
+    for (auto& [step, ds] : by_step) {
+      double lowest = INFINITY;
+      for (auto& d : ds)
+        if (d["arm_name"] != "blind" && d["raw_reward"].is_number()) lowest = std::min(lowest, d["raw_reward"].get<double>());
+      for (auto& d : ds) {
+        if (d["arm_name"] != "blind" || !d["raw_reward"].is_number()) continue;
+        ++charged;
+        EXPECT_DOUBLE_EQ(d["raw_reward"].get<double>(), lowest) << run << " step " << step;
+      }
+    }
+    EXPECT_GT(charged, 0) << run;
+  }
 }
 
 TEST(DistTrain, RandomStrategyDecidesAlikeOnEveryRank) {
