@@ -302,7 +302,12 @@ TEST(Run, InstructionDataReportsWinRateAgainstTheStart) {
   auto cfg = laser::loop::Config::from_string(text, "ins.toml");
   laser::loop::RunOptions ro;
   ro.quiet = true;
+  testing::internal::CaptureStderr();
   auto summary = laser::loop::run_training(cfg, ro);
+  std::string err = testing::internal::GetCapturedStderr();
+  // No answers: auto falls back to neg-loss, and the run says what that signal measured.
+  EXPECT_NE(err.find("the bandit learns from neg-loss"), std::string::npos) << err;
+  EXPECT_NE(err.find("Bandit rewards without reference answers"), std::string::npos) << err;
   std::string d = out + "/w";
   EXPECT_EQ(summary["metric"], "win_rate");
   EXPECT_EQ(summary["chat_template"], "zephyr");

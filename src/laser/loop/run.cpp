@@ -132,9 +132,9 @@ void check_combination(const RunConfig& rc, const Arms& arms, const std::string&
 }
 
 // strategy.reward_signal = auto: the verifier where the data has answers (any algorithm). Without
-// answers: neg-loss for dpo (the paper's; rm-agreement measured only slightly better at K times the
-// RM work, README), rm-agreement for grpo/rloo (neg-loss means nothing there) when there are two RMs
-// or more, else none (only strategies that do not learn can run without a signal).
+// answers: neg-loss for dpo (the paper's; no answer-free signal measured better on every world,
+// README), rm-agreement for grpo/rloo (neg-loss means nothing there) when there are two RMs or
+// more, else none (only strategies that do not learn can run without a signal).
 std::string resolve_signal(const RunConfig& rc, const std::string& verifier, int num_arms) {
   if (rc.reward_signal != "auto") return rc.reward_signal;
   if (verifier != "none") return "verifier";
@@ -201,9 +201,16 @@ Run::Run(const Config& cfg, const RunOptions& opts) : s_(std::make_unique<State>
                                                   std::max<int64_t>(rc.generation.max_new_tokens, rc.eval.max_new_tokens), "generation.max_new_tokens"));
   s.arms = build_arms(cfg.reward_models(), cfg.source().empty() ? std::string("config") : cfg.source());
   s.verifier = resolve_verifier(rc.eval.verifier, rc.data.format);
+  const bool auto_signal = s.rc.reward_signal == "auto";
   s.rc.reward_signal = resolve_signal(rc, s.verifier, s.arms.size());
   check_combination(rc, s.arms, s.verifier);
   s.signal = s.rc.reward_signal;
+  if (auto_signal && s.signal != "verifier" && s.signal != "none" && rc.strategy.name == "laser" && rc.run.iterations > 0 &&
+      s.main)
+    log::warn("strategy.reward_signal = auto: the data has no reference answers, so the bandit learns from {}; in README's "
+              "measurements no answer-free signal routes reliably (\"Bandit rewards without reference answers\"); the verifier "
+              "signal on answered prompts does",
+              s.signal);
   LASER_CHECK(s.rc.answer_rate >= 1.0 || s.signal == "verifier", "strategy.answer_rate",
               "it limits the verifier signal's answers, but this run's bandit signal is " + s.signal,
               "set strategy.reward_signal = verifier, or leave strategy.answer_rate at 1");
