@@ -265,7 +265,7 @@ TEST(Step, BanditRewardsChargeAnRmThatOrdersNothing) {
   EXPECT_TRUE(std::isnan(bandit_rewards("verifier", bp, res, v)[0]));
 }
 
-TEST(Step, AnswerFreeSignalsChargeAnRmThatOrdersDistinctSamplesNot) {
+TEST(Step, AnswerFreeSignalsChargeAnRmThatTiesDifferentSamples) {
   // Prompt 0: the chosen RM tied three different samples; 1 and 2: pairs as usual; 3: tied, but
   // its samples were one response; 4: not tied, no pairs (identical responses dropped).
   BatchPairs bp;
