@@ -27,15 +27,9 @@ train::GroupBatch group_batch(const Scored& scored, const BatchItems& batch, con
 }
 
 BatchPairs group_pairs(const Scored& scored, const BatchItems& batch, const std::vector<gen::Generation>& gens) {
-  BatchPairs out;
-  out.of_prompt.resize(batch.of_prompt.size());
-  out.samples = batch.of_prompt;
-  out.tied.resize(batch.of_prompt.size());
-  out.distinct.resize(batch.of_prompt.size());
+  BatchPairs out = unpaired(scored, batch, gens);
   for (size_t b = 0; b < batch.of_prompt.size(); ++b) {
     const auto& items = batch.of_prompt[b];
-    out.tied[b] = scores_tied(scored.score, items);
-    out.distinct[b] = samples_differ(gens, items);
     for (size_t i = 0; i < items.size(); ++i)
       for (size_t j = i + 1; j < items.size(); ++j) {
         size_t gi = items[i], gj = items[j];

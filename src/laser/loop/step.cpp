@@ -49,6 +49,19 @@ bool scores_tied(const std::vector<double>& score, const std::vector<size_t>& it
   return true;
 }
 
+BatchPairs unpaired(const Scored& scored, const BatchItems& batch, const std::vector<gen::Generation>& gens) {
+  BatchPairs out;
+  out.of_prompt.resize(batch.of_prompt.size());
+  out.samples = batch.of_prompt;
+  out.tied.resize(batch.of_prompt.size());
+  out.distinct.resize(batch.of_prompt.size());
+  for (size_t b = 0; b < batch.of_prompt.size(); ++b) {
+    out.tied[b] = scores_tied(scored.score, batch.of_prompt[b]);
+    out.distinct[b] = samples_differ(gens, batch.of_prompt[b]);
+  }
+  return out;
+}
+
 BatchItems make_items(const std::vector<gen::Generation>& gens, const std::vector<const data::Example*>& ex) {
   BatchItems b;
   b.of_prompt.resize(ex.size());
@@ -67,15 +80,9 @@ BatchPairs build_pairs(const Strategy& strategy, const Scored& scored, const Bat
     if (gens[g].stop_id >= 0) v.push_back(gens[g].stop_id);
     return v;
   };
-  BatchPairs out;
-  out.of_prompt.resize(batch.of_prompt.size());
-  out.samples = batch.of_prompt;
-  out.tied.resize(batch.of_prompt.size());
-  out.distinct.resize(batch.of_prompt.size());
+  BatchPairs out = unpaired(scored, batch, gens);
   for (size_t b = 0; b < batch.of_prompt.size(); ++b) {
     const auto& items = batch.of_prompt[b];
-    out.tied[b] = scores_tied(scored.score, items);
-    out.distinct[b] = samples_differ(gens, items);
     for (auto& [c, r] : strategy.pairs(scored, items, pc)) {
       size_t gc = items[c], gr = items[r];
       if (gens[gc].ids == gens[gr].ids) continue;  // identical responses teach nothing

@@ -32,6 +32,10 @@ struct BatchPairs {
 bool scores_tied(const std::vector<double>& score, const std::vector<size_t>& items);
 // True when two of `items` (indices into gens) are different responses (token ids).
 bool samples_differ(const std::vector<gen::Generation>& gens, const std::vector<size_t>& items);
+// A BatchPairs without pairs yet: one empty pair list per prompt, and each prompt's samples, tie
+// flag (the chosen RM's scores) and distinct flag (the responses), as build_pairs and group_pairs
+// both start.
+BatchPairs unpaired(const Scored& scored, const BatchItems& batch, const std::vector<gen::Generation>& gens);
 // The strategy's pairs of each prompt, as token ids; pairs of identical responses are dropped.
 // A response that ended at a stop id keeps it (the turn ends as the model ended it).
 BatchPairs build_pairs(const Strategy& strategy, const Scored& scored, const BatchItems& batch, const std::vector<gen::Generation>& gens,
