@@ -49,6 +49,15 @@ static std::string laser_on(const std::string& cmd, const std::string& config, c
   return sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " " + cmd + " --config " + config + " " + args, rc);
 }
 
+// Writes `cfg` as out/<name>.toml and runs `laser compare ARGS` on it: its output in *log, the exit
+// status in *rc, and compare.json (null when the command failed; the caller asserts *rc).
+static json compare_on(const std::string& out, const std::string& name, const std::string& cfg, const std::string& args, int* rc,
+                       std::string* log) {
+  io::write_file_atomic(out + "/" + name + ".toml", cfg);
+  *log = laser_on("compare", out + "/" + name + ".toml", args, rc);
+  return *rc == 0 ? io::read_json(out + "/runs/" + name + "-compare/compare.json") : json();
+}
+
 TEST(Compare, RoutingCountsEveryArmNamedForTheCategory) {
   // Last iteration (2): add prompts to spec-add, spec2-add (a second specialist) and generalist;
   // name prompts to aspect-name and noisy; a cmp prompt to spec-add. Iteration 1 is not counted.
@@ -92,11 +101,10 @@ TEST(Compare, RoutingCountsEveryArmNamedForTheCategory) {
 TEST(Compare, SeedsGiveMeansIntervalsPairedDifferencesAndAPage) {
   std::string out = fresh_models_dir("compare-seeds");
   std::string cfg = tiny_run_config(out, "c", 8, lm_rm(out, "a", "rm-a") + lm_rm(out, "b", "rm-b"));
-  io::write_file_atomic(out + "/c.toml", cfg);
   int rc = 0;
-  auto log = laser_on("compare", out + "/c.toml", "--strategies sft,laser,random --seeds 2", &rc);
+  std::string log;
+  auto c = compare_on(out, "c", cfg, "--strategies sft,laser,random --seeds 2", &rc, &log);
   ASSERT_EQ(rc, 0) << log;
-  auto c = io::read_json(out + "/runs/c-compare/compare.json");
   EXPECT_EQ(c["seeds"], 2);
   ASSERT_EQ(c["rows"].size(), 3u);
   for (auto& r : c["rows"]) {
@@ -135,12 +143,11 @@ TEST(Compare, StrategyOverridesAndTheRmAgreementSignal) {
   std::string out = fresh_models_dir("compare-overrides");
   std::string cfg = tiny_run_config(out, "o", 4,
                                     lm_rm(out, "a", "rm-a") + noisy_rm(out, "rm-b"));
-  io::write_file_atomic(out + "/o.toml", cfg);
   int rc = 0;
-  auto log = laser_on("compare", out + "/o.toml",
-                      "--strategies laser,laser@strategy.reward_signal=rm-agreement@strategy.log_signals=true@rm.noisy.sigma=0.5", &rc);
+  std::string log;
+  auto c = compare_on(out, "o", cfg, "--strategies laser,laser@strategy.reward_signal=rm-agreement@strategy.log_signals=true@rm.noisy.sigma=0.5",
+                      &rc, &log);
   ASSERT_EQ(rc, 0) << log;
-  auto c = io::read_json(out + "/runs/o-compare/compare.json");
   ASSERT_EQ(c["rows"].size(), 2u);
   EXPECT_EQ(c["rows"][1]["strategy"], "laser@strategy.reward_signal=rm-agreement@strategy.log_signals=true@rm.noisy.sigma=0.5");
   std::string rd = c["rows"][1]["run_dir"].get<std::string>();
@@ -175,13 +182,12 @@ TEST(Compare, StrategyOverridesAndTheRmAgreementSignal) {
 // prompt instead, so the rewards are the probe's agreements and the probe's RM work is counted.
 TEST(Compare, UnlabelledPromptsAreJudgedByTheProbe) {
   std::string out = fresh_models_dir("compare-unlabelled");
-  io::write_file_atomic(out + "/u.toml", tiny_run_config(out, "u", 4, lm_rm(out, "a", "rm-a") + lm_rm(out, "b", "rm-b")));
   int rc = 0;
-  auto log = laser_on("compare", out + "/u.toml",
+  std::string log;
+  auto c = compare_on(out, "u", tiny_run_config(out, "u", 4, lm_rm(out, "a", "rm-a") + lm_rm(out, "b", "rm-b")),
                       "--strategies laser@strategy.answer_rate=0,laser@strategy.answer_rate=0@strategy.unlabelled_signal=rm-agreement@strategy.log_signals=true",
-                      &rc);
+                      &rc, &log);
   ASSERT_EQ(rc, 0) << log;
-  auto c = io::read_json(out + "/runs/u-compare/compare.json");
   ASSERT_EQ(c["rows"].size(), 2u);
   for (auto& d : io::read_jsonl(c["rows"][0]["run_dir"].get<std::string>() + "/decisions.jsonl")) EXPECT_TRUE(d["raw_reward"].is_null()) << d;
   int with_reward = 0;
@@ -206,12 +212,11 @@ TEST(Compare, LoggingSignalsDoesNotChangeTheRun) {
   std::string out = fresh_models_dir("compare-logged");
   std::string cfg = tiny_run_config(out, "l", 8,
                                     lm_rm(out, "a", "rm-a") + noisy_rm(out, "rm-b"));
-  io::write_file_atomic(out + "/l.toml", cfg);
   int rc = 0;
-  auto log = laser_on("compare", out + "/l.toml",
-                      "--strategies laser@strategy.reward_signal=neg-loss,laser@strategy.reward_signal=neg-loss@strategy.log_signals=true", &rc);
+  std::string log;
+  auto c = compare_on(out, "l", cfg, "--strategies laser@strategy.reward_signal=neg-loss,laser@strategy.reward_signal=neg-loss@strategy.log_signals=true",
+                      &rc, &log);
   ASSERT_EQ(rc, 0) << log;
-  auto c = io::read_json(out + "/runs/l-compare/compare.json");
   ASSERT_EQ(c["rows"].size(), 2u);
   auto plain = io::read_jsonl(c["rows"][0]["run_dir"].get<std::string>() + "/decisions.jsonl");
   auto logged = io::read_jsonl(c["rows"][1]["run_dir"].get<std::string>() + "/decisions.jsonl");
@@ -259,11 +264,10 @@ TEST(Ablations, GridChangesOneThingPerRow) {
 TEST(Compare, TheImplicitMarginSignal) {
   std::string out = fresh_models_dir("compare-margin");
   std::string cfg = tiny_run_config(out, "m", 4, lm_rm(out, "a", "rm-a") + lm_rm(out, "b", "rm-b"));
-  io::write_file_atomic(out + "/m.toml", cfg);
   int rc = 0;
-  auto log = laser_on("compare", out + "/m.toml", "--strategies laser,laser@strategy.reward_signal=implicit-margin", &rc);
+  std::string log;
+  auto c = compare_on(out, "m", cfg, "--strategies laser,laser@strategy.reward_signal=implicit-margin", &rc, &log);
   ASSERT_EQ(rc, 0) << log;
-  auto c = io::read_json(out + "/runs/m-compare/compare.json");
   ASSERT_EQ(c["rows"].size(), 2u);
   EXPECT_EQ(c["rows"][1]["rm_items"].get<int64_t>(), c["rows"][0]["rm_items"].get<int64_t>());  // no probe
   std::string rd = c["rows"][1]["run_dir"].get<std::string>();
