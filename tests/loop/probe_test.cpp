@@ -1,6 +1,7 @@
 // Tests of the rm-agreement probe: normalized ranks (ties, single items), the consensus of the
 // other RMs on hand-built scores, the probe rate, failing probe RMs, and the signal it yields
-// through bandit_rewards; plus logging every signal, and decorrelated probe weights.
+// through bandit_rewards; plus logging every signal, and decorrelated and leave-copies-out probe
+// weights.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -182,8 +183,8 @@ TEST(ProbeWeights, DecorrelatedConsensusLetsNearCopiesVoteOnce) {
   }
   arms.cost_before.assign(rms.size(), {});
   // 4 prompts x 3 items = 12 shared items per pair of arms (>= 8: correlations are used).
-  auto eq = probe_consensus(chosen(0, 4), abc(4), arms, 1.0, 3, false);
-  auto de = probe_consensus(chosen(0, 4), abc(4), arms, 1.0, 3, true);
+  auto eq = probe_consensus(chosen(0, 4), abc(4), arms, 1.0, 3, ProbeWeighting::Equal);
+  auto de = probe_consensus(chosen(0, 4), abc(4), arms, 1.0, 3, ProbeWeighting::Decorrelated);
   // Equal: the copies outvote "other" 3 to 1. Decorrelated: each copy carries 1/3 of a vote.
   EXPECT_DOUBLE_EQ(eq.consensus[0], 0.25);
   EXPECT_DOUBLE_EQ(eq.consensus[2], 0.75);
@@ -191,4 +192,56 @@ TEST(ProbeWeights, DecorrelatedConsensusLetsNearCopiesVoteOnce) {
   EXPECT_NEAR(de.consensus[1], 0.5, 1e-12);
   EXPECT_NEAR(de.consensus[2], 0.5, 1e-12);
   EXPECT_EQ(de.prompts, 4);
+}
+
+// Leave-copies-out: a probe RM that ranks as the chosen RM does (on the batch, the chosen RM's own
+// prompts included) gets no vote, an opposite or independent one a full vote; a prompt whose
+// voters are all copies of the chosen RM gets no consensus.
+TEST(ProbeWeights, LeaveCopiesOutSilencesTheChosenRmsCopies) {
+  auto make = [](bool with_other) {
+    Arms arms;
+    std::vector<RewardModel*> rms{new TableRM("chosen", {{"a", 1}, {"b", 2}, {"c", 3}}),
+                                  new TableRM("copy", {{"a", 10}, {"b", 20}, {"c", 30}})};
+    if (with_other) rms.push_back(new TableRM("other", {{"a", 3}, {"b", 2}, {"c", 1}}));
+    for (auto* r : rms) {
+      arms.names.push_back(r->name());
+      arms.rm.emplace_back(r);
+    }
+    arms.cost_before.assign(rms.size(), {});
+    return arms;
+  };
+  Scored s = chosen(0, 4);
+  for (int p = 0; p < 4; ++p)
+    for (double v : {1.0, 2.0, 3.0}) s.score.push_back(v);  // the chosen RM's own scores of a, b, c
+  auto arms = make(true);
+  auto eq = probe_consensus(s, abc(4), arms, 1.0, 3, ProbeWeighting::Equal);
+  auto lo = probe_consensus(s, abc(4), arms, 1.0, 3, ProbeWeighting::LeaveCopiesOut);
+  // Equal: the copy (ranks 0, .5, 1) and "other" (1, .5, 0) cancel. Leave-copies-out: only "other".
+  EXPECT_DOUBLE_EQ(eq.consensus[0], 0.5);
+  EXPECT_NEAR(lo.consensus[0], 1.0, 1e-12);
+  EXPECT_NEAR(lo.consensus[1], 0.5, 1e-12);
+  EXPECT_NEAR(lo.consensus[2], 0.0, 1e-12);
+  EXPECT_EQ(lo.prompts, 4);
+  // Through the signal: the chosen RM prefers c over a; only the copy agrees, so it earns 0.
+  BatchPairs pairs;
+  pairs.of_prompt.assign(4, {});
+  for (size_t p = 0; p < 4; ++p) pairs.of_prompt[p].push_back({3 * p + 2, 3 * p});
+  EXPECT_TRUE(std::isnan(bandit_rewards("rm-agreement", pairs, {}, eq.consensus)[0]));  // equal: the consensus ties a and c
+  EXPECT_DOUBLE_EQ(bandit_rewards("rm-agreement", pairs, {}, lo.consensus)[0], 0.0);
+  // Nothing but a copy to judge the chosen RM: no consensus, so no reward.
+  auto copies = make(false);
+  auto alone = probe_consensus(s, abc(4), copies, 1.0, 3, ProbeWeighting::LeaveCopiesOut);
+  EXPECT_TRUE(std::isnan(alone.consensus[0]));
+  EXPECT_EQ(alone.prompts, 0);
+  EXPECT_TRUE(std::isnan(bandit_rewards("rm-agreement", pairs, {}, alone.consensus)[0]));
+}
+
+TEST(ProbeWeights, UnknownWeightingNamesTheKey) {
+  EXPECT_EQ(parse_probe_weighting("leave-copies-out"), ProbeWeighting::LeaveCopiesOut);
+  try {
+    parse_probe_weighting("copies");
+    FAIL() << "no error";
+  } catch (const laser::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("strategy.probe_weighting"), std::string::npos);
+  }
 }

@@ -188,8 +188,9 @@ std::vector<Binding> strategy_bindings() {
         "verifier signal: share of training prompts (a fixed subset, drawn by prompt id) whose reference answer the bandit may read; "
         "the rest give it no reward (how many labelled prompts routing needs)"),
     num("strategy.probe_rate", F(probe_rate), between(0.0, 1.0), "rm-agreement: share of prompts whose responses the other RMs re-score (their cost counts)"),
-    str("strategy.probe_weighting", F(probe_weighting), {"equal", "decorrelated"},
-        "rm-agreement: the probe RMs' votes, equal or decorrelated (each divided by 1 + its positive rank correlations with the other probe RMs on the batch, so near-copies vote about once)"),
+    str("strategy.probe_weighting", F(probe_weighting), {"equal", "decorrelated", "leave-copies-out"},
+        "rm-agreement: the probe RMs' votes: equal; decorrelated (each divided by 1 + its positive rank correlations with the other probe RMs on the batch, so near-copies vote about once); "
+        "or leave-copies-out (each times 1 - its positive rank correlation with the chosen RM on the batch, so the chosen RM's copies cannot vouch for it)"),
     str("strategy.signal_pairs", F(signal_pairs), {"train", "group"},
         "verifier and rm-agreement signals (dpo): judge the training pairs (train), or every pair of the prompt's samples the chosen RM "
         "orders (group: more decisions get a reward when few pairs separate; grpo/rloo always use group)"),

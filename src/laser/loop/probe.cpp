@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "laser/core/error.h"
 #include "laser/core/log.h"
 #include "laser/core/rng.h"
 #include "laser/reward/reward_model.h"
@@ -50,7 +51,30 @@ std::vector<std::vector<double>> rank_correlations(const std::vector<std::vector
   return rho;
 }
 
-ProbeResult probe_consensus(const Scored& scored, const BatchItems& batch, Arms& arms, double rate, uint64_t seed, bool decorrelate) {
+ProbeWeighting parse_probe_weighting(const std::string& s) {
+  if (s == "equal") return ProbeWeighting::Equal;
+  if (s == "decorrelated") return ProbeWeighting::Decorrelated;
+  if (s == "leave-copies-out") return ProbeWeighting::LeaveCopiesOut;
+  throw Error("unknown probe weighting '" + s + "'", "strategy.probe_weighting", "use equal, decorrelated or leave-copies-out");
+}
+
+// Each arm's normalized ranks with the chosen arms' own scores added: ranks[k] holds k's ranks as
+// a probe RM; this adds, for every prompt k scored itself, k's ranks of its own scores, so the
+// chosen RM shares its own prompts with every probe RM.
+static std::vector<std::vector<double>> with_own_ranks(std::vector<std::vector<double>> ranks, const Scored& scored,
+                                                       const BatchItems& batch) {
+  for (size_t b = 0; b < batch.of_prompt.size() && b < scored.arm.size(); ++b) {
+    const int k = scored.arm[b];
+    if (k < 0 || static_cast<size_t>(k) >= ranks.size() || scored.score.size() < batch.items.size()) continue;
+    const auto& g = batch.of_prompt[b];
+    auto rk = normalized_ranks(scored.score, g);
+    for (size_t i = 0; i < g.size(); ++i) ranks[static_cast<size_t>(k)][g[i]] = rk[i];
+  }
+  return ranks;
+}
+
+ProbeResult probe_consensus(const Scored& scored, const BatchItems& batch, Arms& arms, double rate, uint64_t seed,
+                            ProbeWeighting weighting) {
   ProbeResult r;
   const size_t n_items = batch.items.size();
   r.consensus.assign(n_items, NAN);
@@ -91,9 +115,14 @@ ProbeResult probe_consensus(const Scored& scored, const BatchItems& batch, Arms&
   }
   // Decorrelated: a probe RM's vote is divided by how many copies of it the probe holds (1 plus
   // its positive rank correlations with the other probe RMs on this batch), so near-duplicate RMs
-  // count about once together instead of outvoting the rest.
+  // count about once together instead of outvoting the rest. Leave-copies-out: a probe RM's vote
+  // is 1 minus its positive rank correlation with the chosen RM, so the chosen RM's copies (which
+  // agree with it whether it is right or not) do not vouch for it.
+  const bool decorrelate = weighting == ProbeWeighting::Decorrelated;
+  const bool leave_copies_out = weighting == ProbeWeighting::LeaveCopiesOut;
   std::vector<std::vector<double>> rho;
   if (decorrelate) rho = rank_correlations(ranks, 8);
+  if (leave_copies_out) rho = rank_correlations(with_own_ranks(ranks, scored, batch), 8);
   for (size_t b = 0; b < probed.size(); ++b) {
     if (!probed[b]) continue;
     std::vector<int> voters;
@@ -108,7 +137,11 @@ ProbeResult probe_consensus(const Scored& scored, const BatchItems& batch, Arms&
           if (c != a) copies += std::max(0.0, rho[static_cast<size_t>(voters[a])][static_cast<size_t>(voters[c])]);
         w[a] = 1.0 / copies;
       }
+    if (leave_copies_out)
+      for (size_t a = 0; a < voters.size(); ++a)
+        w[a] = 1.0 - std::max(0.0, rho[static_cast<size_t>(scored.arm[b])][static_cast<size_t>(voters[a])]);
     double wsum = std::accumulate(w.begin(), w.end(), 0.0);
+    if (!(wsum > 1e-12)) continue;  // every voter is a copy of the chosen RM: nothing independent judges it
     ++r.prompts;
     for (size_t g : batch.of_prompt[b]) {
       double v = 0;

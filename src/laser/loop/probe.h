@@ -6,6 +6,7 @@
 // ensemble: the probe never changes which pairs are trained, only what the bandit learns.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "laser/loop/arms.h"
@@ -27,13 +28,22 @@ struct ProbeResult {
 // side is constant; 1 on the diagonal. Pure.
 std::vector<std::vector<double>> rank_correlations(const std::vector<std::vector<double>>& ranks, int64_t min_items);
 
+// How the probe RMs' votes are weighted (strategy.probe_weighting):
+// - Equal: every probe RM's rank counts once.
+// - Decorrelated: 1 / (1 + the sum of an RM's positive rank correlations with the prompt's other
+//   probe RMs on this batch), so a group of near-copies votes about once.
+// - LeaveCopiesOut: 1 - (the RM's positive rank correlation with the *chosen* RM on this batch,
+//   over every item both ranked, the chosen RM's own prompts included), so the chosen RM's copies
+//   cannot vouch for it (a copy counts about 0, an independent RM 1).
+enum class ProbeWeighting { Equal, Decorrelated, LeaveCopiesOut };
+ProbeWeighting parse_probe_weighting(const std::string& s);  // the config value; throws on another
+
 // Probes each prompt scored by a single arm (scored.arm[b] >= 0) with probability `rate` (drawn
 // from a generator seeded with `seed`): every other arm scores that prompt's items (one call per
 // arm for the whole batch), and the consensus is the weighted mean of their normalized ranks.
-// Weights: equal, or with `decorrelate` 1 / (1 + the sum of an arm's positive rank correlations
-// with the prompt's other probe arms on this batch), so a group of near-copies votes about once.
-// An arm that fails is left out with a warning; a prompt no other arm could score stays NaN.
+// An arm that fails is left out with a warning; a prompt no other arm could score (or whose
+// voters all weigh 0) stays NaN.
 ProbeResult probe_consensus(const Scored& scored, const BatchItems& batch, Arms& arms, double rate, uint64_t seed,
-                            bool decorrelate = false);
+                            ProbeWeighting weighting = ProbeWeighting::Equal);
 
 }  // namespace laser::loop

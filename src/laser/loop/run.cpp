@@ -354,7 +354,7 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
     // (the noisy RM's draws) is put back afterwards, so a logged run trains as an unlogged one.
     const json rm_state = probe_signal ? json() : s.arms.save_state();
     consensus = probe_consensus(scored, items, s.arms, s.rc.probe_rate, mix_seed(s.seed, 200000 + static_cast<uint64_t>(s.step)),
-                                s.rc.probe_weighting == "decorrelated").consensus;
+                                parse_probe_weighting(s.rc.probe_weighting)).consensus;
     if (!probe_signal) s.arms.load_state(rm_state, "strategy.log_signals probe");
   }
   // The pairs the agreement signals (verifier, rm-agreement) judge: the training pairs, or with

@@ -70,7 +70,7 @@ struct RunConfig {
   double answer_rate = 1.0;              // strategy.answer_rate: share of training prompts whose answer the verifier signal may read
   std::string unlabelled_signal = "none";  // strategy.unlabelled_signal: the verifier signal's judge where a prompt has no answer
   double probe_rate = 1.0;               // strategy.probe_rate: share of prompts the rm-agreement probe re-scores
-  std::string probe_weighting = "equal"; // strategy.probe_weighting: equal, or decorrelated (near-copy RMs vote about once)
+  std::string probe_weighting = "equal"; // strategy.probe_weighting: equal, decorrelated (near-copy RMs vote about once), leave-copies-out (the chosen RM's copies do not vouch for it)
   bool log_signals = false;              // strategy.log_signals: every signal in decisions.jsonl
   std::string signal_pairs = "train";    // strategy.signal_pairs: pairs the agreement signals judge (train or group)
   train::PairConfig pairs;
