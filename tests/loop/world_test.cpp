@@ -66,6 +66,32 @@ TEST(World, QuickFairWorldRunsWithItsSixRms) {
   EXPECT_NE(cfg.find("max_new_tokens = 32"), std::string::npos) << cfg;  // --quick keeps the room
 }
 
+// --specialist-off-skill builds a fair world of its own (its own cache directory, so the standard
+// fair world's models are untouched) whose specialists were trained right on that share of the
+// other skills' facts; it belongs to the fair world only.
+TEST(World, SpecialistOffSkillBuildsAFairWorldOfItsOwn) {
+  std::string dir = std::string(LASER_TEST_TMP) + "/world-fair-off";
+  io::remove_all(dir);
+  int rc = 0;
+  std::string out = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " --log warn world --world fair --quick --setup-only " +
+                           "--specialist-off-skill 0.8 --cache " + dir + "/cache",
+                       &rc);
+  ASSERT_EQ(rc, 0) << out;
+  const std::string root = dir + "/cache/fair-v5-add+mul+cmp-9-n96-s1-tiny-off0.8";
+  EXPECT_NE(out.find(root + "/world.toml"), std::string::npos) << out;
+  EXPECT_NE(io::read_file(root + "/world.toml").find("right on 80% of the other skills' facts"), std::string::npos);
+  for (auto rm : {"rm-add", "rm-mul", "rm-cmp"})
+    EXPECT_DOUBLE_EQ(io::read_json(root + "/" + rm + "/laser_world_stamp.json")["base"]["specialist_other_accuracy"].get<double>(), 0.8) << rm;
+  EXPECT_FALSE(io::file_exists(dir + "/cache/fair-v5-add+mul+cmp-9-n96-s1-tiny"));
+  // Not the arithmetic world's or the stories world's option: one line naming it.
+  for (std::string world : {"arithmetic", "stories"}) {
+    out = sh(std::string(LASER_BIN) + " world --world " + world + " --specialist-off-skill 0.8 --cache " + dir + "/cache2", &rc);
+    EXPECT_NE(rc, 0) << world;
+    EXPECT_NE(out.find("--specialist-off-skill:"), std::string::npos) << out;
+    EXPECT_FALSE(io::file_exists(dir + "/cache2")) << world;
+  }
+}
+
 // The stories world on the real pretrained stories260K (skipped without ../shared/ext): a reduced
 // run over two seeds prints the table with intervals and LASeR's paired differences and writes
 // compare.html; a missing model is a one-line error naming the path.

@@ -27,6 +27,7 @@ struct WorldOpts {
   bool quick = false, setup_only = false, resume = false, size_given = false, ablations = false;
   int seeds = 1;
   bool seeds_given = false;
+  bool off_skill_given = false;
 };
 
 // Runs the comparison on a world's run config: sft, every single RM, random, sequential,
@@ -63,6 +64,8 @@ void compare_world(const WorldOpts& o, const std::string& config_path, const std
 
 void run_arithmetic(WorldOpts& o) {
   o.w.fair = o.world == "fair";
+  LASER_CHECK(o.w.fair || !o.off_skill_given, "--specialist-off-skill", "it sets the fair world's specialists, not the " + o.world + " world's",
+              "add --world fair, or drop --specialist-off-skill");
   if (o.quick) {
     o.w.size = 96;
     o.w.policy_steps = 40;
@@ -89,6 +92,8 @@ void run_stories(WorldOpts& o) {
   so.seed = o.w.seed;
   if (o.size_given) so.size = o.w.size;
   if (o.quick) so.size = 48;
+  LASER_CHECK(!o.off_skill_given, "--specialist-off-skill", "it sets the fair world's specialists; the stories world's RMs are rules",
+              "add --world fair, or drop --specialist-off-skill");
   auto ss = loop::setup_stories_world(so);
   if (o.setup_only) {
     std::cout << ss.config_path << "\n";
@@ -115,6 +120,10 @@ void add_world_commands(CLI::App& app) {
   c->add_option("--out-dir", o->out_dir, "run directories go here")->capture_default_str();
   c->add_option("--name", o->name, "run name prefix (stories: \"stories\" unless set)")->capture_default_str();
   c->add_option("--set", o->set, "override a key of the world's run config (repeatable)");
+  auto* off_skill = c->add_option("--specialist-off-skill", o->w.specialist_other_accuracy,
+                                   "fair world: a specialist's share of right facts outside its own skill (0.5: at chance; above, "
+                                   "every RM knows a little of every skill, as real RMs do; a world of its own in the cache)")
+                       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   c->add_flag("--quick", o->quick, "a reduced world for tests: fewer examples, steps and iterations");
   c->add_flag("--setup-only", o->setup_only, "build the models and config, print the config path, run nothing");
   c->add_flag("--resume", o->resume, "reuse finished runs of an earlier `laser world`");
@@ -123,8 +132,9 @@ void add_world_commands(CLI::App& app) {
   c->add_flag("--ablations", o->ablations,
               "LASeR at its defaults against one change at a time (bandit, reward signal, pooling, per-batch, noisy-RM sigma), 3 seeds "
               "unless --seeds says otherwise; writes <name>-ablations/compare.md");
-  c->callback([o, size, seeds] {
+  c->callback([o, size, seeds, off_skill] {
     o->size_given = size->count() > 0;
+    o->off_skill_given = off_skill->count() > 0;
     o->seeds_given = seeds->count() > 0;
     if (o->world == "stories") run_stories(*o);
     else run_arithmetic(*o);

@@ -78,6 +78,8 @@ void build_model(const std::string& dir, const std::string& label, const std::ve
 
 std::string world_root(const WorldSetupOptions& o) {
   std::string key = fmt::format("{}-{}-{}-n{}-s{}-{}", o.fair ? "fair-v5" : "v1", join(o.skills, "+"), o.max_operand, o.size, o.seed, o.preset);
+  // A fair world whose specialists know a little of the other skills is a world of its own.
+  if (o.fair && o.specialist_other_accuracy != 0.5) key += fmt::format("-off{}", o.specialist_other_accuracy);
   return io::join_path(o.cache_dir, key);
 }
 
@@ -89,7 +91,10 @@ std::string world_run_config(const WorldSetupOptions& o) {
   if (o.fair) {
     cfg += "# The fair built-in world (written by `laser world --world fair`): test facts disjoint from training\n";
     cfg += "# facts; a policy whose error is a per-skill choice of the wrong operation; one specialist RM per\n";
-    cfg += "# skill, at chance (not inverted) elsewhere; a generalist right on 60% of facts, a length-biased RM\n";
+    cfg += o.specialist_other_accuracy == 0.5
+               ? "# skill, at chance (not inverted) elsewhere; a generalist right on 60% of facts, a length-biased RM\n"
+               : fmt::format("# skill, right on {:g}% of the other skills' facts; a generalist right on 60% of facts, a length-biased RM\n",
+                             100 * o.specialist_other_accuracy);
     cfg += "# and a noisy RM. Every key not set here has its default (laser train --list-keys).\n";
   } else {
     cfg += "# The built-in world (written by `laser world`): a weak policy, one specialist RM per skill,\n";

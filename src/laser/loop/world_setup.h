@@ -30,7 +30,8 @@ struct WorldSetupOptions {
   // Fair world: of three warm-start rows per fact, how many apply the right operation (the rest the
   // skill's wrong one), per skill (others: 1). 2 = right under greedy decoding, 1 = wrong.
   std::map<std::string, int> warm_correct = {{"add", 2}, {"mul", 1}, {"cmp", 1}};
-  double specialist_other_accuracy = 0.5;  // fair world: a specialist's share of right facts outside its skill (chance: it knows only its own)
+  double specialist_other_accuracy = 0.5;  // fair world: a specialist's share of right facts outside its skill (chance: it knows only its own;
+                                           // `laser world --specialist-off-skill`, a world of its own in the cache when not 0.5)
   double generalist_accuracy = 0.6;        // fair world: the generalist's share of right facts on every skill
   double noise_sigma = 1.0;        // Gaussian noise on the noisy RM's scores (in z-units of its own spread)
   bool quiet = false;
