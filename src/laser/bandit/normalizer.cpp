@@ -1,6 +1,8 @@
-// Percentile (two-heap quantiles), z-score (Welford) and identity reward normalizers.
+// Percentile (two-heap quantiles), z-score (Welford), per-arm moving z-score and identity reward
+// normalizers.
 #include "laser/bandit/normalizer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "laser/bandit/bandit.h"
@@ -98,6 +100,59 @@ void ZScoreNormalizer::load_state(const nlohmann::json& j, const std::string& wh
               "the state file is corrupted");
 }
 
+ArmZScoreNormalizer::ArmZScoreNormalizer(double rate, double clip, int warmup) : rate_(rate), clip_(clip), warmup_(warmup) {
+  LASER_CHECK(rate > 0 && rate <= 1 && clip > 0 && warmup >= 2, "arm-zscore normalizer",
+              "needs 0 < rate <= 1, clip > 0 and warmup >= 2", "BayesianRouter uses rate 0.01, clip 2, warmup 5");
+}
+
+double ArmZScoreNormalizer::normalize_for(int arm, double raw) {
+  check_raw(raw, "arm-zscore");
+  LASER_CHECK(arm >= 0, "normalizer arm-zscore", "negative arm index " + std::to_string(arm), "this is a bug in the caller");
+  if (static_cast<size_t>(arm) >= arms_.size()) arms_.resize(static_cast<size_t>(arm) + 1);
+  Arm& a = arms_[static_cast<size_t>(arm)];
+  if (a.n < warmup_) {  // Welford; var becomes the sample variance
+    ++a.n;
+    double d = raw - a.mean;
+    a.mean += d / static_cast<double>(a.n);
+    double m2 = a.var * static_cast<double>(a.n - 2 > 0 ? a.n - 2 : 0) + d * (raw - a.mean);
+    a.var = a.n >= 2 ? m2 / static_cast<double>(a.n - 1) : 0.0;
+    return NAN;
+  }
+  double sd = std::sqrt(a.var);
+  double z = sd > 0 ? std::clamp((raw - a.mean) / sd, -clip_, clip_) : 0.0;
+  ++a.n;
+  double d = raw - a.mean;
+  a.mean += rate_ * d;
+  a.var = (1 - rate_) * (a.var + rate_ * d * d);
+  return z;
+}
+
+int64_t ArmZScoreNormalizer::count() const {
+  int64_t n = 0;
+  for (const Arm& a : arms_) n += a.n;
+  return n;
+}
+
+nlohmann::json ArmZScoreNormalizer::save_state() const {
+  nlohmann::json arms = nlohmann::json::array();
+  for (const Arm& a : arms_) arms.push_back({{"count", a.n}, {"mean", a.mean}, {"var", a.var}});
+  return {{"rate", rate_}, {"clip", clip_}, {"warmup", warmup_}, {"arms", arms}};
+}
+
+void ArmZScoreNormalizer::load_state(const nlohmann::json& j, const std::string& where) {
+  LASER_CHECK(j.contains("rate") && j.contains("clip") && j.contains("warmup") && j.contains("arms") && j["arms"].is_array(),
+              where, "arm-zscore state lacks rate/clip/warmup/arms", "the state file is corrupted");
+  *this = ArmZScoreNormalizer(j["rate"].get<double>(), j["clip"].get<double>(), j["warmup"].get<int>());
+  for (const auto& a : j["arms"]) {
+    LASER_CHECK(a.is_object() && a.contains("count") && a.contains("mean") && a.contains("var"), where + ".arms",
+                "an arm lacks count/mean/var", "the state file is corrupted");
+    Arm x{a["count"].get<int64_t>(), a["mean"].get<double>(), a["var"].get<double>()};
+    LASER_CHECK(x.n >= 0 && std::isfinite(x.mean) && std::isfinite(x.var) && x.var >= 0, where + ".arms",
+                "invalid arm state", "the state file is corrupted");
+    arms_.push_back(x);
+  }
+}
+
 double NoNormalizer::normalize(double raw) {
   check_raw(raw, "none");
   ++n_;
@@ -113,7 +168,7 @@ nlohmann::json RewardNormalizer::save() const {
   return {{"format", "laser.normalizer"}, {"format_version", kNormalizerFormatVersion}, {"kind", name()}, {"state", save_state()}};
 }
 
-std::vector<std::string> normalizer_names() { return {"percentile", "zscore", "none"}; }
+std::vector<std::string> normalizer_names() { return {"percentile", "zscore", "arm-zscore", "none"}; }
 
 std::string resolve_normalizer(const std::string& name, const std::string& algorithm) {
   if (name != "auto") return name;
@@ -123,11 +178,12 @@ std::string resolve_normalizer(const std::string& name, const std::string& algor
 std::unique_ptr<RewardNormalizer> make_normalizer(const std::string& name) {
   if (name == "percentile") return std::make_unique<PercentileNormalizer>();
   if (name == "zscore") return std::make_unique<ZScoreNormalizer>();
+  if (name == "arm-zscore") return std::make_unique<ArmZScoreNormalizer>();
   if (name == "none") return std::make_unique<NoNormalizer>();
   LASER_CHECK(name != "auto", "normalizer", "'auto' names no normalizer by itself", "resolve it with resolve_normalizer(name, algorithm)");
   std::string near = nearest(name, normalizer_names());
   throw Error("unknown reward normalizer '" + name + "'", "normalizer",
-              (near.empty() ? "" : "did you mean '" + near + "'? ") + "choose percentile, zscore or none");
+              (near.empty() ? "" : "did you mean '" + near + "'? ") + "choose percentile, zscore, arm-zscore or none");
 }
 
 std::unique_ptr<RewardNormalizer> RewardNormalizer::load(const nlohmann::json& j, const std::string& where) {

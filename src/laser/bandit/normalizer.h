@@ -2,6 +2,8 @@
 // comparable scale using the history of rewards seen so far (METHOD.md step 7). Not the reward itself.
 // percentile follows the LASeR paper: below the 20th percentile -> 0, above the 80th -> 1, linear in
 // between (percentiles with linear interpolation, as numpy.percentile), raw value while < 2 entries.
+// arm-zscore follows BayesianRouter (METHOD.md): each arm's rewards against that arm's own moving
+// average, so a drift shared by every arm (the policy's loss falling) cancels.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -20,6 +22,9 @@ class RewardNormalizer {
   virtual ~RewardNormalizer() = default;
   // Adds `raw` (finite, else laser::Error) to the history, then returns its normalized value.
   virtual double normalize(double raw) = 0;
+  // The same for a reward of `arm` (0-based); NaN means "do not update the bandit with it yet". Only
+  // per-arm normalizers use the arm; the others ignore it.
+  virtual double normalize_for(int arm, double raw) { (void)arm; return normalize(raw); }
   virtual std::string name() const = 0;
   // Number of rewards seen.
   virtual int64_t count() const = 0;
@@ -87,6 +92,34 @@ class ZScoreNormalizer : public RewardNormalizer {
   double mean_ = 0, m2_ = 0;
 };
 
+// Per-arm moving z-score (BayesianRouter): an arm's first `warmup` rewards only start its mean and
+// variance (exact, Welford) and return NaN (no bandit update); after that a reward r returns
+// clip((r - m_k) / s_k, -clip, clip) against the arm's stats before r, which then move by
+// m += rate * (r - m), v = (1 - rate) * (v + rate * (r - m_old)^2). s_k = 0 gives 0. normalize(raw)
+// alone treats the reward as arm 0's. An arm's mean is taken out, so what the bandit learns is where
+// (in context space) an arm does better than it usually does.
+class ArmZScoreNormalizer : public RewardNormalizer {
+ public:
+  ArmZScoreNormalizer(double rate = 0.01, double clip = 2.0, int warmup = 5);
+  double normalize(double raw) override { return normalize_for(0, raw); }
+  double normalize_for(int arm, double raw) override;
+  std::string name() const override { return "arm-zscore"; }
+  int64_t count() const override;
+
+ protected:
+  nlohmann::json save_state() const override;
+  void load_state(const nlohmann::json& j, const std::string& where) override;
+
+ private:
+  struct Arm {
+    int64_t n = 0;
+    double mean = 0, var = 0;  // var: the sample variance during warm-up, then the moving one
+  };
+  double rate_, clip_;
+  int warmup_;
+  std::vector<Arm> arms_;
+};
+
 // Identity (counts only).
 class NoNormalizer : public RewardNormalizer {
  public:
@@ -107,7 +140,7 @@ class NoNormalizer : public RewardNormalizer {
 // keeps LinUCB from collapsing), except "percentile" for exp3 (it needs rewards in [0, 1]). Any
 // other name is returned unchanged (make_normalizer validates it).
 std::string resolve_normalizer(const std::string& name, const std::string& algorithm);
-// "percentile" | "zscore" | "none" ("auto" must go through resolve_normalizer first); laser::Error
+// "percentile" | "zscore" | "arm-zscore" | "none" ("auto" must go through resolve_normalizer first); laser::Error
 // (with a suggestion) otherwise.
 std::unique_ptr<RewardNormalizer> make_normalizer(const std::string& name);
 std::vector<std::string> normalizer_names();

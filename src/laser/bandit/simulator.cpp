@@ -179,7 +179,8 @@ SimResult simulate(const SimSpec& spec_in, const BanditConfig& config) {
     res.arms.push_back(d.arm);
     res.best.push_back(is_best);
     res.regret.push_back(res.cumulative_regret);
-    bandit->update(r.context, d.arm, norm->normalize(r.rewards[d.arm]));
+    double z = norm->normalize_for(d.arm, r.rewards[d.arm]);
+    if (!std::isnan(z)) bandit->update(r.context, d.arm, z);
   }
   res.best_arm_share = static_cast<double>(hits) / spec.rounds;
   return res;

@@ -42,7 +42,7 @@ struct SimSpec {
   double noise = 0.1;               // reward noise sigma, >= 0
   int rounds = 0;                   // >= 1; 0 = the problem's (2000; lowrank 500)
   uint64_t seed = 0;                // problem instance, contexts and noise
-  std::string normalizer = "auto";  // reward normalizer before update: auto|percentile|zscore|none (resolve_normalizer)
+  std::string normalizer = "auto";  // reward normalizer before update: auto|percentile|zscore|arm-zscore|none (resolve_normalizer)
   std::string context = "l2";       // context preprocessing: raw|l2
   int context_dim = 0;              // seeded random projection to this many dimensions before the l2 step (strategy.context_dim); 0 = off
   void validate(const std::string& where) const;

@@ -45,7 +45,7 @@ void add_bandit_commands(CLI::App& app) {
   c->add_option("--arms", o->spec.arms, "number of arms (2..64)")->capture_default_str();
   c->add_option("--noise", o->spec.noise, "reward noise sigma")->capture_default_str();
   c->add_option("--normalizer", o->normalizer,
-                "reward normalizer before update: auto (zscore; percentile for exp3), percentile, zscore, none "
+                "reward normalizer before update: auto (zscore; percentile for exp3), percentile, zscore, arm-zscore, none "
                 "[preset: laser auto, paper percentile]");
   c->add_option("--context", o->context, "context preprocessing: raw or l2 (unit norm) [preset: laser l2, paper raw]");
   c->add_option("--algorithms", o->algorithms, "comma-separated algorithms, or all")->capture_default_str();

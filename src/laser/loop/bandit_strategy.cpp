@@ -108,7 +108,8 @@ std::vector<double> BanditStrategy::feedback(const Eigen::MatrixXd& ctx, const B
     for (double r : raw)
       if (std::isfinite(r)) { sum += r; ++n; }
     if (n == 0) return norm;
-    double r = normalizer_->normalize(sum / n);
+    double r = normalizer_->normalize_for(ch.arm[0], sum / n);
+    if (std::isnan(r)) return norm;  // arm-zscore's warm-up: no update yet
     Eigen::VectorXd mean = ctx.colwise().mean().transpose();
     bandit_->update(reduce(mean), ch.arm[0], r);
     std::fill(norm.begin(), norm.end(), r);
@@ -118,7 +119,8 @@ std::vector<double> BanditStrategy::feedback(const Eigen::MatrixXd& ctx, const B
   std::vector<Eigen::Index> fed;
   for (size_t b = 0; b < raw.size(); ++b) {
     if (!std::isfinite(raw[b])) continue;
-    norm[b] = normalizer_->normalize(raw[b]);
+    norm[b] = normalizer_->normalize_for(ch.arm[b], raw[b]);
+    if (std::isnan(norm[b])) continue;
     worst_ = std::min(worst_, norm[b]);
     fed.push_back(static_cast<Eigen::Index>(b));
   }

@@ -195,7 +195,7 @@ std::vector<Binding> strategy_bindings() {
         "verifier and rm-agreement signals (dpo): judge the training pairs (train), or every pair of the prompt's samples the chosen RM "
         "orders (group: more decisions get a reward when few pairs separate; grpo/rloo always use group)"),
     flag("strategy.log_signals", F(log_signals), "write every bandit signal the step can compute into decisions.jsonl (diagnostics, one process only; the probe's RM calls count, and the noisy RM's random state is restored after it, so a logged run trains as an unlogged one)"),
-    str("strategy.normalizer", F(strategy.normalizer), {"auto", "percentile", "zscore", "none"}, "bandit reward normalizer: auto (zscore; percentile for exp3), percentile (20th/80th, paper), zscore, none"),
+    str("strategy.normalizer", F(strategy.normalizer), {"auto", "percentile", "zscore", "arm-zscore", "none"}, "bandit reward normalizer: auto (zscore; percentile for exp3), percentile (20th/80th, paper), zscore, arm-zscore (each arm against its own moving average, rate 0.01, clipped to +-2, no update in an arm's first 5 rewards: BayesianRouter's), none"),
     num("strategy.context_dim", F(strategy.context_dim), at_least(0), "random projection of contexts to this many dimensions; 0 = off"),
     flag("strategy.context_l2", F(strategy.context_l2), "L2-normalize bandit contexts (after any projection); the paper uses raw contexts (--preset paper)"),
     num("strategy.online_lr", F(strategy.online_lr), above(0), "online-ensemble: learning rate of the multiplicative weight update"),
