@@ -110,11 +110,12 @@ double ArmZScoreNormalizer::normalize_for(int arm, double raw) {
   LASER_CHECK(arm >= 0, "normalizer arm-zscore", "negative arm index " + std::to_string(arm), "this is a bug in the caller");
   if (static_cast<size_t>(arm) >= arms_.size()) arms_.resize(static_cast<size_t>(arm) + 1);
   Arm& a = arms_[static_cast<size_t>(arm)];
-  if (a.n < warmup_) {  // Welford; var becomes the sample variance
+  if (a.n < warmup_) {  // Welford on the sum of squares m2 = var * (n - 1); var is the sample variance
+    double m2 = a.var * static_cast<double>(std::max<int64_t>(a.n - 1, 0));
     ++a.n;
     double d = raw - a.mean;
     a.mean += d / static_cast<double>(a.n);
-    double m2 = a.var * static_cast<double>(a.n - 2 > 0 ? a.n - 2 : 0) + d * (raw - a.mean);
+    m2 += d * (raw - a.mean);
     a.var = a.n >= 2 ? m2 / static_cast<double>(a.n - 1) : 0.0;
     return NAN;
   }
