@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "laser/io/jsonl.h"
 #include "laser/loop/config.h"
 #include "laser/loop/run.h"
+#include "laser/loop/run_files.h"
 #include "loop/loop_test_util.h"
 
 using laser::io::json;
@@ -106,6 +108,44 @@ TEST(Run, FullTinyRunWritesEveryFile) {
     EXPECT_NE(std::string(e.what()).find("--resume"), std::string::npos) << e.what();
   }
   EXPECT_EQ(io::read_file(d + "/metrics.jsonl"), before);
+}
+
+// run.keep_checkpoints = 1 (what laser world writes): only the newest checkpoint stays, the run
+// trains exactly as with every checkpoint kept, and directories that are not complete checkpoints
+// are left alone.
+TEST(Run, KeepCheckpointsLeavesTheNewestOnly) {
+  std::string out = tmp("keep");
+  io::remove_all(out);
+  const std::string every = "checkpoint_every_steps = 2\n";
+  auto text = [&](const std::string& name, const std::string& keep) {
+    std::string t = config_text(out, name);
+    return t.insert(t.find("[policy]"), every + keep);
+  };
+  laser::loop::RunOptions ro;
+  ro.quiet = true;
+  laser::loop::run_training(laser::loop::Config::from_string(text("all", ""), "test.toml"), ro);
+  io::make_dirs(out + "/one/checkpoints/notes");                // not a checkpoint: must survive
+  io::make_dirs(out + "/one/checkpoints/iter-9");               // no trainer_state.json: must survive
+  laser::loop::run_training(laser::loop::Config::from_string(text("one", "keep_checkpoints = 1\n"), "test.toml"), ro);
+  std::set<std::string> all, one;
+  for (auto& e : std::filesystem::directory_iterator(out + "/all/checkpoints")) all.insert(e.path().filename().string());
+  for (auto& e : std::filesystem::directory_iterator(out + "/one/checkpoints")) one.insert(e.path().filename().string());
+  EXPECT_GE(all.size(), 5u);  // step-2, iter-1, step-6, iter-2 ... and latest
+  EXPECT_TRUE(all.count("iter-1") && all.count("iter-2") && all.count("step-2")) << all.size();
+  EXPECT_EQ(one, (std::set<std::string>{"iter-2", "latest", "notes", "iter-9"}));
+  EXPECT_EQ(laser::trim(io::read_file(out + "/one/checkpoints/latest")), "iter-2");
+  EXPECT_TRUE(io::read_file(out + "/one/checkpoints/iter-2/model.safetensors") == io::read_file(out + "/all/checkpoints/iter-2/model.safetensors"));
+  EXPECT_TRUE(io::read_file(out + "/one/metrics.jsonl") != "");
+  // keep 2 on the full set: the newest two by recorded step (iter-2, the one latest names, and the
+  // step checkpoint before it); keep 0 deletes nothing.
+  laser::loop::RunFiles files(out + "/all");
+  EXPECT_EQ(files.prune_checkpoints(0), 0);
+  int before = static_cast<int>(all.size()) - 1;  // without latest
+  EXPECT_EQ(files.prune_checkpoints(2), before - 2);
+  std::set<std::string> left;
+  for (auto& e : std::filesystem::directory_iterator(out + "/all/checkpoints")) left.insert(e.path().filename().string());
+  EXPECT_EQ(left.size(), 3u);
+  EXPECT_TRUE(left.count("iter-2") && left.count("latest"));
 }
 
 TEST(Run, EveryStrategyRuns) {

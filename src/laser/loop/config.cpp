@@ -134,6 +134,8 @@ std::vector<Binding> run_bindings() {
     num("run.early_stop_loss", F(run.early_stop_loss), at_least(0), "stop when an iteration's mean loss is below this (authors: 0.1); 0 = off; ignored by grpo/rloo"),
     num("run.checkpoint_every_steps", F(run.checkpoint_every_steps), at_least(0), "also checkpoint every N steps inside an iteration; 0 = only at iteration ends"),
     num("run.max_steps", F(run.max_steps), at_least(0), "stop after this many training steps in total (with a checkpoint); 0 = no limit"),
+    num("run.keep_checkpoints", F(run.keep_checkpoints), at_least(0),
+        "keep only the newest N checkpoints (older ones are deleted once a newer one is written; --resume needs only the newest); 0 = keep all. laser world writes 1"),
     num("run.dist_timeout", F(run.dist_timeout), between(1, 86400),
         "data parallelism (--nproc, torchrun): seconds a rank waits for its peers (rendezvous, each collective) before it stops naming the missing rank"),
     str("policy.model", F(policy.model), {}, "policy model directory (HF layout); required"),

@@ -27,6 +27,7 @@ struct RunSection {
   double early_stop_loss = 0.1;        // stop when an iteration's mean loss is below this (authors: 0.1); 0 = off
   int64_t checkpoint_every_steps = 0;  // also checkpoint every N steps; 0 = only at iteration ends
   int64_t max_steps = 0;               // stop after this many steps in total; 0 = no limit
+  int64_t keep_checkpoints = 0;        // keep only the newest N checkpoints; 0 = all
   double dist_timeout = 300;           // data parallelism: seconds a rank waits for a peer before it stops naming it
 };
 

@@ -2,6 +2,10 @@
 #include "laser/loop/run_files.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <regex>
+
+#include <nlohmann/json.hpp>
 
 #include "laser/core/strings.h"
 #include "laser/io/file_util.h"
@@ -33,6 +37,28 @@ void RunFiles::truncate_logs(int64_t m, int64_t d, int64_t e) const {
   truncate_lines(metrics, m);
   truncate_lines(decisions, d);
   truncate_lines(eval, e);
+}
+
+int RunFiles::prune_checkpoints(int64_t keep) const {
+  namespace fs = std::filesystem;
+  if (keep <= 0 || !has_checkpoint()) return 0;
+  const std::string newest = trim(io::read_file(latest));
+  static const std::regex name_re("(iter|step)-[0-9]+");
+  std::vector<std::pair<int64_t, std::string>> older;  // (step, name), every checkpoint but `latest`'s
+  for (const auto& e : fs::directory_iterator(checkpoints)) {
+    const std::string name = e.path().filename().string();
+    if (!e.is_directory() || name == newest || !std::regex_match(name, name_re)) continue;
+    try {
+      auto st = nlohmann::json::parse(io::read_file((e.path() / "trainer_state.json").string()));
+      older.emplace_back(st.at("extra").at("step").get<int64_t>(), name);
+    } catch (const std::exception&) {  // incomplete or foreign: not ours to delete
+    }
+  }
+  std::sort(older.begin(), older.end());
+  int removed = 0;
+  for (size_t i = 0; i + static_cast<size_t>(keep - 1) < older.size(); ++i, ++removed)
+    io::remove_all(io::join_path(checkpoints, older[i].second));
+  return removed;
 }
 
 void RunFiles::open() {

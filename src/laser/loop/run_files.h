@@ -24,6 +24,11 @@ struct RunFiles {
   void clear_logs() const;
   // Keeps the first lines of each log as a checkpoint counted them.
   void truncate_logs(int64_t metrics_lines, int64_t decisions_lines, int64_t eval_lines) const;
+  // Deletes all but the newest `keep` checkpoints (iter-N and step-N directories, newest by the
+  // step their trainer_state.json records); the one `latest` names is always kept. keep 0 keeps
+  // all. A directory that is not a complete checkpoint (no readable step) is left alone.
+  // Returns how many were deleted.
+  int prune_checkpoints(int64_t keep) const;
   // Opens the three logs for appending.
   void open();
   std::unique_ptr<io::JsonlWriter> metrics_out, decisions_out, eval_out;

@@ -16,7 +16,7 @@ std::string stories_run_config(const StoriesSetupOptions& o, const std::string& 
   c += "# The stories world (written by `laser world --world stories`): the pretrained stories260K policy,\n";
   c += "# story openings with one constraint each, one aspect RM per constraint and a fluency RM.\n";
   // Three iterations: the bandit needs them (LASeR 64.6% after one on seeds 1-5, 92.3% after three over 10 seeds; README).
-  c += "[run]\nname = \"stories\"\nout_dir = \"runs\"\nseed = " + std::to_string(o.seed) + "\niterations = 3\nearly_stop_loss = 0.0\n\n";
+  c += "[run]\nname = \"stories\"\nout_dir = \"runs\"\nseed = " + std::to_string(o.seed) + "\niterations = 3\nearly_stop_loss = 0.0\nkeep_checkpoints = 1\n\n";
   c += "[policy]\nmodel = \"" + model_dir + "\"\n\n";
   c += "[data]\nformat = \"jsonl\"\npath = \"" + data_path + "\"\ntemplate = \"none\"\ndev_size = 16\ntest_size = 96\nbatch_size = 16\n\n";
   // A response is one paragraph: it ends at a newline or at BOS (how stories260K ends a story) or at

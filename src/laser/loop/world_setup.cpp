@@ -100,7 +100,7 @@ std::string world_run_config(const WorldSetupOptions& o) {
     cfg += "# The built-in world (written by `laser world`): a weak policy, one specialist RM per skill,\n";
     cfg += "# a weak generalist and a noisy RM. Every key not set here has its default (laser train --list-keys).\n";
   }
-  cfg += "[run]\nname = \"world\"\nout_dir = \"runs\"\nseed = " + std::to_string(o.seed) + "\niterations = 3\nearly_stop_loss = 0.0\n\n";
+  cfg += "[run]\nname = \"world\"\nout_dir = \"runs\"\nseed = " + std::to_string(o.seed) + "\niterations = 3\nearly_stop_loss = 0.0\nkeep_checkpoints = 1\n\n";
   cfg += "[policy]\nmodel = \"" + io::join_path(root, "policy") + "\"\n\n";
   cfg += "[data]\nformat = \"world\"\nworld_skills = [";
   for (size_t k = 0; k < o.skills.size(); ++k) cfg += (k ? ", \"" : "\"") + o.skills[k] + "\"";
