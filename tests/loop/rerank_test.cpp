@@ -107,3 +107,19 @@ TEST(Rerank, ProgramRefusesAVerifierRun) {
   EXPECT_NE(out.find(io::join_path(dir, "config.toml")), std::string::npos) << out;
   EXPECT_EQ(out.find("Segmentation"), std::string::npos) << out;
 }
+
+// A checkpoint that is not there (run.keep_checkpoints deleted it, or a typo) is named, with what the
+// run does hold.
+TEST(Rerank, ProgramNamesAMissingCheckpoint) {
+  std::string dir = tmp("rerank-missing");
+  io::remove_all(dir);
+  io::write_file_atomic(io::join_path(dir, "config.toml"), "[run]\nname = \"m\"\n[strategy]\nname = \"laser\"\n");
+  io::write_file_atomic(io::join_path(dir, "checkpoints/latest"), "iter-3\n");
+  io::write_file_atomic(io::join_path(dir, "checkpoints/iter-3/trainer_state.json"), "{\"extra\": {\"strategy\": {}}}\n");
+  int rc = 0;
+  auto out = sh(std::string(LASER_BIN) + " --log warn rerank --run " + dir + " --checkpoint iter-1 --format world --data n=20,seed=5,max=9 --limit 4 -n 2", &rc);
+  EXPECT_NE(rc, 0) << out;
+  EXPECT_NE(out.find("checkpoints/iter-1: no such checkpoint"), std::string::npos) << out;
+  EXPECT_NE(out.find("this run holds iter-3 (latest)"), std::string::npos) << out;
+  EXPECT_EQ(out.find("Segmentation"), std::string::npos) << out;
+}

@@ -2,6 +2,7 @@
 // candidate only; arms that need the gold answer (verifiers) are refused before anything loads.
 #include "laser/loop/rerank.h"
 
+#include <filesystem>
 #include <map>
 
 #include "laser/core/error.h"
@@ -79,7 +80,17 @@ struct Reranker {
 
 // The checkpoint directory (`name`, or the latest) of a run.
 std::string checkpoint_of(const RunFiles& run, const std::string& name) {
-  if (!name.empty()) return io::join_path(run.checkpoints, name);
+  if (!name.empty()) {
+    std::string dir = io::join_path(run.checkpoints, name);
+    bool found = io::dir_exists(dir);  // or only its ".old-<pid>" sibling, after an interrupted save
+    if (!found && io::dir_exists(run.checkpoints))
+      for (const auto& e : std::filesystem::directory_iterator(run.checkpoints))
+        found = found || e.path().filename().string().rfind(name + ".old-", 0) == 0;
+    LASER_CHECK(found, dir, "no such checkpoint",
+                "this run holds " + (run.has_checkpoint() ? trim(io::read_file(run.latest)) + " (latest)" : std::string("none")) +
+                    "; older ones are gone where run.keep_checkpoints > 0 (laser world keeps 1)");
+    return dir;
+  }
   LASER_CHECK(run.has_checkpoint(), run.dir, "the run has no checkpoint", "train at least one iteration");
   return run.latest_checkpoint();
 }
