@@ -293,7 +293,11 @@ void Run::checkpoint(const std::string& name, int64_t iteration, int64_t batch) 
   if (!s.main) return;
   text::copy_tokenizer_files(s.rc.policy.model, dir);
   io::write_file_atomic(s.files.latest, name + "\n");
-  s.files.prune_checkpoints(s.rc.run.keep_checkpoints);
+  try {  // a checkpoint that cannot be deleted costs disk, not the run
+    s.files.prune_checkpoints(s.rc.run.keep_checkpoints);
+  } catch (const std::exception& e) {
+    log::warn("run.keep_checkpoints: could not delete an older checkpoint in {}: {}", s.files.checkpoints, e.what());
+  }
 }
 
 double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iteration, int64_t batch) {
