@@ -90,18 +90,27 @@ TEST(Rerank, VerifierArmsAreRefusedByName) {
   EXPECT_NE(m.find("arm 'mix' contains the verifier 'check'"), std::string::npos) << m;
 }
 
+// A run directory with `config` and one checkpoint (named `latest`) holding an empty strategy state;
+// `laser rerank` on it with `args` (its output, exit code in *rc).
+static std::string rerank_fake_run(const std::string& name, const std::string& config, const std::string& latest,
+                                   const std::string& args, int* rc) {
+  std::string dir = tmp(name);
+  io::remove_all(dir);
+  io::write_file_atomic(io::join_path(dir, "config.toml"), config);
+  io::write_file_atomic(io::join_path(dir, "checkpoints/latest"), latest + "\n");
+  io::write_file_atomic(io::join_path(dir, "checkpoints/" + latest + "/trainer_state.json"), "{\"extra\": {\"strategy\": {}}}\n");
+  return sh(std::string(LASER_BIN) + " --log warn rerank --run " + dir + args + " --format world --data n=20,seed=5,max=9 --limit 4 -n 2", rc);
+}
+
 // `laser rerank` on a run whose only arm is an exact-match verifier stops with one line, before
 // it loads a policy (the run directory has none).
 TEST(Rerank, ProgramRefusesAVerifierRun) {
   std::string dir = tmp("rerank-verifier");
-  io::remove_all(dir);
-  io::write_file_atomic(io::join_path(dir, "config.toml"),
-                        "[run]\nname = \"v\"\n[strategy]\nname = \"laser\"\n"
-                        "[[rm]]\nname = \"oracle\"\nkind = \"verifier\"\ntype = \"exact\"\n");
-  io::write_file_atomic(io::join_path(dir, "checkpoints/latest"), "iter-1\n");
-  io::write_file_atomic(io::join_path(dir, "checkpoints/iter-1/trainer_state.json"), "{\"extra\": {\"strategy\": {}}}\n");
   int rc = 0;
-  auto out = sh(std::string(LASER_BIN) + " --log warn rerank --run " + dir + " --format world --data n=20,seed=5,max=9 --limit 4 -n 2", &rc);
+  auto out = rerank_fake_run("rerank-verifier",
+                             "[run]\nname = \"v\"\n[strategy]\nname = \"laser\"\n"
+                             "[[rm]]\nname = \"oracle\"\nkind = \"verifier\"\ntype = \"exact\"\n",
+                             "iter-1", "", &rc);
   EXPECT_NE(rc, 0) << out;
   EXPECT_NE(out.find("arm 'oracle' is a verifier"), std::string::npos) << out;
   EXPECT_NE(out.find(io::join_path(dir, "config.toml")), std::string::npos) << out;
@@ -111,13 +120,9 @@ TEST(Rerank, ProgramRefusesAVerifierRun) {
 // A checkpoint that is not there (run.keep_checkpoints deleted it, or a typo) is named, with what the
 // run does hold.
 TEST(Rerank, ProgramNamesAMissingCheckpoint) {
-  std::string dir = tmp("rerank-missing");
-  io::remove_all(dir);
-  io::write_file_atomic(io::join_path(dir, "config.toml"), "[run]\nname = \"m\"\n[strategy]\nname = \"laser\"\n");
-  io::write_file_atomic(io::join_path(dir, "checkpoints/latest"), "iter-3\n");
-  io::write_file_atomic(io::join_path(dir, "checkpoints/iter-3/trainer_state.json"), "{\"extra\": {\"strategy\": {}}}\n");
   int rc = 0;
-  auto out = sh(std::string(LASER_BIN) + " --log warn rerank --run " + dir + " --checkpoint iter-1 --format world --data n=20,seed=5,max=9 --limit 4 -n 2", &rc);
+  auto out = rerank_fake_run("rerank-missing", "[run]\nname = \"m\"\n[strategy]\nname = \"laser\"\n", "iter-3",
+                             " --checkpoint iter-1", &rc);
   EXPECT_NE(rc, 0) << out;
   EXPECT_NE(out.find("checkpoints/iter-1: no such checkpoint"), std::string::npos) << out;
   EXPECT_NE(out.find("this run holds iter-3 (latest)"), std::string::npos) << out;
