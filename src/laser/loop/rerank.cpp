@@ -2,7 +2,6 @@
 // candidate only; arms that need the gold answer (verifiers) are refused before anything loads.
 #include "laser/loop/rerank.h"
 
-#include <filesystem>
 #include <map>
 
 #include "laser/core/error.h"
@@ -25,6 +24,7 @@
 #include "laser/reward/reward_factory.h"
 #include "laser/text/prompt_encoder.h"
 #include "laser/text/tokenizer.h"
+#include "laser/train/trainer.h"
 
 namespace laser::loop {
 
@@ -78,21 +78,21 @@ struct Reranker {
   model::Pooling pooling;
 };
 
-// The checkpoint directory (`name`, or the latest) of a run.
+// The checkpoint directory (`name`, or the latest) of a run, resolved as Trainer::load_checkpoint
+// resolves it (an interrupted save's ".old-<pid>" sibling counts).
 std::string checkpoint_of(const RunFiles& run, const std::string& name) {
-  if (!name.empty()) {
-    std::string dir = io::join_path(run.checkpoints, name);
-    bool found = io::dir_exists(dir);  // or only its ".old-<pid>" sibling, after an interrupted save
-    if (!found && io::dir_exists(run.checkpoints))
-      for (const auto& e : std::filesystem::directory_iterator(run.checkpoints))
-        found = found || e.path().filename().string().rfind(name + ".old-", 0) == 0;
-    LASER_CHECK(found, dir, "no such checkpoint",
+  if (name.empty()) {
+    LASER_CHECK(run.has_checkpoint(), run.dir, "the run has no checkpoint", "train at least one iteration");
+    return train::resolve_checkpoint(run.latest_checkpoint());
+  }
+  const std::string dir = io::join_path(run.checkpoints, name);
+  try {
+    return train::resolve_checkpoint(dir);
+  } catch (const Error&) {
+    throw Error("no such checkpoint", dir,
                 "this run holds " + (run.has_checkpoint() ? trim(io::read_file(run.latest)) + " (latest)" : std::string("none")) +
                     "; older ones are gone where run.keep_checkpoints > 0 (laser world keeps 1)");
-    return dir;
   }
-  LASER_CHECK(run.has_checkpoint(), run.dir, "the run has no checkpoint", "train at least one iteration");
-  return run.latest_checkpoint();
 }
 
 Reranker load_reranker(const RerankOptions& o) {

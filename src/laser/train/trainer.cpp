@@ -608,7 +608,7 @@ void Trainer::save_checkpoint(const std::string& dir, const json& extra) {
   dist_->barrier();
 }
 
-static std::string resolve_checkpoint(const std::string& dir) {
+std::string resolve_checkpoint(const std::string& dir) {
   if (io::file_exists(io::join_path(dir, "trainer_state.json"))) return dir;
   // An interrupted write_dir_atomic can leave the previous checkpoint at "<dir>.old-<pid>".
   fs::path d(dir);

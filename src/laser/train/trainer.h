@@ -74,6 +74,11 @@ struct GroupBatch {
   int64_t n = 0;                                // group size, >= 2
 };
 
+// The checkpoint directory save_checkpoint wrote at `dir`: `dir` itself, or, after a save that was
+// interrupted between its two renames, the previous checkpoint at its "<dir>.old-<pid>" sibling (with
+// a warning). laser::Error naming `dir` when neither holds a trainer_state.json.
+std::string resolve_checkpoint(const std::string& dir);
+
 // Takes this rank's share of a global batch: the pairs whose prompt_index % world == rank, so all
 // pairs of a prompt stay on one rank (their shared sequences are forwarded once).
 std::vector<PreferencePair> shard_pairs(const std::vector<PreferencePair>& pairs, int rank, int world);
