@@ -37,6 +37,16 @@ TEST(Config, DefaultsAreFilledAndOverridable) {
   EXPECT_DOUBLE_EQ(c2.get_float("train.lr"), 1e-4);
 }
 
+// A run's config.toml reproduces the run: strings with newlines (the stories world's stop string
+// "\n") survive the round trip; TOML trims a newline right after the opening quotes of a
+// multi-line string, which is how the resolved config once lost it.
+TEST(Config, ResolvedTomlKeepsStringsWithNewlines) {
+  auto c = Config::from_string("[generation]\nstop = [\"\\n\", \"a\\nb\\n\", \"it's\"]\n", "t.toml");
+  ASSERT_EQ(c.get_strings("generation.stop"), (std::vector<std::string>{"\n", "a\nb\n", "it's"}));
+  auto c2 = Config::from_string(c.to_toml(), "resolved.toml");
+  EXPECT_EQ(c2.get_strings("generation.stop"), (std::vector<std::string>{"\n", "a\nb\n", "it's"}));
+}
+
 TEST(Config, RewardModelKeysAreSetByName) {
   const std::string text = "[[rm]]\nname = \"good\"\nkind = \"verifier\"\n\n[[rm]]\nname = \"noisy\"\nkind = \"noisy\"\nsigma = 1.0\n"
                            "[rm.inner]\nname = \"in\"\nkind = \"verifier\"\n";

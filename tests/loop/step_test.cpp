@@ -1,6 +1,6 @@
 // Unit tests of the loop's step pieces without a model: scoring with fallback when an arm fails
 // (and the bandit learning that it failed), ensembles degrading to the RMs that answered, pair
-// building within prompts, the bandit's raw rewards and the step's metrics line.
+// building within prompts, the grad-align probe's verified pairs, the bandit's raw rewards and the step's metrics line.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -377,6 +377,52 @@ TEST(Step, BanditRewardsImplicitMargin) {
   EXPECT_DOUBLE_EQ(raw[0], 0.5);
   EXPECT_TRUE(std::isnan(raw[1]));  // no pairs, no reward (whatever the trainer says)
   EXPECT_TRUE(std::isnan(raw[2]));  // all margins 0 (right after a sync): no reward, not the batch's
+}
+
+TEST(Step, BanditRewardsGradAlign) {
+  // The trainer's gradient cosine where the prompt has pairs; 0 where the chosen RM tied
+  // different samples (its choice moved the policy nowhere); no reward otherwise.
+  BatchPairs bp;
+  bp.of_prompt = {{}, {{3, 4}}, {{6, 7}}, {}};
+  bp.samples = {{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {9, 10}};
+  bp.tied = {true, false, false, true};
+  bp.distinct = {true, true, true, false};
+  laser::train::StepResult res;
+  res.loss = 0.5;
+  res.prompt_alignment = {{1, -0.25}, {3, 0.9}};
+  res.prompt_margin_agreement = {{2, 1.0}};  // another signal's: not read
+  auto ga = bandit_rewards("grad-align", bp, res, {});
+  EXPECT_DOUBLE_EQ(ga[0], 0.0);
+  EXPECT_DOUBLE_EQ(ga[1], -0.25);
+  EXPECT_TRUE(std::isnan(ga[2]));  // no cosine for it (a zero gradient)
+  EXPECT_TRUE(std::isnan(ga[3]));  // no pairs and one response: nothing, whatever the trainer says
+}
+
+TEST(Step, VerifiedPairsUseEveryBestAndEveryLowerSampleOnce) {
+  // Prompt 0: samples 0 and 3 right, 1 and 2 wrong; prompt 1: all wrong; prompt 2: one right, two
+  // wrong (one of them token-identical to it) and one unchecked.
+  std::vector<laser::gen::Generation> g(11);
+  const std::vector<size_t> prompt = {0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2};
+  for (size_t i = 0; i < g.size(); ++i) {
+    g[i].prompt_index = prompt[i];
+    g[i].ids = {static_cast<int32_t>(i)};
+  }
+  g[3].stop_id = 99;
+  g[8].ids = g[7].ids;
+  std::vector<double> v = {1, 0, 0, 1, 0, 0, 0, 1, 0, 0, NAN};
+  std::vector<std::vector<int32_t>> prompts = {{100}, {101}, {102}};
+  auto ps = verified_pairs(g, v, prompts, 4);
+  ASSERT_EQ(ps.size(), 3u);
+  EXPECT_EQ(ps[0].chosen, std::vector<int32_t>{0});
+  EXPECT_EQ(ps[0].rejected, std::vector<int32_t>{1});
+  EXPECT_EQ(ps[1].chosen, (std::vector<int32_t>{3, 99}));  // the stop id stays
+  EXPECT_EQ(ps[1].rejected, std::vector<int32_t>{2});
+  EXPECT_EQ(ps[0].prompt, std::vector<int32_t>{100});
+  EXPECT_EQ(ps[2].prompt, std::vector<int32_t>{102});  // (7, 8) identical: dropped; (7, 9) kept
+  EXPECT_EQ(ps[2].chosen, std::vector<int32_t>{7});
+  EXPECT_EQ(ps[2].rejected, std::vector<int32_t>{9});
+  EXPECT_EQ(ps[2].prompt_index, 2u);
+  EXPECT_EQ(verified_pairs(g, v, prompts, 1).size(), 2u);  // at most one per prompt
 }
 
 TEST(Step, MetricsLineCountsArmsAndMeansFiniteRewards) {

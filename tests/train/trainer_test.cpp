@@ -1,6 +1,6 @@
 // Trainer behaviour on tiny random models: the shared-prompt forward equals per-sequence forwards,
 // one step changes every trainable parameter (only adapters under LoRA), sync makes the reference
-// the policy, the implicit-margin agreement is read before the update, NaN steps never touch the weights, resume equals uninterrupted, interrupted
+// the policy, the implicit-margin agreement and grad-align's gradient cosine are read before the update, NaN steps never touch the weights, resume equals uninterrupted, interrupted
 // checkpoint writes leave the previous one loadable, and PEFT adapters round-trip exactly.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -168,6 +168,40 @@ TEST(Trainer, MarginAgreementReadsWhatThePolicyLearnedBeforeTheUpdate) {
     // After a reference sync the margins are 0 again: no signal.
     t.sync_reference();
     EXPECT_TRUE(t.step(batch()).prompt_margin_agreement.empty());
+  }
+}
+
+// The grad-align signal: each prompt's gradient against the probe's, before the update. With the
+// DPO loss alone and policy == reference, the probe's own pairs give cosine 1 and the same pairs
+// reversed exactly -1 (the gradient at margin 0 is -beta/2 times the margin's); another prompt's
+// lies between. The probe changes nothing of the update and serves one step only.
+TEST(Trainer, AlignmentIsTheGradientCosineAgainstTheProbeAndLeavesTheUpdateAlone) {
+  for (bool lora : {true, false}) {
+    auto cfg = fast_cfg(lora);
+    cfg.loss.nll_weight = 0;
+    auto m = tiny(), twin = tiny();
+    Trainer t(m, cfg), plain(twin, cfg);
+    auto pairs = batch();
+    std::vector<PreferencePair> probe;
+    for (auto& p : pairs)
+      if (p.prompt_index == 0) {
+        probe.push_back(p);
+        pairs.push_back({p.prompt, p.rejected, p.chosen, 2});  // prompt 0's pairs reversed, as prompt 2
+      }
+    t.set_alignment_probe(probe);
+    torch::manual_seed(11);  // the same dropout draws for both steps, unless the probe drew some
+    auto r = t.step(pairs);
+    torch::manual_seed(11);
+    auto r_plain = plain.step(pairs);
+    ASSERT_EQ(r.prompt_alignment.size(), 3u) << "lora " << lora;
+    EXPECT_NEAR(r.prompt_alignment.at(0), 1.0, 1e-5) << "lora " << lora;
+    EXPECT_NEAR(r.prompt_alignment.at(2), -1.0, 1e-5) << "lora " << lora;
+    EXPECT_LT(std::abs(r.prompt_alignment.at(1)), 0.999) << "lora " << lora;
+    EXPECT_TRUE(r_plain.prompt_alignment.empty());
+    EXPECT_EQ(r.loss, r_plain.loss) << "lora " << lora;
+    auto a = snapshot(m), b = snapshot(twin);
+    for (auto& [name, v] : a) EXPECT_EQ(max_diff(v, b.at(name)), 0.0) << name << " lora " << lora;
+    EXPECT_TRUE(t.step(pairs).prompt_alignment.empty()) << "the probe serves one step";
   }
 }
 

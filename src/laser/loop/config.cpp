@@ -174,12 +174,13 @@ std::vector<Binding> strategy_bindings() {
     str("strategy.name", F(strategy.name), {}, "laser, fixed:NAME, random, sequential, score-ensemble, agreement-ensemble, online-ensemble"),
     str("strategy.mode", F(mode), {"per-query", "per-batch"}, "per-query (one arm per prompt, authors' default) or per-batch"),
     str("strategy.pooling", F(pooling), {"mean-input", "last-input", "mean-hidden", "last-hidden"}, "context: mean-input (authors), last-input, mean-hidden, last-hidden (paper)"),
-    str("strategy.reward_signal", F(reward_signal), {"auto", "neg-loss", "verifier", "rm-agreement", "implicit-margin"},
+    str("strategy.reward_signal", F(reward_signal), {"auto", "neg-loss", "verifier", "rm-agreement", "implicit-margin", "grad-align"},
         "bandit reward: verifier (agreement of the RM's pairs, or for grpo/rloo of its ordering of the group, with a verifier on "
         "reference answers), rm-agreement (agreement with a probe of the other RMs; "
         "needs no answers), implicit-margin (agreement of "
         "the RM's pairs with what the policy learned since the last reference sync, before training on them; dpo only, needs no "
-        "answers), neg-loss (the paper; dpo only); "
+        "answers), grad-align (cosine between the gradient of the RM's pairs and that of verifier-ordered pairs on "
+        "strategy.align_prompts labelled prompts: answers on those few only; dpo only), neg-loss (the paper; dpo only); "
         "auto = verifier where the data has answers, else neg-loss for dpo and rm-agreement for grpo/rloo. An RM that gives a "
         "prompt's different samples one score earns the signal's worst value (0; neg-loss: the batch's lowest) where there was "
         "something to order (the verifier or probe separates them; for the answer-free signals, they differ)"),
@@ -189,6 +190,9 @@ std::vector<Binding> strategy_bindings() {
     num("strategy.answer_rate", F(answer_rate), between(0.0, 1.0),
         "verifier signal: share of training prompts (a fixed subset, drawn by prompt id) whose reference answer the bandit may read; "
         "the rest give it no reward (how many labelled prompts routing needs)"),
+    num("strategy.align_prompts", F(align_prompts), at_least(1),
+        "grad-align: training prompts with reference answers (a fixed set, drawn by run seed) whose verified pairs are the "
+        "gradient probe; each step samples up to data.batch_size of them; the other prompts' answers are never read"),
     num("strategy.probe_rate", F(probe_rate), between(0.0, 1.0), "rm-agreement: share of prompts whose responses the other RMs re-score (their cost counts)"),
     str("strategy.probe_weighting", F(probe_weighting), {"equal", "decorrelated", "leave-copies-out"},
         "rm-agreement: the probe RMs' votes: equal; decorrelated (each divided by 1 + its positive rank correlations with the other probe RMs on the batch, so near-copies vote about once); "
@@ -471,10 +475,32 @@ RunConfig Config::typed() const {
 
 const toml::array* Config::reward_models() const { return tbl_["rm"].as_array(); }
 
+namespace {
+// True when a string anywhere under `n` holds a control character (a newline, for instance).
+bool has_control_chars(const toml::node& n) {
+  if (auto* t = n.as_table()) {
+    for (auto& [k, v] : *t)
+      if (has_control_chars(v)) return true;
+  } else if (auto* a = n.as_array()) {
+    for (auto& v : *a)
+      if (has_control_chars(v)) return true;
+  } else if (auto s = n.value<std::string>()) {
+    for (unsigned char c : *s)
+      if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+}  // namespace
+
 std::string Config::to_toml() const {
   std::ostringstream os;
   os << "# resolved laser config (format_version 1): every default written out\n";
-  os << tbl_ << "\n";
+  // toml++ writes a string with a newline as a multi-line literal ('''<newline>'''), which TOML
+  // reads back without it (a newline right after the opening quotes is trimmed): a stories run's
+  // stop string "\n" came back empty. Such configs are written with escaped basic strings only.
+  auto flags = toml::toml_formatter::default_flags;
+  if (has_control_chars(tbl_)) flags = flags & ~(toml::format_flags::allow_multi_line_strings | toml::format_flags::allow_literal_strings);
+  os << toml::toml_formatter(tbl_, flags) << "\n";
   return os.str();
 }
 

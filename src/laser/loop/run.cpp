@@ -114,12 +114,16 @@ void check_combination(const RunConfig& rc, const Arms& arms, const std::string&
               "the verifier signal needs reference answers and an answer checker", "use auto (neg-loss or rm-agreement) for data without answers");
   LASER_CHECK(rc.reward_signal != "rm-agreement" || arms.size() >= 2 || rc.run.iterations == 0, "strategy.reward_signal",
               "rm-agreement probes the other reward models, but there is only one", "add [[rm]] tables or use another signal");
+  LASER_CHECK(rc.reward_signal != "grad-align" || verifier != "none", "strategy.reward_signal",
+              "grad-align measures each RM's pairs against verifier-ordered pairs on a few labelled prompts, but this data has no "
+              "answer checker",
+              "use data with reference answers on at least strategy.align_prompts prompts, or another signal");
   LASER_CHECK(rc.reward_signal != "implicit-margin" || rc.train.pg.enabled() || (rc.train.loss.type != "simpo" && rc.train.loss.dpo_weight > 0),
               "strategy.reward_signal", "implicit-margin reads the DPO log-ratio to the reference, which train.loss has none of",
               "use train.loss = sigmoid, ipo or hinge with train.dpo_weight > 0, or another signal");
   if (!rc.train.pg.enabled()) return;
   const std::string& alg = rc.train.pg.algorithm;
-  LASER_CHECK(rc.reward_signal != "neg-loss" && rc.reward_signal != "implicit-margin", "strategy.reward_signal",
+  LASER_CHECK(rc.reward_signal != "neg-loss" && rc.reward_signal != "implicit-margin" && rc.reward_signal != "grad-align", "strategy.reward_signal",
               rc.reward_signal + " (read off the DPO pair loss) means nothing for train.algorithm=" + alg,
               "use strategy.reward_signal=verifier (data with reference answers), rm-agreement or auto");
   LASER_CHECK(rc.reward_signal != "none" || rc.strategy.name != "laser", "strategy.reward_signal",
@@ -140,6 +144,19 @@ std::string resolve_signal(const RunConfig& rc, const std::string& verifier, int
   if (verifier != "none") return "verifier";
   if (!rc.train.pg.enabled()) return "neg-loss";
   return num_arms >= 2 ? "rm-agreement" : "none";
+}
+
+// grad-align's labelled probe prompts: `n` training examples with a reference answer, drawn by
+// `seed` (the same every iteration and on resume).
+std::vector<const data::Example*> align_pool(const data::Dataset& train, int64_t n, uint64_t seed) {
+  std::vector<const data::Example*> pool;
+  for (size_t i : data::permutation(train.size(), mix_seed(seed, 7)))
+    if (!train.examples[i].answer.empty() && static_cast<int64_t>(pool.size()) < n) pool.push_back(&train.examples[i]);
+  LASER_CHECK(!pool.empty(), "strategy.reward_signal", "grad-align needs training prompts with reference answers, and none has one",
+              "use data with answers on a few prompts, or another signal");
+  if (static_cast<int64_t>(pool.size()) < n)
+    log::warn("strategy.align_prompts = {}: only {} training prompts have a reference answer; grad-align probes with those", n, pool.size());
+  return pool;
 }
 }  // namespace
 
@@ -165,6 +182,7 @@ struct Run::State {
   gen::SamplingParams sp;
   std::string verifier;
   std::string signal;  // the bandit reward signal, "auto" resolved
+  std::vector<const data::Example*> align_pool;  // grad-align: the labelled probe prompts
   int64_t batches = 0;
   // Progress, saved in every checkpoint.
   bool fresh = true;  // not resumed from a checkpoint
@@ -218,6 +236,7 @@ Run::Run(const Config& cfg, const RunOptions& opts) : s_(std::make_unique<State>
               "the probe's consensus stands in for the verifier signal's missing answers, but this run's bandit signal is " + s.signal +
                   " with " + std::to_string(s.arms.size()) + " RM(s)",
               "set strategy.reward_signal = verifier with two or more [[rm]] tables, or leave strategy.unlabelled_signal = none");
+  if (s.signal == "grad-align") s.align_pool = align_pool(s.splits.train, rc.align_prompts, s.seed);
   // Trainer and strategy.
   s.batches = (static_cast<int64_t>(s.splits.train.size()) + rc.data.batch_size - 1) / rc.data.batch_size;
   int64_t total_steps = rc.run.iterations * s.batches;
@@ -335,7 +354,12 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   // 5. Pairs, within each prompt only (grpo/rloo: the groups; their pairs only feed the bandit signal).
   const bool rl = s.rc.train.pg.enabled();
   BatchPairs pairs = rl ? group_pairs(scored, items, gens) : build_pairs(*s.strategy, scored, items, gens, prompt_ids, s.rc.pairs);
-  // 6. Train.
+  // 6. Train (grad-align: first the probe the trainer measures each prompt's gradient against).
+  if (s.signal == "grad-align" && !rl) {
+    Timer t_probe;
+    s.trainer->set_alignment_probe(alignment_probe());
+    t.gen += t_probe.seconds();
+  }
   Timer t_train;
   s.policy->train();
   train::StepResult res;
@@ -390,6 +414,30 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   }
   kill_if_asked(s.step, s.dist->rank());
   return res.loss;
+}
+
+// grad-align's probe for this step: up to data.batch_size prompts of the labelled pool (drawn by
+// step), n samples each from the current policy, ordered by the verifier into pairs. The same on
+// every rank (same weights, same seeds), so no collective is needed.
+std::vector<train::PreferencePair> Run::alignment_probe() {
+  auto& s = *s_;
+  std::vector<const data::Example*> ex = s.align_pool;
+  const auto B = static_cast<size_t>(s.rc.data.batch_size);
+  if (ex.size() > B) {
+    auto order = data::permutation(ex.size(), mix_seed(s.seed, 300000 + static_cast<uint64_t>(s.step)));
+    std::vector<const data::Example*> pick;
+    for (size_t k = 0; k < B; ++k) pick.push_back(ex[order[k]]);
+    ex = pick;
+  }
+  std::vector<std::vector<int32_t>> ids;
+  for (auto* e : ex) ids.push_back(s.pe.encode(*s.tok, e->prompt));
+  gen::SamplingParams sp = s.sp;
+  sp.seed = mix_seed(s.seed, 400000 + static_cast<uint64_t>(s.step));
+  sp.first_prompt_index = 0;
+  s.policy->eval();
+  auto gens = gen::generate(s.policy, *s.tok, ids, sp);
+  auto verified = verifier_scores(s.verifier, make_items(gens, ex), ex);
+  return verified_pairs(gens, verified, ids, s.rc.pairs.num_pairs);
 }
 
 // One pass over the training prompts in this iteration's order, from the resume point. True when

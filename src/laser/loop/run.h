@@ -19,6 +19,7 @@
 
 namespace laser::train {
 class Distributed;
+struct PreferencePair;
 }
 
 namespace laser::loop {
@@ -51,6 +52,7 @@ class Run {
   void resume();
   void checkpoint(const std::string& name, int64_t iteration, int64_t batch);
   bool run_iteration(int64_t it);
+  std::vector<train::PreferencePair> alignment_probe();
   std::unique_ptr<State> s_;
 };
 

@@ -67,7 +67,8 @@ struct RunConfig {
   StrategyOptions strategy;
   std::string mode = "per-query";        // strategy.mode: per-query or per-batch (sets strategy.per_batch)
   std::string pooling = "mean-input";    // strategy.pooling
-  std::string reward_signal = "auto";    // strategy.reward_signal: auto (the run resolves it), neg-loss, verifier, rm-agreement or implicit-margin
+  std::string reward_signal = "auto";    // strategy.reward_signal: auto (the run resolves it), neg-loss, verifier, rm-agreement, implicit-margin or grad-align
+  int64_t align_prompts = 32;            // strategy.align_prompts: grad-align's labelled probe prompts
   double answer_rate = 1.0;              // strategy.answer_rate: share of training prompts whose answer the verifier signal may read
   std::string unlabelled_signal = "none";  // strategy.unlabelled_signal: the verifier signal's judge where a prompt has no answer
   double probe_rate = 1.0;               // strategy.probe_rate: share of prompts the rm-agreement probe re-scores

@@ -93,6 +93,35 @@ BatchPairs build_pairs(const Strategy& strategy, const Scored& scored, const Bat
   return out;
 }
 
+std::vector<train::PreferencePair> verified_pairs(const std::vector<gen::Generation>& gens, const std::vector<double>& score,
+                                                  const std::vector<std::vector<int32_t>>& prompt_ids, int64_t max_pairs) {
+  std::vector<std::vector<size_t>> of_prompt(prompt_ids.size());
+  for (size_t g = 0; g < gens.size() && g < score.size(); ++g)
+    if (gens[g].prompt_index < of_prompt.size() && std::isfinite(score[g])) of_prompt[gens[g].prompt_index].push_back(g);
+  auto resp_ids = [&](size_t g) {
+    auto v = gens[g].ids;
+    if (gens[g].stop_id >= 0) v.push_back(gens[g].stop_id);
+    return v;
+  };
+  std::vector<train::PreferencePair> out;
+  for (size_t b = 0; b < of_prompt.size(); ++b) {
+    double best = -INFINITY;
+    for (size_t g : of_prompt[b]) best = std::max(best, score[g]);
+    std::vector<size_t> chosen, rejected;
+    for (size_t g : of_prompt[b]) (score[g] == best ? chosen : rejected).push_back(g);
+    if (chosen.empty() || rejected.empty()) continue;
+    const size_t k_max = std::max(chosen.size(), rejected.size());
+    int64_t made = 0;
+    for (size_t k = 0; k < k_max && made < max_pairs; ++k) {
+      size_t c = chosen[k % chosen.size()], r = rejected[k % rejected.size()];
+      if (gens[c].ids == gens[r].ids) continue;
+      out.push_back({prompt_ids[b], resp_ids(c), resp_ids(r), b});
+      ++made;
+    }
+  }
+  return out;
+}
+
 bool answer_visible(const std::string& id, double rate, uint64_t seed) {
   if (rate >= 1.0) return true;
   uint64_t h = 1469598103934665603ull;  // FNV-1a of the id, then splitmix with the seed
@@ -130,7 +159,7 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
                                    const std::vector<double>& vscore) {
   std::vector<double> raw(pairs.of_prompt.size(), NAN);
   if (signal == "none") return raw;  // grpo/rloo without answers: strategies that do not learn
-  const bool agreement = signal != "neg-loss" && signal != "implicit-margin";
+  const bool agreement = signal != "neg-loss" && signal != "implicit-margin" && signal != "grad-align";
   std::vector<size_t> ordered_nothing;  // tied prompts where there was something to order
   for (size_t b = 0; b < raw.size(); ++b) {
     if (pairs.of_prompt[b].empty()) {
@@ -144,9 +173,10 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
       raw[b] = it != res.prompt_loss.end() ? -it->second : -res.loss;
       continue;
     }
-    if (signal == "implicit-margin") {
-      auto it = res.prompt_margin_agreement.find(b);
-      if (it != res.prompt_margin_agreement.end()) raw[b] = it->second;
+    if (signal == "implicit-margin" || signal == "grad-align") {
+      const auto& of = signal == "grad-align" ? res.prompt_alignment : res.prompt_margin_agreement;
+      auto it = of.find(b);
+      if (it != of.end()) raw[b] = it->second;
       continue;
     }
     double agree = 0;

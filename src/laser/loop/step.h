@@ -41,6 +41,16 @@ BatchPairs unpaired(const Scored& scored, const BatchItems& batch, const std::ve
 BatchPairs build_pairs(const Strategy& strategy, const Scored& scored, const BatchItems& batch, const std::vector<gen::Generation>& gens,
                        const std::vector<std::vector<int32_t>>& prompt_ids, const train::PairConfig& pc);
 
+// strategy.reward_signal = grad-align: the probe's preference pairs on a few labelled prompts.
+// Per prompt (gens[g].prompt_index into prompt_ids), `score` (the verifier's, per generation)
+// orders its samples: the ones with the prompt's highest finite score are chosen, every lower one
+// rejected, paired so that each of them is used before any repeats (chosen[k % C] with
+// rejected[k % R], k < max(C, R)), at most `max_pairs` per prompt; pairs of identical responses
+// are dropped. A prompt whose samples all score alike gives none. Stop ids are kept as in
+// build_pairs.
+std::vector<train::PreferencePair> verified_pairs(const std::vector<gen::Generation>& gens, const std::vector<double>& score,
+                                                  const std::vector<std::vector<int32_t>>& prompt_ids, int64_t max_pairs);
+
 // The checker's score of each item whose example has a reference answer (NaN elsewhere).
 std::vector<double> verifier_scores(const std::string& verifier, const BatchItems& batch, const std::vector<const data::Example*>& examples);
 
@@ -57,7 +67,8 @@ void judge_unlabelled(std::vector<double>& judge, const std::vector<double>& fal
 
 // The bandit's raw reward of each prompt that has pairs (NaN elsewhere). "neg-loss" (the paper):
 // minus the prompt's mean pair loss (the batch loss when the trainer has none for it);
-// "implicit-margin": the trainer's prompt_margin_agreement (NaN where it has none); otherwise
+// "implicit-margin": the trainer's prompt_margin_agreement (NaN where it has none); "grad-align":
+// the trainer's prompt_alignment (NaN where it has none); otherwise
 // ("verifier", "rm-agreement") the share of the prompt's pairs, among those `judge` separates, that
 // agree with it. `judge` is per item: the verifier's scores, or the probe's consensus (probe.h).
 // A chosen RM that tied all of the prompt's samples (pairs.tied: it ordered nothing, so its choice
@@ -66,6 +77,7 @@ void judge_unlabelled(std::vector<double>& judge, const std::vector<double>& fal
 //   the judge's preferences);
 // - implicit-margin: 0 where two samples differ (pairs.distinct; it agreed with nothing the
 //   policy learned);
+// - grad-align: 0 where two samples differ (its choice moved the policy nowhere);
 // - neg-loss: where two samples differ, -inf, which charge_batch_worst turns into the lowest raw
 //   reward of the batch's prompts that have pairs (NaN when none has): no loss is defined without
 //   pairs, so it is charged as the batch's worst decision. (The run calls it on the whole batch,

@@ -53,6 +53,7 @@ LossOutput preference_loss(const LossInputs& in, const LossConfig& cfg) {
     auto pp = torch::zeros_like(pref);
     if (cfg.dpo_weight > 0) pp = pp + cfg.dpo_weight * pref;
     if (cfg.nll_weight > 0 && in.chosen_nll.defined() && in.chosen_nll.numel() == pref.numel()) pp = pp + cfg.nll_weight * in.chosen_nll;
+    out.per_pair_loss = pp;
     out.per_pair = pp.detach().to(torch::kCPU).to(torch::kFloat64);
   }
   auto d = [](const torch::Tensor& t) { return t.detach().to(torch::kFloat64).item<double>(); };

@@ -32,6 +32,7 @@ struct LossOutput {
   torch::Tensor loss;                      // scalar: dpo_weight * mean(pref) + nll_weight * mean(nll)
   std::map<std::string, double> metrics;   // loss, dpo, nll, rewards/*, logps/*
   torch::Tensor per_pair;                  // (P) f64, detached: dpo_weight * pref_i + nll_weight * nll_i
+  torch::Tensor per_pair_loss;             // (P) the same terms with their graph (a subset's mean is its loss)
 };
 
 // Pure: the same inputs give the same loss. Shapes: every input (P) -> loss ().

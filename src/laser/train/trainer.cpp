@@ -300,37 +300,13 @@ StepResult Trainer::step(const std::vector<PreferencePair>& pairs) {
   double tokens = 0, seqs = 0;
   std::map<size_t, std::pair<double, int>> per_prompt;
   std::map<size_t, std::pair<int, int>> margin_agree;  // prompt -> (pairs with a positive margin, with a nonzero one)
-  bool ref_needed = cfg_.loss.type != "simpo" && cfg_.loss.dpo_weight > 0;
+  const bool ref_needed = cfg_.loss.type != "simpo" && cfg_.loss.dpo_weight > 0;
+  const auto alignment = probe_.empty() ? std::map<size_t, double>() : prompt_alignment(pairs);
+  probe_.clear();
   for (auto& chunk : chunk_pairs(pairs, cfg_.micro_batch)) {
-    auto cs = dedupe(chunk);
-    auto opts = torch::TensorOptions().dtype(torch::kLong).device(policy_->device());
-    auto ci = torch::tensor(cs.chosen_idx, opts), ri = torch::tensor(cs.rejected_idx, opts);
-    LossInputs in;
-    if (ref_needed) {
-      torch::NoGradGuard ng;
-      SequenceLogps ref;
-      if (cfg_.lora) {
-        policy_->set_lora_enabled(false);
-        ref = sequence_logprobs(policy_, cs.prompts, cs.responses, cs.response_prompt);
-        policy_->set_lora_enabled(true);
-      } else {
-        ref = sequence_logprobs(reference_, cs.prompts, cs.responses, cs.response_prompt);
-      }
-      in.reference_chosen = ref.sum.index_select(0, ci);
-      in.reference_rejected = ref.sum.index_select(0, ri);
-    }
-    policy_->train();
-    auto lp = sequence_logprobs(policy_, cs.prompts, cs.responses, cs.response_prompt);
-    in.policy_chosen = lp.sum.index_select(0, ci);
-    in.policy_rejected = lp.sum.index_select(0, ri);
-    in.chosen_tokens = lp.tokens.index_select(0, ci);
-    in.rejected_tokens = lp.tokens.index_select(0, ri);
-    in.chosen_nll = -in.policy_chosen / in.chosen_tokens.clamp_min(1.0);
-    if (!ref_needed) {
-      in.reference_chosen = torch::zeros_like(in.policy_chosen);
-      in.reference_rejected = torch::zeros_like(in.policy_rejected);
-    }
-    auto out = preference_loss(in, cfg_.loss);
+    auto fw = forward_pairs(chunk, /*train_mode=*/true);
+    const auto& in = fw.in;
+    auto& out = fw.out;
     double n = static_cast<double>(chunk.size());
     for (auto& k : kPrefMetrics) sums[k] += out.metrics[k] * n;
     {
@@ -353,9 +329,8 @@ StepResult Trainer::step(const std::vector<PreferencePair>& pairs) {
         agree.second += 1;
       }
     }
-    tokens += lp.tokens.sum().item<double>() + 0.0;
-    for (auto& s : cs.prompts) tokens += static_cast<double>(s.size());
-    seqs += static_cast<double>(cs.responses.size());
+    tokens += fw.tokens;
+    seqs += fw.seqs;
     if (!std::isfinite(out.metrics["loss"])) { bad = true; break; }
     (out.loss * (n / global / static_cast<double>(cfg_.grad_accum))).backward();
   }
@@ -363,8 +338,90 @@ StepResult Trainer::step(const std::vector<PreferencePair>& pairs) {
   if (!r.skipped) {
     for (auto& [pi, acc] : per_prompt) r.prompt_loss[pi] = acc.first / acc.second;
     for (auto& [pi, acc] : margin_agree) r.prompt_margin_agreement[pi] = static_cast<double>(acc.first) / acc.second;
+    r.prompt_alignment = alignment;
   }
   return r;
+}
+
+Trainer::PairForward Trainer::forward_pairs(const std::vector<const PreferencePair*>& chunk, bool train_mode) {
+  PairForward f;
+  const bool ref_needed = cfg_.loss.type != "simpo" && cfg_.loss.dpo_weight > 0;
+  auto cs = dedupe(chunk);
+  auto opts = torch::TensorOptions().dtype(torch::kLong).device(policy_->device());
+  auto ci = torch::tensor(cs.chosen_idx, opts), ri = torch::tensor(cs.rejected_idx, opts);
+  LossInputs& in = f.in;
+  if (ref_needed) {
+    torch::NoGradGuard ng;
+    SequenceLogps ref;
+    if (cfg_.lora) {
+      policy_->set_lora_enabled(false);
+      ref = sequence_logprobs(policy_, cs.prompts, cs.responses, cs.response_prompt);
+      policy_->set_lora_enabled(true);
+    } else {
+      ref = sequence_logprobs(reference_, cs.prompts, cs.responses, cs.response_prompt);
+    }
+    in.reference_chosen = ref.sum.index_select(0, ci);
+    in.reference_rejected = ref.sum.index_select(0, ri);
+  }
+  if (train_mode) policy_->train();
+  auto lp = sequence_logprobs(policy_, cs.prompts, cs.responses, cs.response_prompt);
+  in.policy_chosen = lp.sum.index_select(0, ci);
+  in.policy_rejected = lp.sum.index_select(0, ri);
+  in.chosen_tokens = lp.tokens.index_select(0, ci);
+  in.rejected_tokens = lp.tokens.index_select(0, ri);
+  in.chosen_nll = -in.policy_chosen / in.chosen_tokens.clamp_min(1.0);
+  if (!ref_needed) {
+    in.reference_chosen = torch::zeros_like(in.policy_chosen);
+    in.reference_rejected = torch::zeros_like(in.policy_rejected);
+  }
+  f.out = preference_loss(in, cfg_.loss);
+  f.tokens = lp.tokens.sum().item<double>();
+  for (auto& p : cs.prompts) f.tokens += static_cast<double>(p.size());
+  f.seqs = static_cast<double>(cs.responses.size());
+  return f;
+}
+
+void Trainer::set_alignment_probe(std::vector<PreferencePair> probe) { probe_ = std::move(probe); }
+
+std::vector<torch::Tensor> Trainer::pairs_gradient(const std::vector<const PreferencePair*>& pairs) {
+  const bool was_training = policy_->is_training();
+  policy_->eval();  // no dropout: no random numbers drawn, the same gradient every time
+  std::vector<torch::Tensor> params;
+  for (auto& [n, p] : trainable()) params.push_back(p);
+  auto loss = forward_pairs(pairs, /*train_mode=*/false).out.per_pair_loss.mean();
+  auto g = torch::autograd::grad({loss}, params, {}, /*retain_graph=*/false, /*create_graph=*/false, /*allow_unused=*/true);
+  for (size_t i = 0; i < g.size(); ++i)
+    if (!g[i].defined()) g[i] = torch::zeros_like(params[i]);
+  if (was_training) policy_->train();
+  return g;
+}
+
+namespace {
+// Cosine of two gradients (lists of tensors of the same shapes), in f64; NaN when one is zero.
+double gradient_cosine(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+  double dot = 0, na = 0, nb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto x = a[i].to(torch::kCPU, torch::kFloat64), y = b[i].to(torch::kCPU, torch::kFloat64);
+    dot += (x * y).sum().item<double>();
+    na += x.pow(2).sum().item<double>();
+    nb += y.pow(2).sum().item<double>();
+  }
+  return na > 0 && nb > 0 ? dot / std::sqrt(na * nb) : std::numeric_limits<double>::quiet_NaN();
+}
+}  // namespace
+
+std::map<size_t, double> Trainer::prompt_alignment(const std::vector<PreferencePair>& pairs) {
+  std::map<size_t, double> out;
+  std::vector<const PreferencePair*> probe;
+  for (auto& p : probe_) probe.push_back(&p);
+  const auto target = pairs_gradient(probe);
+  std::map<size_t, std::vector<const PreferencePair*>> of_prompt;
+  for (auto& p : pairs) of_prompt[p.prompt_index].push_back(&p);
+  for (auto& [pi, ps] : of_prompt) {
+    double c = gradient_cosine(pairs_gradient(ps), target);
+    if (std::isfinite(c)) out[pi] = c;
+  }
+  return out;
 }
 
 StepResult Trainer::sft_step(const std::vector<std::vector<int32_t>>& prompts, const std::vector<std::vector<int32_t>>& responses) {

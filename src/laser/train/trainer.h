@@ -63,6 +63,12 @@ struct StepResult {
   // SFT steps and for losses without a reference (simpo, dpo_weight 0); a prompt whose margins are
   // all zero (right after a sync) has no entry.
   std::map<size_t, double> prompt_margin_agreement;
+  // Per prompt (as above), after set_alignment_probe: the cosine between the gradient of its pairs'
+  // mean loss and the gradient of the probe pairs' mean loss, both at the parameters before this
+  // step's update (the bandit's "grad-align" reward: would training on this RM's pairs move the
+  // policy the way the verified probe pairs do?). Empty without a probe, for skipped steps and
+  // for a zero probe gradient; a prompt whose own gradient is zero has no entry.
+  std::map<size_t, double> prompt_alignment;
 };
 
 // A generation batch for rl_step: n responses of each prompt, prompt-major (responses[i] answers
@@ -93,6 +99,12 @@ class Trainer {
 
   // One step on this rank's pairs (the loss is the mean over all ranks' pairs).
   StepResult step(const std::vector<PreferencePair>& pairs);
+  // Pairs that the next step() measures every prompt's gradient against (StepResult::
+  // prompt_alignment): preference pairs a verifier ordered on a few labelled prompts. Used by the
+  // next step() only (its prompt_index is ignored); the gradients are taken in eval mode (no
+  // dropout), so the probe draws no random numbers and leaves the update unchanged. Costs one
+  // extra forward and backward of the probe and of each prompt's pairs.
+  void set_alignment_probe(std::vector<PreferencePair> probe);
   // GRPO or RLOO (cfg.pg.algorithm) on this rank's groups: advantages from the rewards, then
   // cfg.pg.num_iterations optimizer steps on the same samples (policy_gradient.h). Metrics: TRL's
   // reward, reward_std, frac_reward_zero_std, kl, clip_ratio/*, completions/mean_length.
@@ -132,6 +144,19 @@ class Trainer {
 
  private:
   void build_optimizer();
+  // Forward of a chunk of pairs (deduplicated sequences, reference log-probs where the loss has
+  // one) and its preference loss; tokens and sequences forwarded, for the metrics. train_mode:
+  // the policy's forward (not the reference's) runs in train mode.
+  struct PairForward {
+    LossInputs in;
+    LossOutput out;
+    double tokens = 0, seqs = 0;
+  };
+  PairForward forward_pairs(const std::vector<const PreferencePair*>& chunk, bool train_mode);
+  // d(mean per-pair loss of `pairs`)/d(trainable parameters), in eval mode; undefined ones are 0.
+  std::vector<torch::Tensor> pairs_gradient(const std::vector<const PreferencePair*>& pairs);
+  // prompt_alignment of `pairs` against probe_ (empty when the probe's gradient is zero).
+  std::map<size_t, double> prompt_alignment(const std::vector<PreferencePair>& pairs);
   void set_trainable();
   double lr_at(int64_t update) const;
   // Forward + backward of one chunk; returns weighted metric sums and whether the loss was finite.
@@ -152,6 +177,7 @@ class Trainer {
     double scaling = 0.0;
   };
   std::vector<MergedAdapter> merged_;
+  std::vector<PreferencePair> probe_;  // set_alignment_probe's pairs, for the next step()
 };
 
 }  // namespace laser::train
