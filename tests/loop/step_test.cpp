@@ -425,6 +425,33 @@ TEST(Step, VerifiedPairsUseEveryBestAndEveryLowerSampleOnce) {
   EXPECT_EQ(verified_pairs(g, v, prompts, 1).size(), 2u);  // at most one per prompt
 }
 
+TEST(Step, RewardsIfChosenJudgeAnotherRmsPairsAsTheVerifierSignalDoes) {
+  // An RM preferring long responses on two prompts of three samples (lengths 1..3 and 4..6). The
+  // verifier: prompt 0's longest is right (the RM's rank 1 beats both others: 1.0); prompt 1's
+  // shortest is right ((5,3) disagrees; (5,4) is a tie the verifier does not count: 0.0).
+  std::vector<std::unique_ptr<RewardModel>> rms;
+  rms.push_back(std::make_unique<LengthRM>("long", 1.0));
+  Arms arms = arms_of(std::move(rms));
+  StrategyOptions o;
+  o.name = "laser";
+  BanditStrategy s(o, arms.names, 3, 1);
+  auto batch = two_prompts();
+  auto gens = gens_of(batch);
+  laser::train::PairConfig pc;
+  pc.num_pairs = 10;
+  std::vector<double> scores = {1, 2, 3, 4, 5, 6}, judge = {0, 0, 1, 1, 0, 0};
+  auto raw = rewards_if_chosen(s, scores, batch, gens, pc, judge);
+  ASSERT_EQ(raw.size(), 2u);
+  EXPECT_DOUBLE_EQ(raw[0], 1.0);
+  EXPECT_DOUBLE_EQ(raw[1], 0.0);
+  // A prompt the RM did not score, or one the judge cannot tell apart, gives nothing.
+  scores[4] = NAN;
+  judge = {1, 1, 1, 1, 0, 0};
+  raw = rewards_if_chosen(s, scores, batch, gens, pc, judge);
+  EXPECT_TRUE(std::isnan(raw[0]));
+  EXPECT_TRUE(std::isnan(raw[1]));
+}
+
 TEST(Step, MetricsLineCountsArmsAndMeansFiniteRewards) {
   std::vector<nlohmann::json> decisions = {{{"arm_name", "a"}}, {{"arm_name", "b"}}, {{"arm_name", "a"}}};
   BatchPairs bp;

@@ -136,6 +136,50 @@ TEST(Strategy, LaserWithArmZScoreWarmsUpEachArmLearnsUnderDriftAndResumes) {
   EXPECT_GT(static_cast<double>(late_right) / late, 0.6) << late_right << "/" << late;  // uniform: 1/3
 }
 
+// strategy.labelled_feedback = all-rms: laser learns the rewards of arms it did not choose. Taught
+// only through feedback_arms, every arm's reward on 6 labelled contexts a step, it routes fresh
+// contexts right; strategies that do not learn from it (fixed, random, laser per batch) say so and
+// leave their state untouched.
+TEST(Strategy, LaserLearnsEveryArmFromLabelledFeedback) {
+  StrategyOptions o;
+  o.name = "laser";
+  o.bandit.alpha = 1.0;
+  o.normalizer = "percentile";
+  BanditStrategy a(o, kRms, 4, 7);
+  ASSERT_TRUE(a.learns_other_arms());
+  auto best = [](double x) { return x < -0.2 ? 0 : x < 0.2 ? 1 : 2; };
+  for (int step = 0; step < 20; ++step) {
+    auto lab = contexts(6, 4, 1000 + step);
+    Eigen::MatrixXd rows(18, 4);
+    std::vector<int> arms;
+    std::vector<double> raw;
+    for (int i = 0; i < 6; ++i)
+      for (int k = 0; k < 3; ++k) {
+        rows.row(static_cast<Eigen::Index>(arms.size())) = lab.row(i);
+        arms.push_back(k);
+        raw.push_back(best(lab(i, 0)) == k ? 1.0 : 0.0);
+      }
+    a.feedback_arms(rows, arms, raw);
+  }
+  int right = 0, n = 0;
+  for (int step = 0; step < 10; ++step) {
+    auto ctx = contexts(8, 4, step);
+    auto ch = a.choose(ctx);
+    for (int i = 0; i < 8; ++i, ++n) right += ch.arm[i] == best(ctx(i, 0));
+  }
+  EXPECT_GT(right, n * 8 / 10) << right << " of " << n;
+  for (std::string name : {"fixed:spec-mul", "random", "laser-per-batch"}) {
+    StrategyOptions q = o;
+    q.name = name == "laser-per-batch" ? "laser" : name;
+    q.per_batch = name == "laser-per-batch";
+    BanditStrategy s(q, kRms, 4, 7);
+    EXPECT_FALSE(s.learns_other_arms()) << name;
+    auto before = s.save();
+    s.feedback_arms(contexts(3, 4, 5), {0, 1, 2}, {1.0, 0.0, 1.0});
+    EXPECT_EQ(s.save(), before) << name;
+  }
+}
+
 TEST(Strategy, EnsemblesDoNotUseTheBandit) {
   StrategyOptions o;
   o.name = "online-ensemble";

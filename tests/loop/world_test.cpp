@@ -197,3 +197,43 @@ TEST(World, QuickStoriesGradAlignRewardsCosinesAndResumesExactly) {
   ASSERT_EQ(rc, 0) << out;
   EXPECT_EQ(io::read_file(dir + "/again/cut/decisions.jsonl"), io::read_file(dir + "/again/whole/decisions.jsonl"));
 }
+
+// strategy.labelled_feedback = all-rms on the stories world with half the answers visible: on the
+// answered prompts the other RMs score the samples too and the bandit learns from each of them
+// (metrics.jsonl counts the rows), and their RM items are counted on top of the chosen RMs'.
+TEST(World, QuickStoriesLabelledFeedbackTeachesEveryRm) {
+  const char* ext = std::getenv("LASER_SHARED_EXT");
+  std::string model = ext ? std::string(ext) + "/models/stories260K" : "";
+  if (model.empty() || !io::file_exists(model + "/model.safetensors"))
+    GTEST_SKIP() << "LASER_SHARED_EXT (../shared/ext) has no models/stories260K: the stories world needs the pretrained model";
+  std::string dir = std::string(LASER_TEST_TMP) + "/world-stories-labelled";
+  io::remove_all(dir);
+  int rc = 0;
+  std::string out = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " world --world stories --quick --model " + model +
+                           " --strategies laser@strategy.answer_rate=0.5@strategy.labelled_feedback=all-rms --cache " + dir +
+                           "/cache --out-dir " + dir + "/runs",
+                       &rc);
+  ASSERT_EQ(rc, 0) << out;
+  auto cmp = io::read_json(dir + "/runs/stories-compare/compare.json");
+  ASSERT_EQ(cmp["rows"].size(), 1u);
+  std::string rd = cmp["rows"][0]["run_dir"].get<std::string>();
+  int64_t rows = 0, steps = 0, decisions = 0;
+  for (auto& m : io::read_jsonl(rd + "/metrics.jsonl")) {
+    ASSERT_TRUE(m.contains("labelled_feedback")) << m;
+    rows += m["labelled_feedback"].get<int64_t>();
+    ++steps;
+  }
+  for (auto& d : io::read_jsonl(rd + "/decisions.jsonl")) decisions += d.is_object();
+  EXPECT_GT(steps, 0);
+  EXPECT_GT(rows, 0) << "no other RM learned from an answered prompt";
+  auto summary = io::read_json(rd + "/summary.json");
+  const int64_t extra = summary["rm_items"].get<int64_t>() - 4 * decisions;  // n = 4 samples per prompt
+  EXPECT_GE(extra, 4 * rows);
+  EXPECT_EQ(extra % 4, 0);
+  // It teaches the verifier signal only.
+  out = sh(std::string(LASER_BIN) + " train --config " + rd + "/config.toml --set run.name=bad --set strategy.answer_rate=1 " +
+               "--set strategy.reward_signal=implicit-margin",
+           &rc);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("strategy.labelled_feedback"), std::string::npos) << out;
+}

@@ -158,6 +158,15 @@ std::vector<double> BanditStrategy::feedback(const Eigen::MatrixXd& ctx, const S
   return norm;
 }
 
+bool BanditStrategy::learns_other_arms() const { return opts_.name == "laser" && !opts_.per_batch; }
+
+void BanditStrategy::feedback_arms(const Eigen::MatrixXd& ctx, const std::vector<int>& arms, const std::vector<double>& raw) {
+  if (!learns_other_arms() || arms.empty()) return;
+  BatchChoice ch;
+  ch.arm = arms;
+  feedback(ctx, ch, raw);
+}
+
 void BanditStrategy::save_state(nlohmann::json& j) const {
   j["weights"] = nlohmann::json::array();
   j["bandit"] = bandit_->save();

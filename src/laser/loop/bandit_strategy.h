@@ -19,6 +19,8 @@ class BanditStrategy : public Strategy {
   BatchChoice choose(const Eigen::MatrixXd& contexts) override;
   Scored score(const BatchChoice& choice, const BatchItems& batch, Arms& arms) override;
   std::vector<double> feedback(const Eigen::MatrixXd& contexts, const Scored& s, const StepOutcome& o) override;
+  bool learns_other_arms() const override;  // laser in per-query mode
+  void feedback_arms(const Eigen::MatrixXd& contexts, const std::vector<int>& arms, const std::vector<double>& raw) override;
   // Raw bandit rewards (per prompt in per-query mode; their mean in per-batch mode) for the arms of
   // `choice`. Returns the normalized rewards that were used to update (NaN entries are skipped).
   std::vector<double> feedback(const Eigen::MatrixXd& contexts, const BatchChoice& choice, const std::vector<double>& raw);

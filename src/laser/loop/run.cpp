@@ -2,6 +2,7 @@
 #include "laser/loop/run.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -146,6 +147,52 @@ std::string resolve_signal(const RunConfig& rc, const std::string& verifier, int
   return num_arms >= 2 ? "rm-agreement" : "none";
 }
 
+// strategy.labelled_feedback = all-rms: on a rank's prompts where `judge` separates two samples
+// (a visible answer that tells them apart), every RM other than the one that scored them scores
+// them too, and learns the agreement it would have earned. Rows (global prompt index, arm, raw
+// reward); an RM that fails is left out with a warning.
+Eigen::MatrixXd other_arm_rewards(Arms& arms, const Strategy& strategy, const train::PairConfig& pc, const Scored& scored,
+                                  const BatchItems& items, const std::vector<gen::Generation>& gens, const std::vector<double>& judge,
+                                  size_t first_prompt) {
+  std::vector<std::array<double, 3>> rows;
+  for (int k = 0; k < arms.size(); ++k) {
+    std::vector<size_t> prompts;
+    std::vector<reward::RewardItem> sub;
+    for (size_t b = 0; b < items.of_prompt.size(); ++b) {
+      if (scored.arm[b] == k) continue;
+      double first = NAN;
+      bool separates = false;
+      for (size_t g : items.of_prompt[b])
+        if (std::isfinite(judge[g])) {
+          separates = separates || (std::isfinite(first) && judge[g] != first);
+          first = judge[g];
+        }
+      if (!separates) continue;
+      prompts.push_back(b);
+      for (size_t g : items.of_prompt[b]) sub.push_back(items.items[g]);
+    }
+    if (sub.empty()) continue;
+    std::vector<double> v;
+    try {
+      v = score_with(arms, k, sub);
+    } catch (const reward::RewardModelFailure& e) {
+      log::warn("strategy.labelled_feedback: reward model '{}' failed ({}); it learns nothing from this step's answers", arms.names[k], e.what());
+      continue;
+    }
+    std::vector<double> score(items.items.size(), NAN);
+    size_t at = 0;
+    for (size_t b : prompts)
+      for (size_t g : items.of_prompt[b]) score[g] = v[at++];
+    auto raw = rewards_if_chosen(strategy, score, items, gens, pc, judge);
+    for (size_t b : prompts)
+      if (std::isfinite(raw[b])) rows.push_back({static_cast<double>(first_prompt + b), static_cast<double>(k), raw[b]});
+  }
+  Eigen::MatrixXd out(static_cast<Eigen::Index>(rows.size()), 3);
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (Eigen::Index c = 0; c < 3; ++c) out(static_cast<Eigen::Index>(i), c) = rows[i][static_cast<size_t>(c)];
+  return out;
+}
+
 // grad-align's labelled probe prompts: `n` training examples with a reference answer, drawn by
 // `seed` (the same every iteration and on resume).
 std::vector<const data::Example*> align_pool(const data::Dataset& train, int64_t n, uint64_t seed) {
@@ -232,6 +279,10 @@ Run::Run(const Config& cfg, const RunOptions& opts) : s_(std::make_unique<State>
   LASER_CHECK(s.rc.answer_rate >= 1.0 || s.signal == "verifier", "strategy.answer_rate",
               "it limits the verifier signal's answers, but this run's bandit signal is " + s.signal,
               "set strategy.reward_signal = verifier, or leave strategy.answer_rate at 1");
+  LASER_CHECK(s.rc.labelled_feedback == "chosen" || (s.signal == "verifier" && !s.rc.strategy.per_batch), "strategy.labelled_feedback",
+              "all-rms teaches every RM its agreement with the verifier on answered prompts, one prompt at a time, but this run " +
+                  (s.signal != "verifier" ? "learns from " + s.signal : std::string("chooses per batch")),
+              "set strategy.reward_signal = verifier and strategy.mode = per-query, or leave strategy.labelled_feedback = chosen");
   LASER_CHECK(s.rc.unlabelled_signal == "none" || (s.signal == "verifier" && s.arms.size() >= 2), "strategy.unlabelled_signal",
               "the probe's consensus stands in for the verifier signal's missing answers, but this run's bandit signal is " + s.signal +
                   " with " + std::to_string(s.arms.size()) + " RM(s)",
@@ -393,6 +444,7 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   const BatchPairs& sig_pairs = judge_group ? judged : pairs;
   std::vector<double> judge = s.signal == "rm-agreement" ? consensus : out.verifier;
   if (s.signal == "verifier" && s.rc.answer_rate < 1.0) hide_answers(judge, items, ex, s.rc.answer_rate, s.seed);
+  const std::vector<double> answers = s.rc.labelled_feedback == "all-rms" ? judge : std::vector<double>();  // the verifier's, visible ones only
   if (fill_unlabelled) judge_unlabelled(judge, consensus, items);
   out.raw = bandit_rewards(s.signal, sig_pairs, res, judge);
   out.pairs = pairs.of_prompt;
@@ -400,6 +452,21 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   GatheredStep all = gather_step(*s.dist, scored, out, items.items.size(), pairs.pairs.size());
   charge_batch_worst(all.outcome.raw);
   auto norm = s.strategy->feedback(ctx, all.scored, all.outcome);
+  int64_t labelled_rows = -1;
+  if (s.rc.labelled_feedback == "all-rms" && s.strategy->learns_other_arms()) {
+    // Every other RM's reward on this rank's answered prompts, then every rank's, learned alike.
+    Eigen::MatrixXd rows = gather_rows(*s.dist, other_arm_rewards(s.arms, *s.strategy, s.rc.pairs, scored, items, gens, answers, sh.begin), "gather of the labelled feedback");
+    Eigen::MatrixXd rctx(rows.rows(), ctx.cols());
+    std::vector<int> arms;
+    std::vector<double> raws;
+    for (Eigen::Index i = 0; i < rows.rows(); ++i) {
+      rctx.row(i) = ctx.row(static_cast<Eigen::Index>(rows(i, 0)));
+      arms.push_back(static_cast<int>(rows(i, 1)));
+      raws.push_back(rows(i, 2));
+    }
+    s.strategy->feedback_arms(rctx, arms, raws);
+    labelled_rows = rows.rows();
+  }
   t.bandit += t_feedback.seconds();
   reward::RewardCost cost = s.dist->world_size() == 1 ? s.arms.total_cost() : total_cost_of(sum_cost(*s.dist, s.arms.cost_json()));
   // Logs (rank 0).
@@ -410,6 +477,7 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
     t.step = t_step.seconds();
     json m = step_metrics(s.step, iteration, batch, pairs, res, decisions, t, all.outcome.raw, norm, cost);
     m["pairs"] = all.pairs;
+    if (labelled_rows >= 0) m["labelled_feedback"] = labelled_rows;  // (prompt, other RM) rewards learned
     s.files.metrics_out->write(m);
   }
   kill_if_asked(s.step, s.dist->rank());

@@ -194,6 +194,23 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
   return raw;
 }
 
+std::vector<double> rewards_if_chosen(const Strategy& strategy, const std::vector<double>& scores, const BatchItems& batch,
+                                      const std::vector<gen::Generation>& gens, const train::PairConfig& pc,
+                                      const std::vector<double>& judge) {
+  const size_t nb = batch.of_prompt.size();
+  Scored as_chosen;
+  as_chosen.score = scores;
+  as_chosen.arm.assign(nb, 0);
+  as_chosen.chosen.assign(nb, 0);
+  as_chosen.prob.assign(nb, 1.0);
+  const std::vector<std::vector<int32_t>> no_prompt_ids(nb);  // the pairs are judged, not trained
+  auto raw = bandit_rewards("verifier", build_pairs(strategy, as_chosen, batch, gens, no_prompt_ids, pc), train::StepResult{}, judge);
+  for (size_t b = 0; b < nb; ++b)
+    for (size_t g : batch.of_prompt[b])
+      if (g >= scores.size() || !std::isfinite(scores[g])) raw[b] = NAN;
+  return raw;
+}
+
 void charge_batch_worst(std::vector<double>& raw) {
   double worst = INFINITY;
   for (double r : raw)

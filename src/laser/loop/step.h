@@ -89,6 +89,14 @@ void judge_unlabelled(std::vector<double>& judge, const std::vector<double>& fal
 std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& pairs, const train::StepResult& res,
                                    const std::vector<double>& judge);
 
+// strategy.labelled_feedback = all-rms: the verifier signal's raw reward of each prompt had
+// `scores` (another RM's score of each item; NaN where it scored none) been the chosen RM's: its
+// pairs as `strategy` builds them, judged by `judge` as bandit_rewards("verifier") judges. NaN for
+// a prompt with an item the RM did not score, or where `judge` separates nothing.
+std::vector<double> rewards_if_chosen(const Strategy& strategy, const std::vector<double>& scores, const BatchItems& batch,
+                                      const std::vector<gen::Generation>& gens, const train::PairConfig& pc,
+                                      const std::vector<double>& judge);
+
 // Replaces every -inf in `raw` (bandit_rewards' mark of a neg-loss choice that ordered nothing)
 // with the lowest finite value of `raw`, or NaN when there is none.
 void charge_batch_worst(std::vector<double>& raw);

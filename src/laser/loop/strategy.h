@@ -79,6 +79,12 @@ class Strategy {
   virtual std::vector<double> feedback(const Eigen::MatrixXd& contexts, const Scored& s, const StepOutcome& o) = 0;
   // Whether feedback needs the verifier's item scores even when the bandit signal is not "verifier".
   virtual bool needs_verifier_scores() const { return false; }
+  // strategy.labelled_feedback = all-rms: whether this strategy learns from the rewards of arms it
+  // did not choose (a contextual bandit in per-query mode); the run spends no RM call on them
+  // otherwise. feedback_arms learns one (context row, arm, raw reward) per entry, normalized as
+  // feedback() does.
+  virtual bool learns_other_arms() const { return false; }
+  virtual void feedback_arms(const Eigen::MatrixXd& /*contexts*/, const std::vector<int>& /*arms*/, const std::vector<double>& /*raw*/) {}
   const std::string& name() const { return name_; }
   virtual nlohmann::json save() const;
   virtual void load(const nlohmann::json& j, const std::string& where);
