@@ -444,6 +444,12 @@ TEST(Step, RewardsIfChosenJudgeAnotherRmsPairsAsTheVerifierSignalDoes) {
   ASSERT_EQ(raw.size(), 2u);
   EXPECT_DOUBLE_EQ(raw[0], 1.0);
   EXPECT_DOUBLE_EQ(raw[1], 0.0);
+  // Judged on every pair of samples the RM orders (grpo/rloo, signal_pairs = group), prompt 0's
+  // pair (1, 0) counts too: rank 1 against the rest agrees once and ties once (1.0); all pairs
+  // agree once and disagree once (0.5).
+  judge = {1, 0, 1, 1, 0, 0};
+  EXPECT_DOUBLE_EQ(rewards_if_chosen(s, scores, batch, gens, pc, judge)[0], 1.0);
+  EXPECT_DOUBLE_EQ(rewards_if_chosen(s, scores, batch, gens, pc, judge, /*group=*/true)[0], 0.5);
   // A prompt the RM did not score, or one the judge cannot tell apart, gives nothing.
   scores[4] = NAN;
   judge = {1, 1, 1, 1, 0, 0};

@@ -150,8 +150,9 @@ std::string resolve_signal(const RunConfig& rc, const std::string& verifier, int
 // strategy.labelled_feedback = all-rms: on a rank's prompts where `judge` separates two samples
 // (a visible answer that tells them apart), every RM other than the one that scored them scores
 // them too, and learns the agreement it would have earned. Rows (global prompt index, arm, raw
-// reward); an RM that fails is left out with a warning.
-Eigen::MatrixXd other_arm_rewards(Arms& arms, const Strategy& strategy, const train::PairConfig& pc, const Scored& scored,
+// reward); an RM that fails is left out with a warning. `group`: the pairs the verifier signal
+// judges are every pair of samples an RM orders (grpo/rloo, strategy.signal_pairs = group).
+Eigen::MatrixXd other_arm_rewards(Arms& arms, const Strategy& strategy, const train::PairConfig& pc, bool group, const Scored& scored,
                                   const BatchItems& items, const std::vector<gen::Generation>& gens, const std::vector<double>& judge,
                                   size_t first_prompt) {
   std::vector<std::array<double, 3>> rows;
@@ -183,7 +184,7 @@ Eigen::MatrixXd other_arm_rewards(Arms& arms, const Strategy& strategy, const tr
     size_t at = 0;
     for (size_t b : prompts)
       for (size_t g : items.of_prompt[b]) score[g] = v[at++];
-    auto raw = rewards_if_chosen(strategy, score, items, gens, pc, judge);
+    auto raw = rewards_if_chosen(strategy, score, items, gens, pc, judge, group);
     for (size_t b : prompts)
       if (std::isfinite(raw[b])) rows.push_back({static_cast<double>(first_prompt + b), static_cast<double>(k), raw[b]});
   }
@@ -455,7 +456,7 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   int64_t labelled_rows = -1;
   if (s.rc.labelled_feedback == "all-rms" && s.strategy->learns_other_arms()) {
     // Every other RM's reward on this rank's answered prompts, then every rank's, learned alike.
-    Eigen::MatrixXd rows = gather_rows(*s.dist, other_arm_rewards(s.arms, *s.strategy, s.rc.pairs, scored, items, gens, answers, sh.begin), "gather of the labelled feedback");
+    Eigen::MatrixXd rows = gather_rows(*s.dist, other_arm_rewards(s.arms, *s.strategy, s.rc.pairs, rl || judge_group, scored, items, gens, answers, sh.begin), "gather of the labelled feedback");
     Eigen::MatrixXd rctx(rows.rows(), ctx.cols());
     std::vector<int> arms;
     std::vector<double> raws;

@@ -7,6 +7,7 @@
 
 #include "laser/core/rng.h"
 #include "laser/loop/evaluator.h"
+#include "laser/loop/group_step.h"
 
 namespace laser::loop {
 
@@ -196,7 +197,7 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
 
 std::vector<double> rewards_if_chosen(const Strategy& strategy, const std::vector<double>& scores, const BatchItems& batch,
                                       const std::vector<gen::Generation>& gens, const train::PairConfig& pc,
-                                      const std::vector<double>& judge) {
+                                      const std::vector<double>& judge, bool group) {
   const size_t nb = batch.of_prompt.size();
   Scored as_chosen;
   as_chosen.score = scores;
@@ -204,7 +205,8 @@ std::vector<double> rewards_if_chosen(const Strategy& strategy, const std::vecto
   as_chosen.chosen.assign(nb, 0);
   as_chosen.prob.assign(nb, 1.0);
   const std::vector<std::vector<int32_t>> no_prompt_ids(nb);  // the pairs are judged, not trained
-  auto raw = bandit_rewards("verifier", build_pairs(strategy, as_chosen, batch, gens, no_prompt_ids, pc), train::StepResult{}, judge);
+  const BatchPairs pairs = group ? group_pairs(as_chosen, batch, gens) : build_pairs(strategy, as_chosen, batch, gens, no_prompt_ids, pc);
+  auto raw = bandit_rewards("verifier", pairs, train::StepResult{}, judge);
   for (size_t b = 0; b < nb; ++b)
     for (size_t g : batch.of_prompt[b])
       if (g >= scores.size() || !std::isfinite(scores[g])) raw[b] = NAN;

@@ -91,11 +91,12 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
 
 // strategy.labelled_feedback = all-rms: the verifier signal's raw reward of each prompt had
 // `scores` (another RM's score of each item; NaN where it scored none) been the chosen RM's: its
-// pairs as `strategy` builds them, judged by `judge` as bandit_rewards("verifier") judges. NaN for
-// a prompt with an item the RM did not score, or where `judge` separates nothing.
+// pairs as `strategy` builds them (`group`: every pair of samples it orders, as grpo/rloo and
+// strategy.signal_pairs = group judge), judged by `judge` as bandit_rewards("verifier") judges.
+// NaN for a prompt with an item the RM did not score, or where `judge` separates nothing.
 std::vector<double> rewards_if_chosen(const Strategy& strategy, const std::vector<double>& scores, const BatchItems& batch,
                                       const std::vector<gen::Generation>& gens, const train::PairConfig& pc,
-                                      const std::vector<double>& judge);
+                                      const std::vector<double>& judge, bool group = false);
 
 // Replaces every -inf in `raw` (bandit_rewards' mark of a neg-loss choice that ordered nothing)
 // with the lowest finite value of `raw`, or NaN when there is none.
