@@ -1,6 +1,6 @@
 // Data-parallel `laser train` end to end (loop/shard.h, train::Distributed): 2 processes (--nproc 2) on a tiny
 // world take the same decisions as 1 process, end within 1e-5 relative in the final weights with
-// the same accuracy; a killed rank makes the other stop within run.dist_timeout with one line
+// the same accuracy (also with the few-labels options); a killed rank makes the other stop within run.dist_timeout with one line
 // naming it, and --resume completes (a different number of processes is refused by name).
 #include <gtest/gtest.h>
 
@@ -151,6 +151,46 @@ TEST(DistTrain, GrpoTwoProcessesMatchOne) {
   auto e1 = test_eval(root + "/one/r"), e2 = test_eval(root + "/two/r");
   ASSERT_FALSE(e1.is_null());
   EXPECT_EQ(e1["accuracy"], e2["accuracy"]);
+}
+
+// The few-labels options under data parallelism: all-rms gathers every rank's (prompt, RM) rewards
+// and learns them in one order, and grad-align's probe is the same on every rank, so two
+// processes decide as one does.
+TEST(DistTrain, FewLabelOptionsTwoProcessesMatchOne) {
+  for (std::string set : {"--set strategy.answer_rate=0.5 --set strategy.labelled_feedback=all-rms",
+                          "--set strategy.reward_signal=grad-align --set strategy.align_prompts=8"}) {
+    std::string root = tmp("dist-few");
+    io::remove_all(root);
+    int rc = 0;
+    auto log1 = train(config(root + "/one"), set, "", &rc);
+    ASSERT_EQ(rc, 0) << log1;
+    auto log2 = train(config(root + "/two"), set + " --nproc 2", "", &rc);
+    ASSERT_EQ(rc, 0) << log2;
+    auto d1 = decisions(root + "/one/r"), d2 = decisions(root + "/two/r");
+    ASSERT_EQ(d1.size(), 40u) << set;
+    EXPECT_EQ(d1, d2) << set;
+    auto sum_of = [&](const std::string& dir, const std::string& key) {
+      double sum = 0;
+      for (auto& m : io::read_jsonl(dir + "/metrics.jsonl"))
+        if (m.contains(key)) sum += m[key].get<double>();
+      return sum;
+    };
+    const double rows = sum_of(root + "/one/r", "labelled_feedback");
+    EXPECT_EQ(rows, sum_of(root + "/two/r", "labelled_feedback")) << set;
+    if (set.find("all-rms") != std::string::npos) EXPECT_GT(rows, 0) << "no other RM learned from an answered prompt";
+    // The same bandit rewards, and for grad-align real cosines among them (this seed's policy
+    // answers some probe prompts right).
+    auto r1 = io::read_jsonl(root + "/one/r/decisions.jsonl"), r2 = io::read_jsonl(root + "/two/r/decisions.jsonl");
+    int cosines = 0;
+    for (size_t i = 0; i < r1.size() && i < r2.size(); ++i) {
+      ASSERT_EQ(r1[i]["raw_reward"].is_null(), r2[i]["raw_reward"].is_null()) << set << " decision " << i;
+      if (r1[i]["raw_reward"].is_null()) continue;
+      double a = r1[i]["raw_reward"].get<double>(), b = r2[i]["raw_reward"].get<double>();
+      EXPECT_NEAR(a, b, 1e-5) << set << " decision " << i;
+      cosines += a != 0.0 && a != 1.0;
+    }
+    if (set.find("grad-align") != std::string::npos) EXPECT_GT(cosines, 0) << "no gradient cosine among the rewards";
+  }
 }
 
 TEST(DistTrain, NegLossChargesABlindChoiceTheWholeBatchsLowest) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cmath>
 #include <csignal>
+#include <numeric>
 #include <cstdlib>
 
 #include "laser/core/device.h"
@@ -456,14 +457,22 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   int64_t labelled_rows = -1;
   if (s.rc.labelled_feedback == "all-rms" && s.strategy->learns_other_arms()) {
     // Every other RM's reward on this rank's answered prompts, then every rank's, learned alike.
+    // Learned in (arm, prompt) order, as one process would: the normalizer's running history
+    // depends on the order.
     Eigen::MatrixXd rows = gather_rows(*s.dist, other_arm_rewards(s.arms, *s.strategy, s.rc.pairs, rl || judge_group, scored, items, gens, answers, sh.begin), "gather of the labelled feedback");
+    std::vector<Eigen::Index> order(static_cast<size_t>(rows.rows()));
+    std::iota(order.begin(), order.end(), Eigen::Index{0});
+    std::sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) {
+      return std::make_pair(rows(a, 1), rows(a, 0)) < std::make_pair(rows(b, 1), rows(b, 0));
+    });
     Eigen::MatrixXd rctx(rows.rows(), ctx.cols());
     std::vector<int> arms;
     std::vector<double> raws;
     for (Eigen::Index i = 0; i < rows.rows(); ++i) {
-      rctx.row(i) = ctx.row(static_cast<Eigen::Index>(rows(i, 0)));
-      arms.push_back(static_cast<int>(rows(i, 1)));
-      raws.push_back(rows(i, 2));
+      const Eigen::Index r = order[static_cast<size_t>(i)];
+      rctx.row(i) = ctx.row(static_cast<Eigen::Index>(rows(r, 0)));
+      arms.push_back(static_cast<int>(rows(r, 1)));
+      raws.push_back(rows(r, 2));
     }
     s.strategy->feedback_arms(rctx, arms, raws);
     labelled_rows = rows.rows();
