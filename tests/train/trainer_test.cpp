@@ -202,6 +202,16 @@ TEST(Trainer, AlignmentIsTheGradientCosineAgainstTheProbeAndLeavesTheUpdateAlone
     auto a = snapshot(m), b = snapshot(twin);
     for (auto& [name, v] : a) EXPECT_EQ(max_diff(v, b.at(name)), 0.0) << name << " lora " << lora;
     EXPECT_TRUE(t.step(pairs).prompt_alignment.empty()) << "the probe serves one step";
+    // In chunks of one pair (train.micro_batch = 1) the gradients, and so the cosines, are the same.
+    auto chunked_cfg = cfg;
+    chunked_cfg.micro_batch = 1;
+    auto m1 = tiny();
+    Trainer chunked(m1, chunked_cfg);
+    chunked.set_alignment_probe(probe);
+    torch::manual_seed(11);
+    auto rc = chunked.step(pairs);
+    ASSERT_EQ(rc.prompt_alignment.size(), 3u);
+    for (auto& [prompt, cosine] : r.prompt_alignment) EXPECT_NEAR(rc.prompt_alignment.at(prompt), cosine, 1e-5) << prompt << " lora " << lora;
   }
 }
 

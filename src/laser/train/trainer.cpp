@@ -388,10 +388,20 @@ std::vector<torch::Tensor> Trainer::pairs_gradient(const std::vector<const Prefe
   policy_->eval();  // no dropout: no random numbers drawn, the same gradient every time
   std::vector<torch::Tensor> params;
   for (auto& [n, p] : trainable()) params.push_back(p);
-  auto loss = forward_pairs(pairs, /*train_mode=*/false).out.per_pair_loss.mean();
-  auto g = torch::autograd::grad({loss}, params, {}, /*retain_graph=*/false, /*create_graph=*/false, /*allow_unused=*/true);
-  for (size_t i = 0; i < g.size(); ++i)
-    if (!g[i].defined()) g[i] = torch::zeros_like(params[i]);
+  std::vector<torch::Tensor> g(params.size());
+  for (size_t i = 0; i < g.size(); ++i) g[i] = torch::zeros_like(params[i]);
+  // In chunks of train.micro_batch pairs, as the step itself forwards them: the mean's gradient is
+  // the chunks' gradients weighted by their share of the pairs.
+  const size_t total = pairs.size(), mb = cfg_.micro_batch > 0 ? static_cast<size_t>(cfg_.micro_batch) : std::max<size_t>(total, 1);
+  for (size_t at = 0; at < total; at += mb) {
+    const std::vector<const PreferencePair*> chunk(pairs.begin() + static_cast<std::ptrdiff_t>(at),
+                                                   pairs.begin() + static_cast<std::ptrdiff_t>(std::min(total, at + mb)));
+    auto loss = forward_pairs(chunk, /*train_mode=*/false).out.per_pair_loss.mean() *
+                (static_cast<double>(chunk.size()) / static_cast<double>(total));
+    auto part = torch::autograd::grad({loss}, params, {}, /*retain_graph=*/false, /*create_graph=*/false, /*allow_unused=*/true);
+    for (size_t i = 0; i < g.size(); ++i)
+      if (part[i].defined()) g[i] += part[i];
+  }
   if (was_training) policy_->train();
   return g;
 }

@@ -153,7 +153,8 @@ class Trainer {
     double tokens = 0, seqs = 0;
   };
   PairForward forward_pairs(const std::vector<const PreferencePair*>& chunk, bool train_mode);
-  // d(mean per-pair loss of `pairs`)/d(trainable parameters), in eval mode; undefined ones are 0.
+  // d(mean per-pair loss of `pairs`)/d(trainable parameters), in eval mode, in chunks of
+  // cfg.micro_batch pairs; undefined ones are 0.
   std::vector<torch::Tensor> pairs_gradient(const std::vector<const PreferencePair*>& pairs);
   // prompt_alignment of `pairs` against probe_ (empty when the probe's gradient is zero).
   std::map<size_t, double> prompt_alignment(const std::vector<PreferencePair>& pairs);
