@@ -146,25 +146,41 @@ TEST(World, QuickStoriesWorldOverTwoSeedsHasIntervals) {
   EXPECT_EQ(out.find("\n"), out.size() - 1) << out;
 }
 
+namespace {
+// The stories260K directory under LASER_SHARED_EXT ("" without it: the stories tests skip).
+std::string stories_model() {
+  const char* ext = std::getenv("LASER_SHARED_EXT");
+  std::string model = ext ? std::string(ext) + "/models/stories260K" : "";
+  return !model.empty() && io::file_exists(model + "/model.safetensors") ? model : "";
+}
+
+// `laser world --world stories --quick` with one strategy (and `args`) in a fresh `dir`: the run
+// directory of its one row, "" (with a failure) when the command or its table failed.
+std::string quick_stories_run(const std::string& dir, const std::string& model, const std::string& strategy, const std::string& args = "") {
+  io::remove_all(dir);
+  int rc = 0;
+  std::string out = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " world --world stories --quick --model " + model + " --strategies " +
+                           strategy + " " + args + " --cache " + dir + "/cache --out-dir " + dir + "/runs",
+                       &rc);
+  EXPECT_EQ(rc, 0) << out;
+  if (rc != 0) return "";
+  auto cmp = io::read_json(dir + "/runs/stories-compare/compare.json");
+  EXPECT_EQ(cmp["rows"].size(), 1u);
+  return cmp["rows"].size() == 1 ? cmp["rows"][0]["run_dir"].get<std::string>() : "";
+}
+}  // namespace
+
 // strategy.reward_signal = grad-align on the real pretrained policy: the bandit learns from the
 // cosine of each prompt's gradient with that of verified pairs on 8 labelled prompts, costs no RM
 // call beyond the chosen one, and a run killed after step 2 resumes to the same decisions.
 TEST(World, QuickStoriesGradAlignRewardsCosinesAndResumesExactly) {
-  const char* ext = std::getenv("LASER_SHARED_EXT");
-  std::string model = ext ? std::string(ext) + "/models/stories260K" : "";
-  if (model.empty() || !io::file_exists(model + "/model.safetensors"))
-    GTEST_SKIP() << "LASER_SHARED_EXT (../shared/ext) has no models/stories260K: the stories world needs the pretrained model";
-  std::string dir = std::string(LASER_TEST_TMP) + "/world-stories-align";
-  io::remove_all(dir);
+  const std::string model = stories_model();
+  if (model.empty()) GTEST_SKIP() << "LASER_SHARED_EXT (../shared/ext) has no models/stories260K: the stories world needs the pretrained model";
+  const std::string dir = std::string(LASER_TEST_TMP) + "/world-stories-align";
+  const std::string rd = quick_stories_run(dir, model, "laser@strategy.reward_signal=grad-align", "--set strategy.align_prompts=8");
+  ASSERT_FALSE(rd.empty());
   int rc = 0;
-  std::string out = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " world --world stories --quick --model " + model +
-                           " --strategies laser@strategy.reward_signal=grad-align --set strategy.align_prompts=8 --cache " + dir +
-                           "/cache --out-dir " + dir + "/runs",
-                       &rc);
-  ASSERT_EQ(rc, 0) << out;
-  auto cmp = io::read_json(dir + "/runs/stories-compare/compare.json");
-  ASSERT_EQ(cmp["rows"].size(), 1u);
-  std::string rd = cmp["rows"][0]["run_dir"].get<std::string>();
+  std::string out;
   auto cfg = io::read_file(rd + "/config.toml");
   EXPECT_NE(cfg.find("reward_signal = \"grad-align\""), std::string::npos) << cfg;  // escaped strings: its stop string is "\n"
   EXPECT_NE(cfg.find("align_prompts = 8"), std::string::npos) << cfg;
@@ -202,21 +218,13 @@ TEST(World, QuickStoriesGradAlignRewardsCosinesAndResumesExactly) {
 // answered prompts the other RMs score the samples too and the bandit learns from each of them
 // (metrics.jsonl counts the rows), and their RM items are counted on top of the chosen RMs'.
 TEST(World, QuickStoriesLabelledFeedbackTeachesEveryRm) {
-  const char* ext = std::getenv("LASER_SHARED_EXT");
-  std::string model = ext ? std::string(ext) + "/models/stories260K" : "";
-  if (model.empty() || !io::file_exists(model + "/model.safetensors"))
-    GTEST_SKIP() << "LASER_SHARED_EXT (../shared/ext) has no models/stories260K: the stories world needs the pretrained model";
-  std::string dir = std::string(LASER_TEST_TMP) + "/world-stories-labelled";
-  io::remove_all(dir);
+  const std::string model = stories_model();
+  if (model.empty()) GTEST_SKIP() << "LASER_SHARED_EXT (../shared/ext) has no models/stories260K: the stories world needs the pretrained model";
+  const std::string rd = quick_stories_run(std::string(LASER_TEST_TMP) + "/world-stories-labelled", model,
+                                           "laser@strategy.answer_rate=0.5@strategy.labelled_feedback=all-rms");
+  ASSERT_FALSE(rd.empty());
   int rc = 0;
-  std::string out = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " world --world stories --quick --model " + model +
-                           " --strategies laser@strategy.answer_rate=0.5@strategy.labelled_feedback=all-rms --cache " + dir +
-                           "/cache --out-dir " + dir + "/runs",
-                       &rc);
-  ASSERT_EQ(rc, 0) << out;
-  auto cmp = io::read_json(dir + "/runs/stories-compare/compare.json");
-  ASSERT_EQ(cmp["rows"].size(), 1u);
-  std::string rd = cmp["rows"][0]["run_dir"].get<std::string>();
+  std::string out;
   int64_t rows = 0, steps = 0, decisions = 0;
   for (auto& m : io::read_jsonl(rd + "/metrics.jsonl")) {
     ASSERT_TRUE(m.contains("labelled_feedback")) << m;
