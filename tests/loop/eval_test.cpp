@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdio>
 
 #include "laser/core/error.h"
 #include "laser/io/file_util.h"
 #include "laser/io/jsonl.h"
+#include "laser/loop/evaluator.h"
 #include "laser/loop/win_rate.h"
 #include "loop/loop_test_util.h"
 
@@ -87,6 +89,37 @@ std::string judged_cmd(const Fixture& f, const std::string& model, const std::st
 }
 
 }  // namespace
+
+// Data where only some examples have a reference answer (partly labelled data): the others are not
+// scored (NaN), and accuracy, n and the per-category counts are over the answered ones. (Before,
+// the stories checker threw on an empty reference and the numeric ones counted it wrong.)
+TEST(Eval, ExamplesWithoutAnAnswerAreNotScored) {
+  data::Dataset d;
+  auto add = [&](const std::string& answer, const std::string& category) {
+    data::Example e;
+    e.prompt = "p";
+    e.answer = answer;
+    e.category = category;
+    d.examples.push_back(e);
+  };
+  add("name:Anna", "name");
+  add("", "name");
+  add("ending", "ending");
+  add("", "ending");
+  auto r = loop::score_responses(d, "story", {"Anna went home.", "Tom went home.", "It was a sunny day and", "x"});
+  ASSERT_EQ(r.scores.size(), 4u);
+  EXPECT_EQ(r.scores[0], 1.0);
+  EXPECT_TRUE(std::isnan(r.scores[1]));
+  EXPECT_EQ(r.scores[2], 0.0);  // no full sentence at the end
+  EXPECT_TRUE(std::isnan(r.scores[3]));
+  EXPECT_EQ(r.n, 2);
+  EXPECT_DOUBLE_EQ(r.accuracy, 0.5);
+  EXPECT_EQ(r.count.at("name"), 1);
+  EXPECT_DOUBLE_EQ(r.per_category.at("name"), 1.0);
+  data::Dataset none;
+  none.examples.push_back(d.examples[1]);
+  EXPECT_TRUE(std::isnan(loop::score_responses(none, "gsm8k", {"42"}).accuracy));
+}
 
 TEST(WinRate, CountsWinsTiesLossesPerCategory) {
   LengthRM judge;

@@ -458,6 +458,23 @@ TEST(Step, RewardsIfChosenJudgeAnotherRmsPairsAsTheVerifierSignalDoes) {
   EXPECT_TRUE(std::isnan(raw[1]));
 }
 
+TEST(Step, LabelledFeedbackAutoTurnsAllRmsOnWhereFewPromptsHaveAnswers) {
+  StrategyOptions laser, per_batch, fixed;
+  laser.name = per_batch.name = "laser";
+  per_batch.per_batch = true;
+  fixed.name = "fixed:a";
+  EXPECT_EQ(resolve_labelled_feedback("auto", "verifier", laser, 10, 100), "all-rms");
+  EXPECT_EQ(resolve_labelled_feedback("auto", "verifier", laser, 25, 100), "all-rms");  // a quarter: still measured
+  EXPECT_EQ(resolve_labelled_feedback("auto", "verifier", laser, 26, 100), "chosen");
+  EXPECT_EQ(resolve_labelled_feedback("auto", "verifier", laser, 100, 100), "chosen");  // every answer: the chosen RM's
+  EXPECT_EQ(resolve_labelled_feedback("auto", "verifier", laser, 0, 100), "chosen");
+  EXPECT_EQ(resolve_labelled_feedback("auto", "neg-loss", laser, 10, 100), "chosen");
+  EXPECT_EQ(resolve_labelled_feedback("auto", "verifier", per_batch, 10, 100), "chosen");
+  EXPECT_EQ(resolve_labelled_feedback("auto", "verifier", fixed, 10, 100), "chosen");  // a strategy that does not learn
+  EXPECT_EQ(resolve_labelled_feedback("chosen", "verifier", laser, 10, 100), "chosen");
+  EXPECT_EQ(resolve_labelled_feedback("all-rms", "verifier", laser, 100, 100), "all-rms");
+}
+
 TEST(Step, MetricsLineCountsArmsAndMeansFiniteRewards) {
   std::vector<nlohmann::json> decisions = {{{"arm_name", "a"}}, {{"arm_name", "b"}}, {{"arm_name", "a"}}};
   BatchPairs bp;

@@ -187,10 +187,11 @@ std::vector<Binding> strategy_bindings() {
     str("strategy.unlabelled_signal", F(unlabelled_signal), {"none", "rm-agreement"},
         "verifier signal, prompts without a (visible) reference answer: none (no bandit reward) or rm-agreement (the probe's "
         "consensus judges them instead; the probe then scores those prompts)"),
-    str("strategy.labelled_feedback", F(labelled_feedback), {"chosen", "all-rms"},
+    str("strategy.labelled_feedback", F(labelled_feedback), {"auto", "chosen", "all-rms"},
         "verifier signal: the bandit learns the chosen RM's agreement with the verifier (chosen), or on each prompt with a "
         "(visible) reference answer every RM's (all-rms: the other RMs score its samples too, so a few labelled prompts "
-        "teach every arm; laser per-query only; their RM calls count)"),
+        "teach every arm; laser per-query only; their RM calls count); auto = all-rms where some but at most a quarter of "
+        "the training prompts have an answer in the data (strategy.answer_rate does not count), else chosen"),
     num("strategy.answer_rate", F(answer_rate), between(0.0, 1.0),
         "verifier signal: share of training prompts (a fixed subset, drawn by prompt id) whose reference answer the bandit may read; "
         "the rest give it no reward (how many labelled prompts routing needs)"),

@@ -1,6 +1,8 @@
 // Evaluation of a policy on a dataset with an answer checker (see evaluator.h).
 #include "laser/loop/evaluator.h"
 
+#include <limits>
+
 #include "laser/core/error.h"
 #include "laser/data/answer.h"
 #include "laser/data/stories.h"
@@ -69,14 +71,18 @@ EvalResult score_responses(const data::Dataset& d, const std::string& verifier, 
   double total = 0;
   for (size_t i = 0; i < d.examples.size(); ++i) {
     const auto& e = d.examples[i];
+    if (e.answer.empty()) {  // no reference answer: not scored (it is neither right nor wrong)
+      r.scores.push_back(std::numeric_limits<double>::quiet_NaN());
+      continue;
+    }
     double s = check_answer(verifier, r.responses[i], e);
     r.scores.push_back(s);
     total += s;
     sums[e.category] += s;
     r.count[e.category]++;
+    ++r.n;
   }
-  r.n = static_cast<int>(d.examples.size());
-  r.accuracy = total / r.n;
+  r.accuracy = r.n > 0 ? total / r.n : std::numeric_limits<double>::quiet_NaN();
   for (auto& [c, s] : sums) r.per_category[c] = s / r.count[c];
   return r;
 }

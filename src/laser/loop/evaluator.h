@@ -19,9 +19,9 @@ struct EvalResult {
   double accuracy = 0;                          // mean score in [0,1] (the win rate when metric is win_rate)
   std::map<std::string, double> per_category;   // mean score per category
   std::map<std::string, int> count;             // examples per category
-  int n = 0;
+  int n = 0;                                    // examples scored (those with a reference answer)
   std::vector<std::string> responses;           // in dataset order
-  std::vector<double> scores;
+  std::vector<double> scores;                   // in dataset order; NaN for an example without a reference answer
   double seconds = 0;                           // wall time of the evaluation (RunEvaluator sets it)
 };
 

@@ -281,6 +281,15 @@ Run::Run(const Config& cfg, const RunOptions& opts) : s_(std::make_unique<State>
   LASER_CHECK(s.rc.answer_rate >= 1.0 || s.signal == "verifier", "strategy.answer_rate",
               "it limits the verifier signal's answers, but this run's bandit signal is " + s.signal,
               "set strategy.reward_signal = verifier, or leave strategy.answer_rate at 1");
+  if (s.rc.labelled_feedback == "auto") {  // the data's own answers; answer_rate is a measurement knob
+    const auto answered = static_cast<size_t>(std::count_if(s.splits.train.examples.begin(), s.splits.train.examples.end(),
+                                                            [](const data::Example& e) { return !e.answer.empty(); }));
+    s.rc.labelled_feedback = resolve_labelled_feedback("auto", s.signal, rc.strategy, answered, s.splits.train.size());
+    if (s.rc.labelled_feedback == "all-rms" && s.main && rc.run.iterations > 0)
+      log::info("strategy.labelled_feedback = auto: {} of {} training prompts have a reference answer, so every RM learns from each "
+                "of them (all-rms; README \"A few answers, used better\")",
+                answered, s.splits.train.size());
+  }
   LASER_CHECK(s.rc.labelled_feedback == "chosen" || (s.signal == "verifier" && !s.rc.strategy.per_batch), "strategy.labelled_feedback",
               "all-rms teaches every RM its agreement with the verifier on answered prompts, one prompt at a time, but this run " +
                   (s.signal != "verifier" ? "learns from " + s.signal : std::string("chooses per batch")),

@@ -70,7 +70,7 @@ struct RunConfig {
   std::string reward_signal = "auto";    // strategy.reward_signal: auto (the run resolves it), neg-loss, verifier, rm-agreement, implicit-margin or grad-align
   int64_t align_prompts = 32;            // strategy.align_prompts: grad-align's labelled probe prompts
   double answer_rate = 1.0;              // strategy.answer_rate: share of training prompts whose answer the verifier signal may read
-  std::string labelled_feedback = "chosen";  // strategy.labelled_feedback: chosen, or all-rms (every RM's reward on answered prompts)
+  std::string labelled_feedback = "auto";  // strategy.labelled_feedback: auto, chosen, or all-rms (every RM's reward on answered prompts)
   std::string unlabelled_signal = "none";  // strategy.unlabelled_signal: the verifier signal's judge where a prompt has no answer
   double probe_rate = 1.0;               // strategy.probe_rate: share of prompts the rm-agreement probe re-scores
   std::string probe_weighting = "equal"; // strategy.probe_weighting: equal, decorrelated (near-copy RMs vote about once), leave-copies-out (the chosen RM's copies do not vouch for it)

@@ -195,6 +195,13 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
   return raw;
 }
 
+std::string resolve_labelled_feedback(const std::string& setting, const std::string& signal, const StrategyOptions& strategy,
+                                      size_t answered, size_t total) {
+  if (setting != "auto") return setting;
+  const bool learns = signal == "verifier" && strategy.name == "laser" && !strategy.per_batch;
+  return learns && answered > 0 && 4 * answered <= total ? "all-rms" : "chosen";
+}
+
 std::vector<double> rewards_if_chosen(const Strategy& strategy, const std::vector<double>& scores, const BatchItems& batch,
                                       const std::vector<gen::Generation>& gens, const train::PairConfig& pc,
                                       const std::vector<double>& judge, bool group) {

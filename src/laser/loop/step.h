@@ -89,6 +89,13 @@ void judge_unlabelled(std::vector<double>& judge, const std::vector<double>& fal
 std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& pairs, const train::StepResult& res,
                                    const std::vector<double>& judge);
 
+// strategy.labelled_feedback = auto: "all-rms" where the bandit learns from the verifier in
+// per-query laser and some, but at most a quarter, of the `total` training prompts have a reference
+// answer (`answered`; the shares README measured, where all-rms beat the chosen RM alone on every
+// world), else "chosen". Other settings are returned as they are.
+std::string resolve_labelled_feedback(const std::string& setting, const std::string& signal, const StrategyOptions& strategy,
+                                      size_t answered, size_t total);
+
 // strategy.labelled_feedback = all-rms: the verifier signal's raw reward of each prompt had
 // `scores` (another RM's score of each item; NaN where it scored none) been the chosen RM's: its
 // pairs as `strategy` builds them (`group`: every pair of samples it orders, as grpo/rloo and
