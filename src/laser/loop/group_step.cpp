@@ -17,9 +17,7 @@ train::GroupBatch group_batch(const Scored& scored, const BatchItems& batch, con
                 "prompt " + std::to_string(b) + " has " + std::to_string(batch.of_prompt[b].size()) + " samples, not " + std::to_string(n),
                 "generation must return generation.n samples per prompt");
     for (size_t g : batch.of_prompt[b]) {
-      auto ids = gens[g].ids;
-      if (gens[g].stop_id >= 0) ids.push_back(gens[g].stop_id);
-      gb.responses.push_back(std::move(ids));
+      gb.responses.push_back(response_ids(gens[g]));
       gb.rewards.push_back(scored.score[g]);
     }
   }

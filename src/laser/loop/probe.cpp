@@ -73,6 +73,25 @@ static std::vector<std::vector<double>> with_own_ranks(std::vector<std::vector<d
   return ranks;
 }
 
+std::optional<std::vector<double>> score_prompts(Arms& arms, int k, const BatchItems& batch, const std::vector<size_t>& prompts,
+                                                 const std::string& who, const std::string& consequence) {
+  std::vector<reward::RewardItem> items;
+  for (size_t b : prompts)
+    for (size_t g : batch.of_prompt[b]) items.push_back(batch.items[g]);
+  std::vector<double> v;
+  try {
+    v = score_with(arms, k, items);
+  } catch (const reward::RewardModelFailure& e) {
+    log::warn("{}: reward model '{}' failed ({}); {}", who, arms.names[k], e.what(), consequence);
+    return std::nullopt;
+  }
+  std::vector<double> score(batch.items.size(), NAN);
+  size_t at = 0;
+  for (size_t b : prompts)
+    for (size_t g : batch.of_prompt[b]) score[g] = v[at++];
+  return score;
+}
+
 ProbeResult probe_consensus(const Scored& scored, const BatchItems& batch, Arms& arms, double rate, uint64_t seed,
                             ProbeWeighting weighting) {
   ProbeResult r;
@@ -89,28 +108,15 @@ ProbeResult probe_consensus(const Scored& scored, const BatchItems& batch, Arms&
   for (int k = 0; k < arms.size(); ++k) {
     // This arm probes the probed prompts that another arm scored.
     std::vector<size_t> prompts;
-    std::vector<reward::RewardItem> items;
     for (size_t b = 0; b < probed.size(); ++b)
-      if (probed[b] && scored.arm[b] != k) {
-        prompts.push_back(b);
-        for (size_t g : batch.of_prompt[b]) items.push_back(batch.items[g]);
-      }
-    if (items.empty()) continue;
-    std::vector<double> s;
-    try {
-      s = score_with(arms, k, items);
-    } catch (const reward::RewardModelFailure& e) {
-      log::warn("probe: reward model '{}' failed ({}); left out of this step's consensus", arms.names[k], e.what());
-      continue;
-    }
-    size_t off = 0;
+      if (probed[b] && scored.arm[b] != k) prompts.push_back(b);
+    if (prompts.empty()) continue;
+    auto s = score_prompts(arms, k, batch, prompts, "probe", "left out of this step's consensus");
+    if (!s) continue;
     for (size_t b : prompts) {
       const auto& g = batch.of_prompt[b];
-      std::vector<size_t> local(g.size());
-      std::iota(local.begin(), local.end(), off);
-      auto rk = normalized_ranks(s, local);
+      auto rk = normalized_ranks(*s, g);
       for (size_t i = 0; i < g.size(); ++i) ranks[static_cast<size_t>(k)][g[i]] = rk[i];
-      off += g.size();
     }
   }
   // Decorrelated: a probe RM's vote is divided by how many copies of it the probe holds (1 plus

@@ -6,6 +6,7 @@
 // ensemble: the probe never changes which pairs are trained, only what the bandit learns.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,13 @@ namespace laser::loop {
 // Within-prompt normalized ranks of `scores` at `idx`: 0 for the lowest, 1 for the highest, ties
 // share their mean rank; a single item gets 0.5. Returns one value per index, in `idx` order.
 std::vector<double> normalized_ranks(const std::vector<double>& scores, const std::vector<size_t>& idx);
+
+// Arm `k`'s scores of the samples of `prompts` (indices into batch.of_prompt), in one call, per
+// item of `batch` (NaN for the other items). When the arm fails: a warning "<who>: reward model
+// '<name>' failed (<why>); <consequence>" and nullopt. The probe and strategy.labelled_feedback
+// share it.
+std::optional<std::vector<double>> score_prompts(Arms& arms, int k, const BatchItems& batch, const std::vector<size_t>& prompts,
+                                                 const std::string& who, const std::string& consequence);
 
 struct ProbeResult {
   std::vector<double> consensus;  // per item: mean normalized rank over the probe RMs (NaN: not probed)

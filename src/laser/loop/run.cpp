@@ -159,33 +159,12 @@ Eigen::MatrixXd other_arm_rewards(Arms& arms, const Strategy& strategy, const tr
   std::vector<std::array<double, 3>> rows;
   for (int k = 0; k < arms.size(); ++k) {
     std::vector<size_t> prompts;
-    std::vector<reward::RewardItem> sub;
-    for (size_t b = 0; b < items.of_prompt.size(); ++b) {
-      if (scored.arm[b] == k) continue;
-      double first = NAN;
-      bool separates = false;
-      for (size_t g : items.of_prompt[b])
-        if (std::isfinite(judge[g])) {
-          separates = separates || (std::isfinite(first) && judge[g] != first);
-          first = judge[g];
-        }
-      if (!separates) continue;
-      prompts.push_back(b);
-      for (size_t g : items.of_prompt[b]) sub.push_back(items.items[g]);
-    }
-    if (sub.empty()) continue;
-    std::vector<double> v;
-    try {
-      v = score_with(arms, k, sub);
-    } catch (const reward::RewardModelFailure& e) {
-      log::warn("strategy.labelled_feedback: reward model '{}' failed ({}); it learns nothing from this step's answers", arms.names[k], e.what());
-      continue;
-    }
-    std::vector<double> score(items.items.size(), NAN);
-    size_t at = 0;
-    for (size_t b : prompts)
-      for (size_t g : items.of_prompt[b]) score[g] = v[at++];
-    auto raw = rewards_if_chosen(strategy, score, items, gens, pc, judge, group);
+    for (size_t b = 0; b < items.of_prompt.size(); ++b)
+      if (scored.arm[b] != k && judge_separates(items.of_prompt[b], judge)) prompts.push_back(b);
+    if (prompts.empty()) continue;
+    auto score = score_prompts(arms, k, items, prompts, "strategy.labelled_feedback", "it learns nothing from this step's answers");
+    if (!score) continue;
+    auto raw = rewards_if_chosen(strategy, *score, items, gens, pc, judge, group);
     for (size_t b : prompts)
       if (std::isfinite(raw[b])) rows.push_back({static_cast<double>(first_prompt + b), static_cast<double>(k), raw[b]});
   }
@@ -193,6 +172,28 @@ Eigen::MatrixXd other_arm_rewards(Arms& arms, const Strategy& strategy, const tr
   for (size_t i = 0; i < rows.size(); ++i)
     for (Eigen::Index c = 0; c < 3; ++c) out(static_cast<Eigen::Index>(i), c) = rows[i][static_cast<size_t>(c)];
   return out;
+}
+
+// Teaches `strategy` every rank's other_arm_rewards rows (contexts: rows of `ctx`, the whole
+// batch's) in (arm, prompt) order, as one process would: the normalizer's running history depends
+// on the order. Returns how many rows it learned.
+int64_t learn_other_arms(Strategy& strategy, const Eigen::MatrixXd& ctx, const Eigen::MatrixXd& rows) {
+  std::vector<Eigen::Index> order(static_cast<size_t>(rows.rows()));
+  std::iota(order.begin(), order.end(), Eigen::Index{0});
+  std::sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) {
+    return std::make_pair(rows(a, 1), rows(a, 0)) < std::make_pair(rows(b, 1), rows(b, 0));
+  });
+  Eigen::MatrixXd rctx(rows.rows(), ctx.cols());
+  std::vector<int> arms;
+  std::vector<double> raws;
+  for (Eigen::Index i = 0; i < rows.rows(); ++i) {
+    const Eigen::Index r = order[static_cast<size_t>(i)];
+    rctx.row(i) = ctx.row(static_cast<Eigen::Index>(rows(r, 0)));
+    arms.push_back(static_cast<int>(rows(r, 1)));
+    raws.push_back(rows(r, 2));
+  }
+  strategy.feedback_arms(rctx, arms, raws);
+  return rows.rows();
 }
 
 // grad-align's labelled probe prompts: `n` training examples with a reference answer, drawn by
@@ -464,28 +465,10 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   charge_batch_worst(all.outcome.raw);
   auto norm = s.strategy->feedback(ctx, all.scored, all.outcome);
   int64_t labelled_rows = -1;
-  if (s.rc.labelled_feedback == "all-rms" && s.strategy->learns_other_arms()) {
-    // Every other RM's reward on this rank's answered prompts, then every rank's, learned alike.
-    // Learned in (arm, prompt) order, as one process would: the normalizer's running history
-    // depends on the order.
-    Eigen::MatrixXd rows = gather_rows(*s.dist, other_arm_rewards(s.arms, *s.strategy, s.rc.pairs, rl || judge_group, scored, items, gens, answers, sh.begin), "gather of the labelled feedback");
-    std::vector<Eigen::Index> order(static_cast<size_t>(rows.rows()));
-    std::iota(order.begin(), order.end(), Eigen::Index{0});
-    std::sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) {
-      return std::make_pair(rows(a, 1), rows(a, 0)) < std::make_pair(rows(b, 1), rows(b, 0));
-    });
-    Eigen::MatrixXd rctx(rows.rows(), ctx.cols());
-    std::vector<int> arms;
-    std::vector<double> raws;
-    for (Eigen::Index i = 0; i < rows.rows(); ++i) {
-      const Eigen::Index r = order[static_cast<size_t>(i)];
-      rctx.row(i) = ctx.row(static_cast<Eigen::Index>(rows(r, 0)));
-      arms.push_back(static_cast<int>(rows(r, 1)));
-      raws.push_back(rows(r, 2));
-    }
-    s.strategy->feedback_arms(rctx, arms, raws);
-    labelled_rows = rows.rows();
-  }
+  if (s.rc.labelled_feedback == "all-rms" && s.strategy->learns_other_arms())  // every other RM on the answered prompts
+    labelled_rows = learn_other_arms(*s.strategy, ctx,
+                                     gather_rows(*s.dist, other_arm_rewards(s.arms, *s.strategy, s.rc.pairs, rl || judge_group, scored, items, gens, answers, sh.begin),
+                                                 "gather of the labelled feedback"));
   t.bandit += t_feedback.seconds();
   reward::RewardCost cost = s.dist->world_size() == 1 ? s.arms.total_cost() : total_cost_of(sum_cost(*s.dist, s.arms.cost_json()));
   // Logs (rank 0).

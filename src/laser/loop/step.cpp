@@ -24,8 +24,8 @@ double finite_mean(const std::vector<double>& v) {
     if (std::isfinite(x)) { s += x; ++n; }
   return n ? s / n : NAN;
 }
+}  // namespace
 
-// True when `judge` gives two of the items different finite values.
 bool judge_separates(const std::vector<size_t>& items, const std::vector<double>& judge) {
   double first = NAN;
   for (size_t g : items) {
@@ -35,7 +35,12 @@ bool judge_separates(const std::vector<size_t>& items, const std::vector<double>
   }
   return false;
 }
-}  // namespace
+
+std::vector<int32_t> response_ids(const gen::Generation& g) {
+  auto v = g.ids;
+  if (g.stop_id >= 0) v.push_back(g.stop_id);
+  return v;
+}
 
 bool samples_differ(const std::vector<gen::Generation>& gens, const std::vector<size_t>& items) {
   if (items.empty() || items[0] >= gens.size()) return false;
@@ -76,18 +81,13 @@ BatchItems make_items(const std::vector<gen::Generation>& gens, const std::vecto
 
 BatchPairs build_pairs(const Strategy& strategy, const Scored& scored, const BatchItems& batch, const std::vector<gen::Generation>& gens,
                        const std::vector<std::vector<int32_t>>& prompt_ids, const train::PairConfig& pc) {
-  auto resp_ids = [&](size_t g) {
-    auto v = gens[g].ids;
-    if (gens[g].stop_id >= 0) v.push_back(gens[g].stop_id);
-    return v;
-  };
   BatchPairs out = unpaired(scored, batch, gens);
   for (size_t b = 0; b < batch.of_prompt.size(); ++b) {
     const auto& items = batch.of_prompt[b];
     for (auto& [c, r] : strategy.pairs(scored, items, pc)) {
       size_t gc = items[c], gr = items[r];
       if (gens[gc].ids == gens[gr].ids) continue;  // identical responses teach nothing
-      out.pairs.push_back({prompt_ids[b], resp_ids(gc), resp_ids(gr), b});
+      out.pairs.push_back({prompt_ids[b], response_ids(gens[gc]), response_ids(gens[gr]), b});
       out.of_prompt[b].push_back({gc, gr});
     }
   }
@@ -99,11 +99,6 @@ std::vector<train::PreferencePair> verified_pairs(const std::vector<gen::Generat
   std::vector<std::vector<size_t>> of_prompt(prompt_ids.size());
   for (size_t g = 0; g < gens.size() && g < score.size(); ++g)
     if (gens[g].prompt_index < of_prompt.size() && std::isfinite(score[g])) of_prompt[gens[g].prompt_index].push_back(g);
-  auto resp_ids = [&](size_t g) {
-    auto v = gens[g].ids;
-    if (gens[g].stop_id >= 0) v.push_back(gens[g].stop_id);
-    return v;
-  };
   std::vector<train::PreferencePair> out;
   for (size_t b = 0; b < of_prompt.size(); ++b) {
     double best = -INFINITY;
@@ -116,7 +111,7 @@ std::vector<train::PreferencePair> verified_pairs(const std::vector<gen::Generat
     for (size_t k = 0; k < k_max && made < max_pairs; ++k) {
       size_t c = chosen[k % chosen.size()], r = rejected[k % rejected.size()];
       if (gens[c].ids == gens[r].ids) continue;
-      out.push_back({prompt_ids[b], resp_ids(c), resp_ids(r), b});
+      out.push_back({prompt_ids[b], response_ids(gens[c]), response_ids(gens[r]), b});
       ++made;
     }
   }

@@ -32,6 +32,11 @@ struct BatchPairs {
 bool scores_tied(const std::vector<double>& score, const std::vector<size_t>& items);
 // True when two of `items` (indices into gens) are different responses (token ids).
 bool samples_differ(const std::vector<gen::Generation>& gens, const std::vector<size_t>& items);
+// True when `judge` gives two of `items` (indices into judge) different finite values.
+bool judge_separates(const std::vector<size_t>& items, const std::vector<double>& judge);
+// A sample's response ids as the trainer sees them: a response that ended at a stop id keeps it
+// (the turn ends as the model ended it).
+std::vector<int32_t> response_ids(const gen::Generation& g);
 // A BatchPairs without pairs yet: one empty pair list per prompt, and each prompt's samples, tie
 // flag (the chosen RM's scores) and distinct flag (the responses), as build_pairs and group_pairs
 // both start.
