@@ -295,6 +295,49 @@ TEST(Compare, TheImplicitMarginSignal) {
   EXPECT_GT(with_reward, 0);
 }
 
+// The answer-free grad-coherence signal end to end, on prompts that have no reference answer: the
+// bandit learns from mean gradient cosines (in [-1, 1], some strictly inside; under GRPO too), no RM
+// works beyond the chosen arm, and data parallelism is refused with an error naming the option.
+TEST(Compare, TheGradCoherenceSignalNeedsNoAnswers) {
+  std::string out = fresh_models_dir("compare-coherence");
+  std::string questions;
+  for (int i = 0; i < 40; ++i) questions += "{\"question\": \"" + std::to_string(i % 9 + 1) + "+" + std::to_string(i / 9 + 1) + "=?\"}\n";
+  io::write_file_atomic(out + "/q.jsonl", questions);
+  io::write_file_atomic(out + "/g.toml", tiny_run_config(out, "g", 4, lm_rm(out, "a", "rm-a") + lm_rm(out, "b", "rm-b")));
+  const std::string args = "--set data.format=jsonl --set data.path=" + out + "/q.jsonl --set strategy.reward_signal=grad-coherence";
+  int rc = 0;
+  std::string log = laser_on("train", out + "/g.toml", args, &rc);
+  ASSERT_EQ(rc, 0) << log;
+  int64_t decisions = 0, rewarded = 0, strictly_inside = 0;
+  for (auto& d : io::read_jsonl(out + "/runs/g/decisions.jsonl")) {
+    ++decisions;
+    if (d["raw_reward"].is_null()) continue;
+    ++rewarded;
+    const double r = d["raw_reward"].get<double>();
+    EXPECT_GE(r, -1.0 - 1e-9) << d;
+    EXPECT_LE(r, 1.0 + 1e-9) << d;
+    if (r != 0.0 && std::abs(r) < 0.999) ++strictly_inside;
+  }
+  EXPECT_GT(rewarded, 0) << log;
+  EXPECT_GT(strictly_inside, 0) << "no gradient cosine among the rewards";
+  EXPECT_EQ(io::read_json(out + "/runs/g/summary.json")["rm_items"].get<int64_t>(), 3 * decisions) << "only the chosen RM scores (n = 3)";
+  // Inside GRPO: each group's policy-gradient loss is measured the same way.
+  log = laser_on("train", out + "/g.toml", args + " --set run.name=grpo --set train.algorithm=grpo", &rc);
+  ASSERT_EQ(rc, 0) << log;
+  int64_t grpo_rewarded = 0;
+  for (auto& d : io::read_jsonl(out + "/runs/grpo/decisions.jsonl")) {
+    if (d["raw_reward"].is_null()) continue;
+    const double r = d["raw_reward"].get<double>();
+    EXPECT_LE(std::abs(r), 1.0 + 1e-9) << d;
+    grpo_rewarded += r != 0.0;
+  }
+  EXPECT_GT(grpo_rewarded, 0) << log;
+  log = laser_on("train", out + "/g.toml", args + " --set run.name=dp --nproc 2", &rc);
+  EXPECT_NE(rc, 0) << log;
+  EXPECT_NE(log.find("strategy.reward_signal"), std::string::npos) << log;
+  EXPECT_NE(log.find("one process"), std::string::npos) << log;
+}
+
 // strategy.signal_pairs = group: the agreement signals judge every pair of a prompt's samples the
 // chosen RM orders, not only the training pairs (rank 1 against the rest). Step 1 is the same in
 // both runs (no feedback yet): every prompt rewarded from the training pairs is rewarded from the

@@ -398,6 +398,25 @@ TEST(Step, BanditRewardsGradAlign) {
   EXPECT_TRUE(std::isnan(ga[3]));  // no pairs and one response: nothing, whatever the trainer says
 }
 
+TEST(Step, BanditRewardsGradCoherence) {
+  // As grad-align, from the trainer's prompt_coherence: its value where the prompt has pairs; 0
+  // where the chosen RM tied different samples; no reward otherwise.
+  BatchPairs bp;
+  bp.of_prompt = {{}, {{3, 4}}, {{6, 7}}, {}};
+  bp.samples = {{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {9, 10}};
+  bp.tied = {true, false, false, true};
+  bp.distinct = {true, true, true, false};
+  laser::train::StepResult res;
+  res.loss = 0.5;
+  res.prompt_coherence = {{1, 0.125}, {3, 0.9}};
+  res.prompt_alignment = {{2, 1.0}};  // another signal's: not read
+  auto gc = bandit_rewards("grad-coherence", bp, res, {});
+  EXPECT_DOUBLE_EQ(gc[0], 0.0);
+  EXPECT_DOUBLE_EQ(gc[1], 0.125);
+  EXPECT_TRUE(std::isnan(gc[2]));  // alone in its RM's group, or a zero gradient
+  EXPECT_TRUE(std::isnan(gc[3]));
+}
+
 TEST(Step, VerifiedPairsUseEveryBestAndEveryLowerSampleOnce) {
   // Prompt 0: samples 0 and 3 right, 1 and 2 wrong; prompt 1: all wrong; prompt 2: one right, two
   // wrong (one of them token-identical to it) and one unchecked.

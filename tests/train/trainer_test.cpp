@@ -1,6 +1,6 @@
 // Trainer behaviour on tiny random models: the shared-prompt forward equals per-sequence forwards,
 // one step changes every trainable parameter (only adapters under LoRA), sync makes the reference
-// the policy, the implicit-margin agreement and grad-align's gradient cosine are read before the update, NaN steps never touch the weights, resume equals uninterrupted, interrupted
+// the policy, the implicit-margin agreement, grad-align's gradient cosine and grad-coherence's are read before the update, NaN steps never touch the weights, resume equals uninterrupted, interrupted
 // checkpoint writes leave the previous one loadable, and PEFT adapters round-trip exactly.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -212,6 +212,90 @@ TEST(Trainer, AlignmentIsTheGradientCosineAgainstTheProbeAndLeavesTheUpdateAlone
     auto rc = chunked.step(pairs);
     ASSERT_EQ(rc.prompt_alignment.size(), 3u);
     for (auto& [prompt, cosine] : r.prompt_alignment) EXPECT_NEAR(rc.prompt_alignment.at(prompt), cosine, 1e-5) << prompt << " lora " << lora;
+  }
+}
+
+// The grad-coherence signal: the mean cosine of each prompt's gradient with those of the other
+// prompts of its group, before the update. Prompt 0's pairs, copied as prompt 3 and reversed as
+// prompt 2, in one group: 0 and 3 agree (+1) and both disagree with 2 (-1), so 0 scores (-1 + 1) / 2
+// and 2 scores -1. Prompt 1 in that group scores a third of its cosine with prompt 0 (which
+// grad-align measures on its own path), since 2 cancels 3; alone in its group it has no entry.
+TEST(Trainer, CoherenceIsTheMeanGradientCosineWithinAGroupAndLeavesTheUpdateAlone) {
+  for (bool lora : {true, false}) {
+    auto cfg = fast_cfg(lora);
+    cfg.loss.nll_weight = 0;
+    auto pairs = batch();
+    std::vector<PreferencePair> of0;
+    for (auto& p : pairs)
+      if (p.prompt_index == 0) of0.push_back(p);
+    for (auto& p : of0) {
+      pairs.push_back({p.prompt, p.rejected, p.chosen, 2});
+      pairs.push_back({p.prompt, p.chosen, p.rejected, 3});
+    }
+    auto m = tiny(), twin = tiny(), m2 = tiny();
+    Trainer t(m, cfg), plain(twin, cfg), joined(m2, cfg);
+    t.set_coherence_groups({0, 1, 0, 0});
+    torch::manual_seed(11);  // the same dropout draws for both steps, unless the gradients drew some
+    auto r = t.step(pairs);
+    torch::manual_seed(11);
+    auto r_plain = plain.step(pairs);
+    ASSERT_EQ(r.prompt_coherence.size(), 3u) << "lora " << lora;
+    EXPECT_NEAR(r.prompt_coherence.at(0), 0.0, 1e-5) << "lora " << lora;
+    EXPECT_NEAR(r.prompt_coherence.at(3), 0.0, 1e-5) << "lora " << lora;
+    EXPECT_NEAR(r.prompt_coherence.at(2), -1.0, 1e-5) << "lora " << lora;
+    EXPECT_EQ(r.prompt_coherence.count(1), 0u) << "alone in its group";
+    EXPECT_TRUE(r_plain.prompt_coherence.empty());
+    EXPECT_EQ(r.loss, r_plain.loss) << "lora " << lora;
+    auto a = snapshot(m), b = snapshot(twin);
+    for (auto& [name, v] : a) EXPECT_EQ(max_diff(v, b.at(name)), 0.0) << name << " lora " << lora;
+    EXPECT_TRUE(t.step(pairs).prompt_coherence.empty()) << "the groups serve one step";
+    joined.set_coherence_groups({0, 0, 0, 0});
+    joined.set_alignment_probe(of0);
+    auto rj = joined.step(pairs);
+    ASSERT_EQ(rj.prompt_coherence.size(), 4u);
+    EXPECT_LT(std::abs(rj.prompt_alignment.at(1)), 0.999) << "prompt 1 differs from prompt 0";
+    EXPECT_NEAR(rj.prompt_coherence.at(1), rj.prompt_alignment.at(1) / 3, 1e-5) << "lora " << lora;
+    EXPECT_NEAR(rj.prompt_coherence.at(0), (rj.prompt_alignment.at(1) + 0.0) / 3, 1e-5) << "(c - 1 + 1) / 3, lora " << lora;
+  }
+}
+
+// The same signal inside GRPO and RLOO: each group's policy-gradient loss (at ratio 1, without the
+// KL term). Groups 0 and 1 are one prompt with the same two responses and rewards, group 2 the
+// same with the rewards swapped (exactly the negated advantages), group 3 another prompt alone in
+// its group: coherences (1 - 1) / 2 = 0 for groups 0 and 1, -1 for group 2, none for group 3; the
+// update is that of a twin trainer without groups.
+TEST(Trainer, GroupCoherenceInsidePolicyGradientSteps) {
+  for (std::string alg : {"grpo", "rloo"}) {
+    auto cfg = fast_cfg(true);
+    cfg.pg.algorithm = alg;
+    cfg.pg.kl_beta = 0.05;  // the signal leaves the KL term out; the update keeps it
+    GroupBatch gb;
+    gb.n = 2;
+    gb.prompts = {{1, 2, 3}, {1, 2, 3}, {1, 2, 3}, {4, 5}};
+    gb.responses = {{6, 7}, {8}, {6, 7}, {8}, {6, 7}, {8}, {9, 10, 11}, {12}};
+    gb.rewards = {1, 0, 1, 0, 0, 1, 0.5, 2};
+    auto m = tiny(), twin = tiny();
+    Trainer t(m, cfg), plain(twin, cfg);
+    t.set_coherence_groups({0, 0, 0, 1});
+    torch::manual_seed(11);
+    auto r = t.rl_step(gb);
+    torch::manual_seed(11);
+    auto r_plain = plain.rl_step(gb);
+    ASSERT_EQ(r.prompt_coherence.size(), 3u) << alg;
+    EXPECT_NEAR(r.prompt_coherence.at(0), 0.0, 1e-5) << alg;
+    EXPECT_NEAR(r.prompt_coherence.at(1), 0.0, 1e-5) << alg;
+    EXPECT_NEAR(r.prompt_coherence.at(2), -1.0, 1e-5) << alg;
+    EXPECT_TRUE(r_plain.prompt_coherence.empty());
+    EXPECT_EQ(r.loss, r_plain.loss) << alg;
+    auto a = snapshot(m), b = snapshot(twin);
+    for (auto& [name, v] : a) EXPECT_EQ(max_diff(v, b.at(name)), 0.0) << name << " " << alg;
+    t.set_coherence_groups({0, 0, 0, 0});
+    auto all = t.rl_step(gb);
+    ASSERT_EQ(all.prompt_coherence.size(), 4u) << alg;
+    // With c = cos(group 3, group 0): group 0 scores (1 - 1 + c) / 3 and group 3 (c + c - c) / 3.
+    EXPECT_GT(std::abs(all.prompt_coherence.at(3)), 1e-4) << alg;
+    EXPECT_NEAR(all.prompt_coherence.at(0), all.prompt_coherence.at(3), 1e-5) << alg;
+    EXPECT_NEAR(all.prompt_coherence.at(2), (-2 - 3 * all.prompt_coherence.at(3)) / 3, 1e-5) << "(-1 - 1 - c) / 3, " << alg;
   }
 }
 

@@ -174,13 +174,16 @@ std::vector<Binding> strategy_bindings() {
     str("strategy.name", F(strategy.name), {}, "laser, fixed:NAME, random, sequential, score-ensemble, agreement-ensemble, online-ensemble"),
     str("strategy.mode", F(mode), {"per-query", "per-batch"}, "per-query (one arm per prompt, authors' default) or per-batch"),
     str("strategy.pooling", F(pooling), {"mean-input", "last-input", "mean-hidden", "last-hidden"}, "context: mean-input (authors), last-input, mean-hidden, last-hidden (paper)"),
-    str("strategy.reward_signal", F(reward_signal), {"auto", "neg-loss", "verifier", "rm-agreement", "implicit-margin", "grad-align"},
+    str("strategy.reward_signal", F(reward_signal), {"auto", "neg-loss", "verifier", "rm-agreement", "implicit-margin", "grad-align", "grad-coherence"},
         "bandit reward: verifier (agreement of the RM's pairs, or for grpo/rloo of its ordering of the group, with a verifier on "
         "reference answers), rm-agreement (agreement with a probe of the other RMs; "
         "needs no answers), implicit-margin (agreement of "
         "the RM's pairs with what the policy learned since the last reference sync, before training on them; dpo only, needs no "
         "answers), grad-align (cosine between the gradient of the RM's pairs and that of verifier-ordered pairs on "
-        "strategy.align_prompts labelled prompts: answers on those few only; dpo only), neg-loss (the paper; dpo only); "
+        "strategy.align_prompts labelled prompts: answers on those few only; dpo only), grad-coherence (mean cosine between the "
+        "gradient of what the RM's ordering teaches on the prompt (its pairs; grpo/rloo: its group's policy-gradient loss) "
+        "and on each other prompt routed to it in the batch: does it prefer by a rule the policy can learn? needs no answers; "
+        "one process), neg-loss (the paper; dpo only); "
         "auto = verifier where the data has answers, else neg-loss for dpo and rm-agreement for grpo/rloo. An RM that gives a "
         "prompt's different samples one score earns the signal's worst value (0; neg-loss: the batch's lowest) where there was "
         "something to order (the verifier or probe separates them; for the answer-free signals, they differ)"),

@@ -155,7 +155,7 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
                                    const std::vector<double>& vscore) {
   std::vector<double> raw(pairs.of_prompt.size(), NAN);
   if (signal == "none") return raw;  // grpo/rloo without answers: strategies that do not learn
-  const bool agreement = signal != "neg-loss" && signal != "implicit-margin" && signal != "grad-align";
+  const bool agreement = signal != "neg-loss" && signal != "implicit-margin" && signal != "grad-align" && signal != "grad-coherence";
   std::vector<size_t> ordered_nothing;  // tied prompts where there was something to order
   for (size_t b = 0; b < raw.size(); ++b) {
     if (pairs.of_prompt[b].empty()) {
@@ -169,8 +169,10 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
       raw[b] = it != res.prompt_loss.end() ? -it->second : -res.loss;
       continue;
     }
-    if (signal == "implicit-margin" || signal == "grad-align") {
-      const auto& of = signal == "grad-align" ? res.prompt_alignment : res.prompt_margin_agreement;
+    if (signal == "implicit-margin" || signal == "grad-align" || signal == "grad-coherence") {
+      const auto& of = signal == "grad-align"       ? res.prompt_alignment
+                       : signal == "grad-coherence" ? res.prompt_coherence
+                                                    : res.prompt_margin_agreement;
       auto it = of.find(b);
       if (it != of.end()) raw[b] = it->second;
       continue;

@@ -73,7 +73,8 @@ void judge_unlabelled(std::vector<double>& judge, const std::vector<double>& fal
 // The bandit's raw reward of each prompt that has pairs (NaN elsewhere). "neg-loss" (the paper):
 // minus the prompt's mean pair loss (the batch loss when the trainer has none for it);
 // "implicit-margin": the trainer's prompt_margin_agreement (NaN where it has none); "grad-align":
-// the trainer's prompt_alignment (NaN where it has none); otherwise
+// the trainer's prompt_alignment, "grad-coherence" its prompt_coherence (NaN where it has none);
+// otherwise
 // ("verifier", "rm-agreement") the share of the prompt's pairs, among those `judge` separates, that
 // agree with it. `judge` is per item: the verifier's scores, or the probe's consensus (probe.h).
 // A chosen RM that tied all of the prompt's samples (pairs.tied: it ordered nothing, so its choice
@@ -82,7 +83,7 @@ void judge_unlabelled(std::vector<double>& judge, const std::vector<double>& fal
 //   the judge's preferences);
 // - implicit-margin: 0 where two samples differ (pairs.distinct; it agreed with nothing the
 //   policy learned);
-// - grad-align: 0 where two samples differ (its choice moved the policy nowhere);
+// - grad-align, grad-coherence: 0 where two samples differ (its choice moved the policy nowhere);
 // - neg-loss: where two samples differ, -inf, which charge_batch_worst turns into the lowest raw
 //   reward of the batch's prompts that have pairs (NaN when none has): no loss is defined without
 //   pairs, so it is charged as the batch's worst decision. (The run calls it on the whole batch,

@@ -303,6 +303,8 @@ StepResult Trainer::step(const std::vector<PreferencePair>& pairs) {
   const bool ref_needed = cfg_.loss.type != "simpo" && cfg_.loss.dpo_weight > 0;
   const auto alignment = probe_.empty() ? std::map<size_t, double>() : prompt_alignment(pairs);
   probe_.clear();
+  const auto coherence = groups_.empty() ? std::map<size_t, double>() : prompt_coherence(pairs);
+  groups_.clear();
   for (auto& chunk : chunk_pairs(pairs, cfg_.micro_batch)) {
     auto fw = forward_pairs(chunk, /*train_mode=*/true);
     const auto& in = fw.in;
@@ -339,6 +341,7 @@ StepResult Trainer::step(const std::vector<PreferencePair>& pairs) {
     for (auto& [pi, acc] : per_prompt) r.prompt_loss[pi] = acc.first / acc.second;
     for (auto& [pi, acc] : margin_agree) r.prompt_margin_agreement[pi] = static_cast<double>(acc.first) / acc.second;
     r.prompt_alignment = alignment;
+    r.prompt_coherence = coherence;
   }
   return r;
 }
@@ -382,6 +385,12 @@ Trainer::PairForward Trainer::forward_pairs(const std::vector<const PreferencePa
 }
 
 void Trainer::set_alignment_probe(std::vector<PreferencePair> probe) { probe_ = std::move(probe); }
+
+void Trainer::set_coherence_groups(std::vector<int64_t> group_of) {
+  LASER_CHECK(dist_->world_size() == 1, "strategy.reward_signal", "grad-coherence compares gradients of prompts on every rank",
+              "run it on one process (drop --nproc / torchrun), or use another signal");
+  groups_ = std::move(group_of);
+}
 
 std::vector<torch::Tensor> Trainer::pairs_gradient(const std::vector<const PreferencePair*>& pairs) {
   const bool was_training = policy_->is_training();
@@ -430,6 +439,42 @@ std::map<size_t, double> Trainer::prompt_alignment(const std::vector<PreferenceP
   for (auto& [pi, ps] : of_prompt) {
     double c = gradient_cosine(pairs_gradient(ps), target);
     if (std::isfinite(c)) out[pi] = c;
+  }
+  return out;
+}
+
+std::map<size_t, double> Trainer::prompt_coherence(const std::vector<PreferencePair>& pairs) {
+  std::map<size_t, std::vector<const PreferencePair*>> of_prompt;
+  for (auto& p : pairs) of_prompt[p.prompt_index].push_back(&p);
+  std::map<size_t, std::vector<torch::Tensor>> grads;
+  for (auto& [pi, ps] : of_prompt) grads[pi] = pairs_gradient(ps);
+  return coherence_within_groups(grads);
+}
+
+std::map<size_t, double> Trainer::coherence_within_groups(const std::map<size_t, std::vector<torch::Tensor>>& grads) const {
+  // Each prompt's unit gradient, flattened (P) in f64; a zero gradient has no direction.
+  std::map<size_t, torch::Tensor> unit;
+  for (auto& [pi, g] : grads) {
+    LASER_CHECK(pi < groups_.size(), "set_coherence_groups", "prompt " + std::to_string(pi) + " has no group",
+                "give a group to every prompt index of the step");
+    std::vector<torch::Tensor> flat;
+    for (auto& t : g) flat.push_back(t.reshape({-1}).to(torch::kCPU, torch::kFloat64));
+    auto v = torch::cat(flat);
+    const double norm = v.norm().item<double>();
+    if (norm > 0) unit[pi] = v / norm;
+  }
+  // Mean cosine with the other prompts of the group: u_i . (sum of the group's u - u_i) / (n - 1).
+  std::map<int64_t, std::pair<torch::Tensor, int>> group_sum;
+  for (auto& [pi, u] : unit) {
+    auto& gs = group_sum[groups_[pi]];
+    gs.first = gs.second == 0 ? u.clone() : gs.first + u;
+    gs.second += 1;
+  }
+  std::map<size_t, double> out;
+  for (auto& [pi, u] : unit) {
+    const auto& [sum, n] = group_sum.at(groups_[pi]);
+    if (n < 2) continue;
+    out[pi] = (u.dot(sum).item<double>() - u.dot(u).item<double>()) / (n - 1);
   }
   return out;
 }

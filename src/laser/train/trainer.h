@@ -69,6 +69,14 @@ struct StepResult {
   // policy the way the verified probe pairs do?). Empty without a probe, for skipped steps and
   // for a zero probe gradient; a prompt whose own gradient is zero has no entry.
   std::map<size_t, double> prompt_alignment;
+  // Per prompt (as above), after set_coherence_groups: the mean cosine between the gradient of its
+  // pairs' mean loss and that of each other prompt of its group, at the parameters before this
+  // step's update (the bandit's "grad-coherence" reward: does this RM's preference here teach what
+  // its preferences on the batch's other prompts teach? Preferences that follow a rule the policy
+  // can learn give gradients that agree across prompts; chance-level ones cancel). Empty without
+  // groups and for skipped steps; a prompt alone in its group, or whose gradient is zero, has no
+  // entry.
+  std::map<size_t, double> prompt_coherence;
 };
 
 // A generation batch for rl_step: n responses of each prompt, prompt-major (responses[i] answers
@@ -105,6 +113,12 @@ class Trainer {
   // dropout), so the probe draws no random numbers and leaves the update unchanged. Costs one
   // extra forward and backward of the probe and of each prompt's pairs.
   void set_alignment_probe(std::vector<PreferencePair> probe);
+  // The group of each prompt of the next step() (group_of[prompt_index], e.g. the RM that ordered
+  // its pairs) for StepResult::prompt_coherence. Used by the next step() only, in eval mode like the
+  // probe (the update is unchanged); costs one extra forward and backward of each prompt's pairs.
+  // step() measures each prompt's preference pairs; rl_step() each group's policy-gradient loss
+  // (group g is prompt g). One process only: laser::Error under data parallelism.
+  void set_coherence_groups(std::vector<int64_t> group_of);
   // GRPO or RLOO (cfg.pg.algorithm) on this rank's groups: advantages from the rewards, then
   // cfg.pg.num_iterations optimizer steps on the same samples (policy_gradient.h). Metrics: TRL's
   // reward, reward_std, frac_reward_zero_std, kl, clip_ratio/*, completions/mean_length.
@@ -158,6 +172,14 @@ class Trainer {
   std::vector<torch::Tensor> pairs_gradient(const std::vector<const PreferencePair*>& pairs);
   // prompt_alignment of `pairs` against probe_ (empty when the probe's gradient is zero).
   std::map<size_t, double> prompt_alignment(const std::vector<PreferencePair>& pairs);
+  // prompt_coherence of `pairs` within groups_.
+  std::map<size_t, double> prompt_coherence(const std::vector<PreferencePair>& pairs);
+  // rl_step's: each group's policy-gradient loss (without the KL term: what the RM's ranking alone
+  // teaches) at ratio 1, in eval mode, against the other groups of its groups_ entry.
+  std::map<size_t, double> group_coherence(const GroupBatch& b, const torch::Tensor& adv);
+  // The mean cosine of each prompt's gradient (prompt index -> gradient) with those of the other
+  // prompts of its groups_ entry; see StepResult::prompt_coherence.
+  std::map<size_t, double> coherence_within_groups(const std::map<size_t, std::vector<torch::Tensor>>& grads) const;
   void set_trainable();
   double lr_at(int64_t update) const;
   // Forward + backward of one chunk; returns weighted metric sums and whether the loss was finite.
@@ -179,6 +201,7 @@ class Trainer {
   };
   std::vector<MergedAdapter> merged_;
   std::vector<PreferencePair> probe_;  // set_alignment_probe's pairs, for the next step()
+  std::vector<int64_t> groups_;        // set_coherence_groups', for the next step()
 };
 
 }  // namespace laser::train

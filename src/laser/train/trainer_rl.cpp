@@ -110,6 +110,8 @@ StepResult Trainer::rl_step(const GroupBatch& b) {
     adv = grpo_advantages(shaped, pg.scale_rewards);
   }
   adv = adv.reshape({-1}).to(torch::kFloat32).to(policy_->device());  // (N)
+  const auto coherence = groups_.empty() ? std::map<size_t, double>() : group_coherence(b, adv);
+  groups_.clear();
   // Batch metrics, TRL's names (this rank's groups).
   auto group_std = rewards.std(1, true, false);  // (G)
   std::map<std::string, double> batch_metrics = {
@@ -155,7 +157,34 @@ StepResult Trainer::rl_step(const GroupBatch& b) {
   }
   r.updated = any_update;
   for (auto& [k, v] : batch_metrics) r.metrics[k] = v;
+  if (!r.skipped) r.prompt_coherence = coherence;
   return r;
+}
+
+std::map<size_t, double> Trainer::group_coherence(const GroupBatch& b, const torch::Tensor& adv) {
+  const bool was_training = policy_->is_training();
+  policy_->eval();  // no dropout: no random numbers drawn
+  std::vector<torch::Tensor> params;
+  for (auto& [n, p] : trainable()) params.push_back(p);
+  PolicyGradientConfig pg = cfg_.pg;
+  pg.kl_beta = 0;
+  std::map<size_t, std::vector<torch::Tensor>> grads;
+  for (size_t g = 0; g < b.prompts.size(); ++g) {
+    const int64_t first = static_cast<int64_t>(g) * b.n;
+    std::vector<std::vector<int32_t>> responses(b.responses.begin() + first, b.responses.begin() + first + b.n);
+    auto lp = sequence_logprobs(policy_, {b.prompts[g]}, responses, std::vector<size_t>(static_cast<size_t>(b.n), 0), pg.temperature);
+    PolicyGradientInputs in;
+    in.logp = lp.token;
+    in.seq = lp.seq;
+    in.advantages = adv.narrow(0, first, b.n);
+    auto loss = (pg.algorithm == "rloo" ? rloo_loss(in, pg) : grpo_loss(in, pg)).loss;
+    auto part = torch::autograd::grad({loss}, params, {}, /*retain_graph=*/false, /*create_graph=*/false, /*allow_unused=*/true);
+    for (size_t i = 0; i < part.size(); ++i)
+      if (!part[i].defined()) part[i] = torch::zeros_like(params[i]);
+    grads[g] = std::move(part);
+  }
+  if (was_training) policy_->train();
+  return coherence_within_groups(grads);
 }
 
 }  // namespace laser::train
