@@ -379,14 +379,23 @@ TEST(Step, BanditRewardsImplicitMargin) {
   EXPECT_TRUE(std::isnan(raw[2]));  // all margins 0 (right after a sync): no reward, not the batch's
 }
 
-TEST(Step, BanditRewardsGradAlign) {
-  // The trainer's gradient cosine where the prompt has pairs; 0 where the chosen RM tied
-  // different samples (its choice moved the policy nowhere); no reward otherwise.
+namespace {
+// The batch of the gradient signals' tests: prompt 0 tied by the chosen RM over different samples,
+// prompts 1 and 2 with a pair, prompt 3 without pairs and with one distinct response.
+BatchPairs gradient_signal_batch() {
   BatchPairs bp;
   bp.of_prompt = {{}, {{3, 4}}, {{6, 7}}, {}};
   bp.samples = {{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {9, 10}};
   bp.tied = {true, false, false, true};
   bp.distinct = {true, true, true, false};
+  return bp;
+}
+}  // namespace
+
+TEST(Step, BanditRewardsGradAlign) {
+  // The trainer's gradient cosine where the prompt has pairs; 0 where the chosen RM tied
+  // different samples (its choice moved the policy nowhere); no reward otherwise.
+  const BatchPairs bp = gradient_signal_batch();
   laser::train::StepResult res;
   res.loss = 0.5;
   res.prompt_alignment = {{1, -0.25}, {3, 0.9}};
@@ -401,11 +410,7 @@ TEST(Step, BanditRewardsGradAlign) {
 TEST(Step, BanditRewardsGradCoherence) {
   // As grad-align, from the trainer's prompt_coherence: its value where the prompt has pairs; 0
   // where the chosen RM tied different samples; no reward otherwise.
-  BatchPairs bp;
-  bp.of_prompt = {{}, {{3, 4}}, {{6, 7}}, {}};
-  bp.samples = {{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {9, 10}};
-  bp.tied = {true, false, false, true};
-  bp.distinct = {true, true, true, false};
+  const BatchPairs bp = gradient_signal_batch();
   laser::train::StepResult res;
   res.loss = 0.5;
   res.prompt_coherence = {{1, 0.125}, {3, 0.9}};

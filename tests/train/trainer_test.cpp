@@ -58,6 +58,15 @@ TrainerConfig fast_cfg(bool lora) {
   c.lora = lora;
   return c;
 }
+
+// One step of `t` and of its twin `plain` (same model, config and pairs) with the same dropout
+// draws, so their results differ only by what `t` was asked to measure besides.
+std::pair<StepResult, StepResult> step_twins(Trainer& t, Trainer& plain, const std::vector<PreferencePair>& pairs) {
+  torch::manual_seed(11);
+  auto r = t.step(pairs);
+  torch::manual_seed(11);
+  return {r, plain.step(pairs)};
+}
 }  // namespace
 
 TEST(SequenceLogprobs, EqualsSeparateUnpaddedForwards) {
@@ -189,10 +198,7 @@ TEST(Trainer, AlignmentIsTheGradientCosineAgainstTheProbeAndLeavesTheUpdateAlone
         pairs.push_back({p.prompt, p.rejected, p.chosen, 2});  // prompt 0's pairs reversed, as prompt 2
       }
     t.set_alignment_probe(probe);
-    torch::manual_seed(11);  // the same dropout draws for both steps, unless the probe drew some
-    auto r = t.step(pairs);
-    torch::manual_seed(11);
-    auto r_plain = plain.step(pairs);
+    auto [r, r_plain] = step_twins(t, plain, pairs);  // the same weights after, unless the probe drew random numbers
     ASSERT_EQ(r.prompt_alignment.size(), 3u) << "lora " << lora;
     EXPECT_NEAR(r.prompt_alignment.at(0), 1.0, 1e-5) << "lora " << lora;
     EXPECT_NEAR(r.prompt_alignment.at(2), -1.0, 1e-5) << "lora " << lora;
@@ -235,10 +241,7 @@ TEST(Trainer, CoherenceIsTheMeanGradientCosineWithinAGroupAndLeavesTheUpdateAlon
     auto m = tiny(), twin = tiny(), m2 = tiny();
     Trainer t(m, cfg), plain(twin, cfg), joined(m2, cfg);
     t.set_coherence_groups({0, 1, 0, 0});
-    torch::manual_seed(11);  // the same dropout draws for both steps, unless the gradients drew some
-    auto r = t.step(pairs);
-    torch::manual_seed(11);
-    auto r_plain = plain.step(pairs);
+    auto [r, r_plain] = step_twins(t, plain, pairs);
     ASSERT_EQ(r.prompt_coherence.size(), 3u) << "lora " << lora;
     EXPECT_NEAR(r.prompt_coherence.at(0), 0.0, 1e-5) << "lora " << lora;
     EXPECT_NEAR(r.prompt_coherence.at(3), 0.0, 1e-5) << "lora " << lora;
