@@ -153,12 +153,14 @@ TEST(DistTrain, GrpoTwoProcessesMatchOne) {
   EXPECT_EQ(e1["accuracy"], e2["accuracy"]);
 }
 
-// The few-labels options under data parallelism: all-rms gathers every rank's (prompt, RM) rewards
-// and learns them in one order, and grad-align's probe is the same on every rank, so two
-// processes decide as one does.
-TEST(DistTrain, FewLabelOptionsTwoProcessesMatchOne) {
+// The few-labels options and grad-coherence under data parallelism: all-rms gathers every rank's
+// (prompt, RM) rewards and learns them in one order, grad-align's probe is the same on every rank,
+// and grad-coherence all-reduces each RM's sum of unit gradients, so two processes decide as one
+// does.
+TEST(DistTrain, FewLabelOptionsAndGradCoherenceTwoProcessesMatchOne) {
   for (std::string set : {"--set strategy.answer_rate=0.5 --set strategy.labelled_feedback=all-rms",
-                          "--set strategy.reward_signal=grad-align --set strategy.align_prompts=8"}) {
+                          "--set strategy.reward_signal=grad-align --set strategy.align_prompts=8",
+                          "--set strategy.reward_signal=grad-coherence"}) {
     std::string root = tmp("dist-few");
     io::remove_all(root);
     int rc = 0;
@@ -178,8 +180,8 @@ TEST(DistTrain, FewLabelOptionsTwoProcessesMatchOne) {
     const double rows = sum_of(root + "/one/r", "labelled_feedback");
     EXPECT_EQ(rows, sum_of(root + "/two/r", "labelled_feedback")) << set;
     if (set.find("all-rms") != std::string::npos) EXPECT_GT(rows, 0) << "no other RM learned from an answered prompt";
-    // The same bandit rewards, and for grad-align real cosines among them (this seed's policy
-    // answers some probe prompts right).
+    // The same bandit rewards, and for the gradient signals real cosines among them (for grad-align:
+    // this seed's policy answers some probe prompts right).
     auto r1 = io::read_jsonl(root + "/one/r/decisions.jsonl"), r2 = io::read_jsonl(root + "/two/r/decisions.jsonl");
     int cosines = 0;
     for (size_t i = 0; i < r1.size() && i < r2.size(); ++i) {
@@ -189,7 +191,7 @@ TEST(DistTrain, FewLabelOptionsTwoProcessesMatchOne) {
       EXPECT_NEAR(a, b, 1e-5) << set << " decision " << i;
       cosines += a != 0.0 && a != 1.0;
     }
-    if (set.find("grad-align") != std::string::npos) EXPECT_GT(cosines, 0) << "no gradient cosine among the rewards";
+    if (set.find("grad-") != std::string::npos) EXPECT_GT(cosines, 0) << "no gradient cosine among the rewards";
   }
 }
 

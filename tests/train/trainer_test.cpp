@@ -240,7 +240,7 @@ TEST(Trainer, CoherenceIsTheMeanGradientCosineWithinAGroupAndLeavesTheUpdateAlon
     }
     auto m = tiny(), twin = tiny(), m2 = tiny();
     Trainer t(m, cfg), plain(twin, cfg), joined(m2, cfg);
-    t.set_coherence_groups({0, 1, 0, 0});
+    t.set_coherence_groups({0, 1, 0, 0}, 2);
     auto [r, r_plain] = step_twins(t, plain, pairs);
     ASSERT_EQ(r.prompt_coherence.size(), 3u) << "lora " << lora;
     EXPECT_NEAR(r.prompt_coherence.at(0), 0.0, 1e-5) << "lora " << lora;
@@ -252,7 +252,7 @@ TEST(Trainer, CoherenceIsTheMeanGradientCosineWithinAGroupAndLeavesTheUpdateAlon
     auto a = snapshot(m), b = snapshot(twin);
     for (auto& [name, v] : a) EXPECT_EQ(max_diff(v, b.at(name)), 0.0) << name << " lora " << lora;
     EXPECT_TRUE(t.step(pairs).prompt_coherence.empty()) << "the groups serve one step";
-    joined.set_coherence_groups({0, 0, 0, 0});
+    joined.set_coherence_groups({0, 0, 0, 0}, 2);
     joined.set_alignment_probe(of0);
     auto rj = joined.step(pairs);
     ASSERT_EQ(rj.prompt_coherence.size(), 4u);
@@ -279,7 +279,7 @@ TEST(Trainer, GroupCoherenceInsidePolicyGradientSteps) {
     gb.rewards = {1, 0, 1, 0, 0, 1, 0.5, 2};
     auto m = tiny(), twin = tiny();
     Trainer t(m, cfg), plain(twin, cfg);
-    t.set_coherence_groups({0, 0, 0, 1});
+    t.set_coherence_groups({0, 0, 0, 1}, 2);
     torch::manual_seed(11);
     auto r = t.rl_step(gb);
     torch::manual_seed(11);
@@ -292,7 +292,7 @@ TEST(Trainer, GroupCoherenceInsidePolicyGradientSteps) {
     EXPECT_EQ(r.loss, r_plain.loss) << alg;
     auto a = snapshot(m), b = snapshot(twin);
     for (auto& [name, v] : a) EXPECT_EQ(max_diff(v, b.at(name)), 0.0) << name << " " << alg;
-    t.set_coherence_groups({0, 0, 0, 0});
+    t.set_coherence_groups({0, 0, 0, 0}, 2);
     auto all = t.rl_step(gb);
     ASSERT_EQ(all.prompt_coherence.size(), 4u) << alg;
     // With c = cos(group 3, group 0): group 0 scores (1 - 1 + c) / 3 and group 3 (c + c - c) / 3.

@@ -182,8 +182,7 @@ std::vector<Binding> strategy_bindings() {
         "answers), grad-align (cosine between the gradient of the RM's pairs and that of verifier-ordered pairs on "
         "strategy.align_prompts labelled prompts: answers on those few only; dpo only), grad-coherence (mean cosine between the "
         "gradient of what the RM's ordering teaches on the prompt (its pairs; grpo/rloo: its group's policy-gradient loss) "
-        "and on each other prompt routed to it in the batch: does it prefer by a rule the policy can learn? needs no answers; "
-        "one process), neg-loss (the paper; dpo only); "
+        "and on each other prompt routed to it in the batch: does it prefer by a rule the policy can learn? needs no answers), neg-loss (the paper; dpo only); "
         "auto = verifier where the data has answers, else neg-loss for dpo and rm-agreement for grpo/rloo. An RM that gives a "
         "prompt's different samples one score earns the signal's worst value (0; neg-loss: the batch's lowest) where there was "
         "something to order (the verifier or probe separates them; for the answer-free signals, they differ)"),

@@ -299,10 +299,6 @@ Run::Run(const Config& cfg, const RunOptions& opts) : s_(std::make_unique<State>
               "the probe's consensus stands in for the verifier signal's missing answers, but this run's bandit signal is " + s.signal +
                   " with " + std::to_string(s.arms.size()) + " RM(s)",
               "set strategy.reward_signal = verifier with two or more [[rm]] tables, or leave strategy.unlabelled_signal = none");
-  LASER_CHECK(s.signal != "grad-coherence" || s.dist->world_size() == 1, "strategy.reward_signal",
-              "grad-coherence compares the gradients of every prompt routed to an RM, which data parallelism splits over " +
-                  std::to_string(s.dist->world_size()) + " processes",
-              "run it on one process (drop --nproc / torchrun), or use another signal");
   if (s.signal == "grad-align") s.align_pool = align_pool(s.splits.train, rc.align_prompts, s.seed);
   // Trainer and strategy.
   s.batches = (static_cast<int64_t>(s.splits.train.size()) + rc.data.batch_size - 1) / rc.data.batch_size;
@@ -428,7 +424,10 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
     s.trainer->set_alignment_probe(alignment_probe());
     t.gen += t_probe.seconds();
   }
-  if (s.signal == "grad-coherence") s.trainer->set_coherence_groups(std::vector<int64_t>(choice.arm.begin(), choice.arm.end()));
+  if (s.signal == "grad-coherence") {
+    const auto arm = slice_choice(choice, sh).arm;  // this rank's prompts' RMs (none for ensembles)
+    s.trainer->set_coherence_groups(std::vector<int64_t>(arm.begin(), arm.end()), static_cast<int64_t>(s.arms.size()));
+  }
   Timer t_train;
   s.policy->train();
   train::StepResult res;

@@ -253,8 +253,10 @@ std::shared_ptr<Distributed> Distributed::from_env(double timeout_s) {
 
 void Distributed::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
   if (!impl_ || tensors.empty()) return;
+  // f64 when every tensor is (sums that must not lose digits), else f32 (gradients).
+  const bool f64 = std::all_of(tensors.begin(), tensors.end(), [](const torch::Tensor& t) { return t.scalar_type() == torch::kFloat64; });
   std::vector<torch::Tensor> flat_parts;
-  for (auto& t : tensors) flat_parts.push_back(t.reshape({-1}).to(torch::kFloat32));
+  for (auto& t : tensors) flat_parts.push_back(t.reshape({-1}).to(f64 ? torch::kFloat64 : torch::kFloat32));
   std::vector<torch::Tensor> buf{torch::cat(flat_parts)};
   impl_->enter("all-reduce of tensors");
 #if defined(USE_C10D_NCCL)

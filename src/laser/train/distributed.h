@@ -25,7 +25,8 @@ class Distributed {
   int rank() const { return rank_; }
   int world_size() const { return world_; }
   bool is_main() const { return rank_ == 0; }
-  // Sums the tensors over ranks, in place (one flattened buffer per call).
+  // Sums the tensors over ranks, in place (one flattened buffer per call: f64 when every tensor is
+  // f64, else f32).
   void all_reduce_sum(std::vector<torch::Tensor>& tensors);
   // Sum of a scalar over ranks. `what` names the collective in messages.
   double all_reduce_sum(double x, const char* what = "all-reduce");

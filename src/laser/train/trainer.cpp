@@ -290,6 +290,8 @@ StepResult Trainer::step(const std::vector<PreferencePair>& pairs) {
   std::map<std::string, double> sums;
   for (auto& k : kPrefMetrics) sums[k] = 0.0;
   if (global == 0) {
+    groups_.clear();  // on every rank alike: the coherence groups served this step
+    num_groups_ = 0;
     StepResult r;
     r.skipped = true;
     r.loss = std::numeric_limits<double>::quiet_NaN();
@@ -303,8 +305,7 @@ StepResult Trainer::step(const std::vector<PreferencePair>& pairs) {
   const bool ref_needed = cfg_.loss.type != "simpo" && cfg_.loss.dpo_weight > 0;
   const auto alignment = probe_.empty() ? std::map<size_t, double>() : prompt_alignment(pairs);
   probe_.clear();
-  const auto coherence = groups_.empty() ? std::map<size_t, double>() : prompt_coherence(pairs);
-  groups_.clear();
+  const auto coherence = num_groups_ == 0 ? std::map<size_t, double>() : prompt_coherence(pairs);
   for (auto& chunk : chunk_pairs(pairs, cfg_.micro_batch)) {
     auto fw = forward_pairs(chunk, /*train_mode=*/true);
     const auto& in = fw.in;
@@ -386,10 +387,13 @@ Trainer::PairForward Trainer::forward_pairs(const std::vector<const PreferencePa
 
 void Trainer::set_alignment_probe(std::vector<PreferencePair> probe) { probe_ = std::move(probe); }
 
-void Trainer::set_coherence_groups(std::vector<int64_t> group_of) {
-  LASER_CHECK(dist_->world_size() == 1, "strategy.reward_signal", "grad-coherence compares gradients of prompts on every rank",
-              "run it on one process (drop --nproc / torchrun), or use another signal");
+void Trainer::set_coherence_groups(std::vector<int64_t> group_of, int64_t num_groups) {
+  LASER_CHECK(num_groups > 0, "set_coherence_groups", "num_groups must be positive", "pass the number of groups (the RMs)");
+  for (int64_t g : group_of)
+    LASER_CHECK(g >= 0 && g < num_groups, "set_coherence_groups", "group " + std::to_string(g) + " outside [0, " + std::to_string(num_groups) + ")",
+                "give every prompt a group below num_groups");
   groups_ = std::move(group_of);
+  num_groups_ = num_groups;
 }
 
 std::vector<torch::Tensor> Trainer::pairs_gradient(const std::vector<const PreferencePair*>& pairs) {
@@ -451,30 +455,37 @@ std::map<size_t, double> Trainer::prompt_coherence(const std::vector<PreferenceP
   return coherence_within_groups(grads);
 }
 
-std::map<size_t, double> Trainer::coherence_within_groups(const std::map<size_t, std::vector<torch::Tensor>>& grads) const {
-  // Each prompt's unit gradient, flattened (P) in f64; a zero gradient has no direction.
+std::map<size_t, double> Trainer::coherence_within_groups(const std::map<size_t, std::vector<torch::Tensor>>& grads) {
+  const auto groups = std::move(groups_);
+  const int64_t G = num_groups_;
+  groups_.clear();
+  num_groups_ = 0;
+  int64_t P = 0;
+  for (auto& [n, p] : trainable()) P += p.numel();
+  // Each prompt's unit gradient, flattened (P) in f64 (a zero gradient has no direction), summed
+  // per group over every rank: sums (G,P), counts (G).
   std::map<size_t, torch::Tensor> unit;
+  std::vector<torch::Tensor> acc{torch::zeros({G, P}, torch::kFloat64), torch::zeros({G}, torch::kFloat64)};
   for (auto& [pi, g] : grads) {
-    LASER_CHECK(pi < groups_.size(), "set_coherence_groups", "prompt " + std::to_string(pi) + " has no group",
+    LASER_CHECK(pi < groups.size(), "set_coherence_groups", "prompt " + std::to_string(pi) + " has no group",
                 "give a group to every prompt index of the step");
     std::vector<torch::Tensor> flat;
     for (auto& t : g) flat.push_back(t.reshape({-1}).to(torch::kCPU, torch::kFloat64));
     auto v = torch::cat(flat);
     const double norm = v.norm().item<double>();
-    if (norm > 0) unit[pi] = v / norm;
+    if (!(norm > 0)) continue;
+    unit[pi] = v / norm;
+    acc[0][groups[pi]] += unit[pi];
+    acc[1][groups[pi]] += 1.0;
   }
+  dist_->all_reduce_sum(acc);
   // Mean cosine with the other prompts of the group: u_i . (sum of the group's u - u_i) / (n - 1).
-  std::map<int64_t, std::pair<torch::Tensor, int>> group_sum;
-  for (auto& [pi, u] : unit) {
-    auto& gs = group_sum[groups_[pi]];
-    gs.first = gs.second == 0 ? u.clone() : gs.first + u;
-    gs.second += 1;
-  }
   std::map<size_t, double> out;
   for (auto& [pi, u] : unit) {
-    const auto& [sum, n] = group_sum.at(groups_[pi]);
+    const int64_t g = groups[pi];
+    const double n = acc[1][g].item<double>();
     if (n < 2) continue;
-    out[pi] = (u.dot(sum).item<double>() - u.dot(u).item<double>()) / (n - 1);
+    out[pi] = (u.dot(acc[0][g]).item<double>() - u.dot(u).item<double>()) / (n - 1);
   }
   return out;
 }

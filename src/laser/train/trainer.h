@@ -113,12 +113,14 @@ class Trainer {
   // dropout), so the probe draws no random numbers and leaves the update unchanged. Costs one
   // extra forward and backward of the probe and of each prompt's pairs.
   void set_alignment_probe(std::vector<PreferencePair> probe);
-  // The group of each prompt of the next step() (group_of[prompt_index], e.g. the RM that ordered
-  // its pairs) for StepResult::prompt_coherence. Used by the next step() only, in eval mode like the
-  // probe (the update is unchanged); costs one extra forward and backward of each prompt's pairs.
-  // step() measures each prompt's preference pairs; rl_step() each group's policy-gradient loss
-  // (group g is prompt g). One process only: laser::Error under data parallelism.
-  void set_coherence_groups(std::vector<int64_t> group_of);
+  // The group of each of this rank's prompts in the next step() (group_of[prompt_index] in
+  // [0, num_groups), e.g. the RM that ordered its pairs) for StepResult::prompt_coherence. Used by
+  // the next step() only, in eval mode like the probe (the update is unchanged); costs one extra
+  // forward and backward of each prompt's pairs. step() measures each prompt's preference pairs;
+  // rl_step() each group's policy-gradient loss (group g is prompt g). Under data parallelism every
+  // rank must call it before the same step (an empty group_of where it has no prompts): the
+  // groups' sums of unit gradients (num_groups x parameters, f64) are all-reduced.
+  void set_coherence_groups(std::vector<int64_t> group_of, int64_t num_groups);
   // GRPO or RLOO (cfg.pg.algorithm) on this rank's groups: advantages from the rewards, then
   // cfg.pg.num_iterations optimizer steps on the same samples (policy_gradient.h). Metrics: TRL's
   // reward, reward_std, frac_reward_zero_std, kl, clip_ratio/*, completions/mean_length.
@@ -175,11 +177,13 @@ class Trainer {
   // prompt_coherence of `pairs` within groups_.
   std::map<size_t, double> prompt_coherence(const std::vector<PreferencePair>& pairs);
   // rl_step's: each group's policy-gradient loss (without the KL term: what the RM's ranking alone
-  // teaches) at ratio 1, in eval mode, against the other groups of its groups_ entry.
+  // teaches) at ratio 1, in eval mode, against the other groups of its groups_ entry (a collective
+  // under data parallelism).
   std::map<size_t, double> group_coherence(const GroupBatch& b, const torch::Tensor& adv);
   // The mean cosine of each prompt's gradient (prompt index -> gradient) with those of the other
-  // prompts of its groups_ entry; see StepResult::prompt_coherence.
-  std::map<size_t, double> coherence_within_groups(const std::map<size_t, std::vector<torch::Tensor>>& grads) const;
+  // prompts of its groups_ entry on every rank; see StepResult::prompt_coherence. A collective
+  // under data parallelism; clears the groups.
+  std::map<size_t, double> coherence_within_groups(const std::map<size_t, std::vector<torch::Tensor>>& grads);
   void set_trainable();
   double lr_at(int64_t update) const;
   // Forward + backward of one chunk; returns weighted metric sums and whether the loss was finite.
@@ -202,6 +206,7 @@ class Trainer {
   std::vector<MergedAdapter> merged_;
   std::vector<PreferencePair> probe_;  // set_alignment_probe's pairs, for the next step()
   std::vector<int64_t> groups_;        // set_coherence_groups', for the next step()
+  int64_t num_groups_ = 0;             // 0: no coherence asked for the next step()
 };
 
 }  // namespace laser::train

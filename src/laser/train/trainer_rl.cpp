@@ -57,6 +57,8 @@ StepResult Trainer::rl_step(const GroupBatch& b) {
   const double global_seqs = dist_->all_reduce_sum(static_cast<double>(N));
   const double global_tokens = dist_->all_reduce_sum(local_tokens);
   if (global_seqs == 0 || global_tokens == 0) {
+    groups_.clear();  // on every rank alike: the coherence groups served this step
+    num_groups_ = 0;
     StepResult r;
     r.skipped = true;
     r.loss = std::numeric_limits<double>::quiet_NaN();
@@ -110,8 +112,7 @@ StepResult Trainer::rl_step(const GroupBatch& b) {
     adv = grpo_advantages(shaped, pg.scale_rewards);
   }
   adv = adv.reshape({-1}).to(torch::kFloat32).to(policy_->device());  // (N)
-  const auto coherence = groups_.empty() ? std::map<size_t, double>() : group_coherence(b, adv);
-  groups_.clear();
+  const auto coherence = num_groups_ == 0 ? std::map<size_t, double>() : group_coherence(b, adv);
   // Batch metrics, TRL's names (this rank's groups).
   auto group_std = rewards.std(1, true, false);  // (G)
   std::map<std::string, double> batch_metrics = {
