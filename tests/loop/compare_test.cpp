@@ -253,7 +253,7 @@ TEST(Ablations, GridChangesOneThingPerRow) {
     if (g[i].group == "signal") signals.push_back(s.substr(s.find('=') + 1));
     if (g[i].group == "noise") ++noise;
   }
-  EXPECT_EQ(signals, (std::vector<std::string>{"rm-agreement", "neg-loss", "implicit-margin"}));
+  EXPECT_EQ(signals, (std::vector<std::string>{"rm-agreement", "neg-loss", "implicit-margin", "grad-coherence"}));
   EXPECT_EQ(noise, 3);
   for (auto& a : laser::loop::ablation_grid({"a", "b"})) EXPECT_NE(a.group, "noise") << a.strategy;
 }
