@@ -71,10 +71,10 @@ struct StepResult {
   std::map<size_t, double> prompt_alignment;
   // Per prompt (as above), after set_coherence_groups: the mean cosine between the gradient of its
   // pairs' mean loss (rl_step: its group's policy-gradient loss, without KL, at ratio 1) and that of
-  // each other prompt of its group, at the parameters before this
-  // step's update (the bandit's "grad-coherence" reward: does this RM's preference here teach what
-  // its preferences on the batch's other prompts teach? Preferences that follow a rule the policy
-  // can learn give gradients that agree across prompts; chance-level ones cancel). Empty without
+  // each other prompt of its group, at the parameters before this step's update (the bandit's
+  // "grad-coherence" reward: does this RM's preference here teach what its preferences on the
+  // batch's other prompts teach? Preferences that follow a rule the policy can learn give gradients
+  // that agree across prompts; chance-level ones cancel). Empty without
   // groups and for skipped steps; a prompt alone in its group, or whose gradient is zero, has no
   // entry.
   std::map<size_t, double> prompt_coherence;
