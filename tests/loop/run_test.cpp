@@ -391,4 +391,9 @@ TEST(Run, InstructionDataReportsWinRateAgainstTheStart) {
   msg = sh(std::string(LASER_BIN) + " train --config " + p + " --set strategy.reward_signal=verifier --set run.name=bad2", &rc);
   EXPECT_EQ(rc, 1);
   EXPECT_NE(msg.find("strategy.reward_signal"), std::string::npos) << msg;
+  // majority-vote needs final answers to compare, which instruction data has none of.
+  msg = sh(std::string(LASER_BIN) + " train --config " + p + " --set strategy.reward_signal=majority-vote --set run.name=bad4", &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(msg.find("majority-vote compares the final answers"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("eval.verifier gsm8k"), std::string::npos) << msg;
 }

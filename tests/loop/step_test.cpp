@@ -8,6 +8,7 @@
 #include "laser/core/error.h"
 #include "laser/loop/bandit_strategy.h"
 #include "laser/loop/ensembles.h"
+#include "laser/loop/evaluator.h"
 #include "laser/loop/step.h"
 
 using namespace laser::loop;
@@ -517,4 +518,47 @@ TEST(Step, MetricsLineCountsArmsAndMeansFiniteRewards) {
   EXPECT_EQ(m["pairs"], 5);
   EXPECT_EQ(m["rm_items"], 30);
   EXPECT_DOUBLE_EQ(m["rewards/margins"].get<double>(), 0.5);
+}
+
+
+// majority-vote: the samples' own final answers vote; the strict majority (at least 2 votes)
+// judges the RM's pairs as a reference answer would. Ties and single votes judge nothing.
+TEST(Step, MajorityVoteJudgesByTheSamplesStrictMajority) {
+  BatchItems batch;
+  const std::vector<std::vector<std::string>> responses = {
+      {"Final answer: 7", "7", "so 3+4 = 7.0", "Final answer: 8", "no idea"},  // 7 wins 3 to 1
+      {"5", "6"},                                                             // one vote each
+      {"3", "3", "4", "4"},                                                   // a tie at the top
+      {"1", "x", "y"}};                                                       // no answer twice
+  for (auto& rs : responses) {
+    batch.of_prompt.emplace_back();
+    for (auto& r : rs) {
+      batch.of_prompt.back().push_back(batch.items.size());
+      batch.items.push_back({"p", r, std::nullopt, "c"});
+    }
+  }
+  laser::data::Example e;  // no reference answer: the signal never reads one
+  std::vector<const laser::data::Example*> ex(responses.size(), &e);
+  auto judge = majority_scores("gsm8k", batch, ex);
+  ASSERT_EQ(judge.size(), batch.items.size());
+  EXPECT_EQ(std::vector<double>(judge.begin(), judge.begin() + 5), (std::vector<double>{1, 1, 1, 0, 0}));
+  for (size_t g = 5; g < judge.size(); ++g) EXPECT_TRUE(std::isnan(judge[g])) << g;
+  // The chosen RM's pairs on prompt 0: (7 over 8) agrees with the majority; (8 over 7) and (no
+  // answer over 7) do not; (7 over 7) is a tie the judge cannot separate. Prompt 1 has no
+  // majority, so no reward.
+  BatchPairs bp;
+  bp.of_prompt = {{{0, 3}, {3, 1}, {0, 2}, {4, 2}}, {{5, 6}}};
+  auto raw = bandit_rewards("majority-vote", bp, laser::train::StepResult{}, judge);
+  EXPECT_DOUBLE_EQ(raw[0], 1.0 / 3.0);
+  EXPECT_TRUE(std::isnan(raw[1]));
+  // Other checkers compare their own final answers; the stories' constraints have none.
+  laser::data::Example mc;
+  mc.choices = {"red", "green", "blue", "pink"};
+  EXPECT_EQ(answer_key("mmlu", "Final answer: (B)", mc).value_or(""), "B");
+  EXPECT_EQ(answer_key("mmlu", "Final answer: green", mc).value_or(""), "B");
+  EXPECT_EQ(answer_key("yesno", "Yes, it is.", e).value_or(""), "yes");
+  EXPECT_EQ(answer_key("exact", "Final answer: The Eiffel Tower!", e).value_or(""), "eiffel tower");
+  EXPECT_EQ(answer_key("gsm8k", "Final answer: 1,200", e).value_or(""), "1200");
+  EXPECT_FALSE(answer_key("story", "Once upon a time.", e).has_value());
+  EXPECT_FALSE(answer_key("gsm8k", "no number here", e).has_value());
 }

@@ -68,6 +68,50 @@ TEST(World, QuickFairWorldRunsWithItsSixRms) {
   EXPECT_NE(cfg.find("max_new_tokens = 32"), std::string::npos) << cfg;  // --quick keeps the room
 }
 
+// strategy.reward_signal = majority-vote in a real run (the reduced fair world): the bandit's
+// rewards are agreement shares with the majority of each prompt's own samples (in [0, 1], some
+// strictly between), judged on every ordered pair of the group; only the chosen RM scores, and a
+// prompt whose samples hold no majority gets no reward.
+TEST(World, QuickFairWorldMajorityVoteRewardsAgreementWithTheSamplesMajority) {
+  std::string dir = std::string(LASER_TEST_TMP) + "/world-majority";
+  io::remove_all(dir);
+  int rc = 0;
+  std::string out = sh("LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " world --world fair --quick --strategies laser@strategy.reward_signal=majority-vote --cache " +
+                           dir + "/cache --out-dir " + dir + "/runs",
+                       &rc);
+  ASSERT_EQ(rc, 0) << out;
+  auto cmp = io::read_json(dir + "/runs/fair-compare/compare.json");
+  ASSERT_EQ(cmp["rows"].size(), 1u);
+  const std::string rd = cmp["rows"][0]["run_dir"].get<std::string>();
+  // With n = 4 the training pairs (rank 1 against the rest) are 3, so their agreement shares have
+  // denominators 1-3; majority-vote judges every ordered pair of the group (up to 6), and 1/4,
+  // 3/4, 2/5 ... show that it did.
+  auto of_at_most_3_pairs = [](double r) {
+    for (int m = 1; m <= 3; ++m)
+      if (std::abs(r * m - std::round(r * m)) < 1e-9) return true;
+    return false;
+  };
+  int64_t decisions = 0, rewarded = 0, unrewarded = 0, between = 0, group_shares = 0;
+  for (auto& d : io::read_jsonl(rd + "/decisions.jsonl")) {
+    ++decisions;
+    if (d["raw_reward"].is_null()) { ++unrewarded; continue; }
+    ++rewarded;
+    const double r = d["raw_reward"].get<double>();
+    EXPECT_GE(r, 0.0) << d;
+    EXPECT_LE(r, 1.0) << d;
+    between += r > 0.0 && r < 1.0;
+    group_shares += !of_at_most_3_pairs(r);
+  }
+  EXPECT_GT(rewarded, 0) << out;
+  EXPECT_GT(group_shares, 0) << "every reward is a share of at most 3 pairs: the group's pairs were not judged";
+  EXPECT_GT(unrewarded, 0) << "every prompt had a majority answer: the no-majority case went unexercised";
+  EXPECT_GT(between, 0);
+  const std::string cfg = io::read_file(rd + "/config.toml");
+  EXPECT_NE(cfg.find("reward_signal = 'majority-vote'"), std::string::npos) << cfg;
+  ASSERT_NE(cfg.find("\nn = 4\n"), std::string::npos) << cfg;  // generation.n of the reduced fair world
+  EXPECT_EQ(io::read_json(rd + "/summary.json")["rm_items"].get<int64_t>(), decisions * 4) << "only the chosen RM scores";
+}
+
 // --specialist-off-skill builds a fair world of its own (its own cache directory, so the standard
 // fair world's models are untouched) whose specialists were trained right on that share of the
 // other skills' facts; it belongs to the fair world only.

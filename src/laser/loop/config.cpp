@@ -174,7 +174,7 @@ std::vector<Binding> strategy_bindings() {
     str("strategy.name", F(strategy.name), {}, "laser, fixed:NAME, random, sequential, score-ensemble, agreement-ensemble, online-ensemble"),
     str("strategy.mode", F(mode), {"per-query", "per-batch"}, "per-query (one arm per prompt, authors' default) or per-batch"),
     str("strategy.pooling", F(pooling), {"mean-input", "last-input", "mean-hidden", "last-hidden"}, "context: mean-input (authors), last-input, mean-hidden, last-hidden (paper)"),
-    str("strategy.reward_signal", F(reward_signal), {"auto", "neg-loss", "verifier", "rm-agreement", "implicit-margin", "grad-align", "grad-coherence"},
+    str("strategy.reward_signal", F(reward_signal), {"auto", "neg-loss", "verifier", "rm-agreement", "implicit-margin", "grad-align", "grad-coherence", "majority-vote"},
         "bandit reward: verifier (agreement of the RM's pairs, or for grpo/rloo of its ordering of the group, with a verifier on "
         "reference answers), rm-agreement (agreement with a probe of the other RMs; "
         "needs no answers), implicit-margin (agreement of "
@@ -182,7 +182,9 @@ std::vector<Binding> strategy_bindings() {
         "answers), grad-align (cosine between the gradient of the RM's pairs and that of verifier-ordered pairs on "
         "strategy.align_prompts labelled prompts: answers on those few only; dpo only), grad-coherence (mean cosine between the "
         "gradient of what the RM's ordering teaches on the prompt (its pairs; grpo/rloo: its group's policy-gradient loss) "
-        "and on each other prompt routed to it in the batch: does it prefer by a rule the policy can learn? needs no answers), neg-loss (the paper; dpo only); "
+        "and on each other prompt routed to it in the batch: does it prefer by a rule the policy can learn? needs no answers), majority-vote (agreement of the RM's ordering of every pair of "
+        "the prompt's samples with their majority final answer, where one answer has a strict majority of at least 2, else no "
+        "reward: needs no reference answers, only a final-answer checker: gsm8k, mmlu, yesno, exact, f1), neg-loss (the paper; dpo only); "
         "auto = verifier where the data has answers, else neg-loss for dpo and rm-agreement for grpo/rloo. An RM that gives a "
         "prompt's different samples one score earns the signal's worst value (0; neg-loss: the batch's lowest) where there was "
         "something to order (the verifier or probe separates them; for the answer-free signals, they differ)"),
@@ -206,7 +208,7 @@ std::vector<Binding> strategy_bindings() {
         "or leave-copies-out (each times 1 - its positive rank correlation with the chosen RM on the batch, so the chosen RM's copies cannot vouch for it)"),
     str("strategy.signal_pairs", F(signal_pairs), {"train", "group"},
         "verifier and rm-agreement signals (dpo): judge the training pairs (train), or every pair of the prompt's samples the chosen RM "
-        "orders (group: more decisions get a reward when few pairs separate; grpo/rloo always use group)"),
+        "orders (group: more decisions get a reward when few pairs separate; grpo/rloo and the majority-vote signal always use group)"),
     flag("strategy.log_signals", F(log_signals), "write every bandit signal the step can compute into decisions.jsonl (diagnostics, one process only; the probe's RM calls count, and the noisy RM's random state is restored after it, so a logged run trains as an unlogged one)"),
     str("strategy.normalizer", F(strategy.normalizer), {"auto", "percentile", "zscore", "arm-zscore", "none"}, "bandit reward normalizer: auto (zscore; percentile for exp3), percentile (20th/80th, paper), zscore, arm-zscore (each arm against its own moving average, rate 0.01, clipped to +-2, no update in an arm's first 5 rewards: BayesianRouter's), none"),
     num("strategy.context_dim", F(strategy.context_dim), at_least(0), "random projection of contexts to this many dimensions; 0 = off"),

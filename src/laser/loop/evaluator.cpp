@@ -1,6 +1,7 @@
 // Evaluation of a policy on a dataset with an answer checker (see evaluator.h).
 #include "laser/loop/evaluator.h"
 
+#include <cstdio>
 #include <limits>
 
 #include "laser/core/error.h"
@@ -36,6 +37,30 @@ double check_answer(const std::string& v, const std::string& response, const dat
   }
   if (v == "story") return data::story_constraint_met(response, e.answer) ? 1.0 : 0.0;
   throw Error("no answer checker for verifier '" + v + "'", "eval.verifier", "choose gsm8k, mmlu, yesno, exact, f1 or story");
+}
+
+std::optional<std::string> answer_key(const std::string& v, const std::string& response, const data::Example& e) {
+  const int n_choices = e.choices.empty() ? 4 : static_cast<int>(e.choices.size());
+  if (v == "gsm8k") {
+    auto x = data::extract_numeric_answer(response);
+    if (!x) return std::nullopt;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", *x == 0.0 ? 0.0 : *x);  // -0 and 0 are one answer
+    return std::string(buf);
+  }
+  if (v == "mmlu" || (v == "f1" && !e.choices.empty())) {
+    auto c = data::extract_choice_letter(response, e.choices, n_choices);
+    return c ? std::optional<std::string>(std::string(1, *c)) : std::nullopt;
+  }
+  if (v == "yesno") {
+    auto y = data::extract_yes_no(response);
+    return y ? std::optional<std::string>(*y ? "yes" : "no") : std::nullopt;
+  }
+  if (v == "exact" || v == "f1") {
+    std::string k = data::normalize_answer(data::answer_span(response));
+    return k.empty() ? std::nullopt : std::optional<std::string>(k);
+  }
+  return std::nullopt;
 }
 
 std::vector<std::string> respond(model::CausalLM& m, const text::Tokenizer& tok, const data::Dataset& d, const gen::SamplingParams& sp_in,

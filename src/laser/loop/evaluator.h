@@ -3,6 +3,7 @@
 // report accuracy overall and per category. Not a trainer; used by `laser train` and `laser eval`.
 #pragma once
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,12 @@ struct EvalResult {
 std::string resolve_verifier(const std::string& verifier, const std::string& data_format);
 // Score in [0,1] of one response to an example under a checker.
 double check_answer(const std::string& verifier, const std::string& response, const data::Example& e);
+
+// The final answer of a response under a checker, in a form two responses can be compared by
+// (strategy.reward_signal = majority-vote): gsm8k the number ("%.9g"), mmlu the letter, yesno
+// "yes"/"no", exact and f1 the normalized answer span (f1 with choices: the letter). nullopt when
+// the response holds none, or for a checker without final answers (story, none).
+std::optional<std::string> answer_key(const std::string& verifier, const std::string& response, const data::Example& e);
 
 // Greedy (or sampled) responses of `m` to the prompts of `d`, one per example, in order; prompts
 // encoded by `pe` (raw or chat-templated), generation also stopping at its end-of-turn id.

@@ -120,6 +120,9 @@ void check_combination(const RunConfig& rc, const Arms& arms, const std::string&
               "grad-align measures each RM's pairs against verifier-ordered pairs on a few labelled prompts, but this data has no "
               "answer checker",
               "use data with reference answers on at least strategy.align_prompts prompts, or another signal");
+  LASER_CHECK(rc.reward_signal != "majority-vote" || (verifier != "none" && verifier != "story"), "strategy.reward_signal",
+              "majority-vote compares the final answers of a prompt's samples, which eval.verifier = " + verifier + " does not extract",
+              "use data with final answers (eval.verifier gsm8k, mmlu, yesno, exact or f1), or another signal");
   LASER_CHECK(rc.reward_signal != "implicit-margin" || rc.train.pg.enabled() || (rc.train.loss.type != "simpo" && rc.train.loss.dpo_weight > 0),
               "strategy.reward_signal", "implicit-margin reads the DPO log-ratio to the reference, which train.loss has none of",
               "use train.loss = sigmoid, ipo or hinge with train.dpo_weight > 0, or another signal");
@@ -454,12 +457,17 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
                                 parse_probe_weighting(s.rc.probe_weighting)).consensus;
     if (!probe_signal) s.arms.load_state(rm_state, "strategy.log_signals probe");
   }
-  // The pairs the agreement signals (verifier, rm-agreement) judge: the training pairs, or with
-  // strategy.signal_pairs = group every pair of samples the chosen RM orders (grpo/rloo always).
-  const bool judge_group = !rl && s.rc.signal_pairs == "group";
+  // The pairs the agreement signals (verifier, rm-agreement, majority-vote) judge: the training
+  // pairs, or with strategy.signal_pairs = group every pair of samples the chosen RM orders
+  // (grpo/rloo and majority-vote always: its judge calls the majority right, so on the training
+  // pairs, rank 1 against the rest, an RM that ranks at random agrees as often as the majority is
+  // large, and the noisy RM won; README).
+  const bool judge_group = !rl && (s.rc.signal_pairs == "group" || s.signal == "majority-vote");
   const BatchPairs judged = judge_group ? group_pairs(scored, items, gens) : BatchPairs{};
   const BatchPairs& sig_pairs = judge_group ? judged : pairs;
-  std::vector<double> judge = s.signal == "rm-agreement" ? consensus : out.verifier;
+  std::vector<double> judge = s.signal == "rm-agreement"    ? consensus
+                             : s.signal == "majority-vote" ? majority_scores(s.verifier, items, ex)
+                                                           : out.verifier;
   if (s.signal == "verifier" && s.rc.answer_rate < 1.0) hide_answers(judge, items, ex, s.rc.answer_rate, s.seed);
   const std::vector<double> answers = s.rc.labelled_feedback == "all-rms" ? judge : std::vector<double>();  // the verifier's, visible ones only
   if (fill_unlabelled) judge_unlabelled(judge, consensus, items);

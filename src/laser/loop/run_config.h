@@ -67,7 +67,7 @@ struct RunConfig {
   StrategyOptions strategy;
   std::string mode = "per-query";        // strategy.mode: per-query or per-batch (sets strategy.per_batch)
   std::string pooling = "mean-input";    // strategy.pooling
-  std::string reward_signal = "auto";    // strategy.reward_signal: auto (the run resolves it), neg-loss, verifier, rm-agreement, implicit-margin, grad-align or grad-coherence
+  std::string reward_signal = "auto";    // strategy.reward_signal: auto (the run resolves it), neg-loss, verifier, rm-agreement, implicit-margin, grad-align, grad-coherence or majority-vote
   int64_t align_prompts = 32;            // strategy.align_prompts: grad-align's labelled probe prompts
   double answer_rate = 1.0;              // strategy.answer_rate: share of training prompts whose answer the verifier signal may read
   std::string labelled_feedback = "auto";  // strategy.labelled_feedback: auto, chosen, or all-rms (every RM's reward on answered prompts)

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
 
 #include "laser/core/rng.h"
@@ -148,6 +149,27 @@ std::vector<double> verifier_scores(const std::string& verifier, const BatchItem
   for (size_t b = 0; b < ex.size(); ++b)
     if (!ex[b]->answer.empty())
       for (size_t g : batch.of_prompt[b]) v[g] = check_answer(verifier, batch.items[g].response, *ex[b]);
+  return v;
+}
+
+std::vector<double> majority_scores(const std::string& verifier, const BatchItems& batch, const std::vector<const data::Example*>& ex) {
+  std::vector<double> v(batch.items.size(), NAN);
+  for (size_t b = 0; b < ex.size() && b < batch.of_prompt.size(); ++b) {
+    std::vector<std::optional<std::string>> key;
+    std::map<std::string, int> votes;
+    for (size_t g : batch.of_prompt[b]) {
+      key.push_back(answer_key(verifier, batch.items[g].response, *ex[b]));
+      if (key.back()) ++votes[*key.back()];
+    }
+    const std::string* winner = nullptr;
+    int top = 0, second = 0;
+    for (auto& [k, c] : votes) {
+      if (c > top) { second = top; top = c; winner = &k; }
+      else second = std::max(second, c);
+    }
+    if (!winner || top < 2 || top == second) continue;
+    for (size_t i = 0; i < key.size(); ++i) v[batch.of_prompt[b][i]] = key[i] && *key[i] == *winner ? 1.0 : 0.0;
+  }
   return v;
 }
 

@@ -59,6 +59,15 @@ std::vector<train::PreferencePair> verified_pairs(const std::vector<gen::Generat
 // The checker's score of each item whose example has a reference answer (NaN elsewhere).
 std::vector<double> verifier_scores(const std::string& verifier, const BatchItems& batch, const std::vector<const data::Example*>& examples);
 
+// strategy.reward_signal = majority-vote: a judge without reference answers. On each prompt, the
+// samples' final answers (answer_key under `verifier`) vote; where one answer has strictly more
+// votes than any other, and at least 2, each sample scores 1 if it gives that answer and 0 if not
+// (no answer counts as another answer). Prompts without such a majority: NaN (not judged). The
+// majority of a policy's own samples stands in for the reference answer (self-consistency; TTRL,
+// Zuo et al. 2025, trains on it), so it helps as far as the majority is right more often than the
+// RMs that disagree with it.
+std::vector<double> majority_scores(const std::string& verifier, const BatchItems& batch, const std::vector<const data::Example*>& examples);
+
 // True for the prompts whose answer the verifier signal may read under strategy.answer_rate: a
 // fixed share `rate` of prompt ids (the same ones every iteration), drawn from `seed`. Pure.
 bool answer_visible(const std::string& prompt_id, double rate, uint64_t seed);
@@ -75,8 +84,9 @@ void judge_unlabelled(std::vector<double>& judge, const std::vector<double>& fal
 // "implicit-margin": the trainer's prompt_margin_agreement (NaN where it has none); "grad-align":
 // the trainer's prompt_alignment, "grad-coherence" its prompt_coherence (NaN where it has none);
 // otherwise
-// ("verifier", "rm-agreement") the share of the prompt's pairs, among those `judge` separates, that
-// agree with it. `judge` is per item: the verifier's scores, or the probe's consensus (probe.h).
+// ("verifier", "rm-agreement", "majority-vote") the share of the prompt's pairs, among those `judge` separates, that
+// agree with it. `judge` is per item: the verifier's scores, the probe's consensus (probe.h) or
+// majority_scores.
 // A chosen RM that tied all of the prompt's samples (pairs.tied: it ordered nothing, so its choice
 // trained nothing) earns its signal's worst value where there was something to order:
 // - verifier, rm-agreement: 0 where `judge` separates two of the samples (it agreed with none of
