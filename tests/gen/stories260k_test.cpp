@@ -15,13 +15,13 @@ using namespace laser;
 
 namespace {
 
-std::string stories_dir() {
+std::string stories260k_dir() {
   const char* e = std::getenv("LASER_SHARED_EXT");
   std::string d = e ? std::string(e) + "/models/stories260K" : "";
   return !d.empty() && io::file_exists(d + "/model.safetensors") ? d : "";
 }
 
-std::vector<int32_t> expected_ids(const std::string& dir) {
+std::vector<int32_t> llama2c_greedy_ids(const std::string& dir) {
   std::istringstream in(io::read_file(dir + "/expected_greedy_200_ids.txt"));
   std::vector<int32_t> ids;
   for (int32_t x; in >> x;) ids.push_back(x);
@@ -31,9 +31,9 @@ std::vector<int32_t> expected_ids(const std::string& dir) {
 }  // namespace
 
 TEST(Stories260K, GreedyIdsEqualLlama2cInALeftPaddedBatch) {
-  std::string dir = stories_dir();
+  std::string dir = stories260k_dir();
   if (dir.empty()) GTEST_SKIP() << "LASER_SHARED_EXT (../shared/ext) has no models/stories260K";
-  auto want = expected_ids(dir);
+  auto want = llama2c_greedy_ids(dir);
   ASSERT_EQ(want.size(), 201u);
   ASSERT_EQ(want[0], 1);  // BOS
   auto m = model::load_model(dir);

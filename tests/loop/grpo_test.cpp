@@ -21,14 +21,14 @@ using laser::loop::testing::tmp;
 
 namespace {
 
-const std::string& models() {
+const std::string& grpo_models() {
   static std::string dir = laser::loop::testing::tiny_models("grpo-models");
   return dir;
 }
 
 // 32 training prompts in batches of 8; n = 4 samples; two random LM RMs and the world's verifier.
-std::string config_text(const std::string& out_dir, const std::string& name, int iterations) {
-  const std::string& m = models();
+std::string grpo_config_text(const std::string& out_dir, const std::string& name, int iterations) {
+  const std::string& m = grpo_models();
   return "[run]\nname = \"" + name + "\"\nout_dir = \"" + out_dir + "\"\niterations = " + std::to_string(iterations) +
          "\nseed = 3\nthreads = 1\n"
          "[policy]\nmodel = \"" + m + "/policy\"\n"
@@ -43,7 +43,7 @@ std::string config_text(const std::string& out_dir, const std::string& name, int
 }
 
 json run(const std::string& out, const std::string& name, int iterations, const std::vector<std::string>& sets) {
-  auto cfg = laser::loop::Config::from_string(config_text(out, name, iterations), "test.toml", sets);
+  auto cfg = laser::loop::Config::from_string(grpo_config_text(out, name, iterations), "test.toml", sets);
   laser::loop::RunOptions ro;
   ro.quiet = true;
   return laser::loop::run_training(cfg, ro);
@@ -153,7 +153,7 @@ TEST(Grpo, KilledGrpoRunResumesBitIdentical) {
   std::string out = tmp("grpo-resume");
   io::remove_all(out);
   io::make_dirs(out);
-  io::write_file_atomic(out + "/c.toml", config_text(out, "r", 2) + "");
+  io::write_file_atomic(out + "/c.toml", grpo_config_text(out, "r", 2) + "");
   const std::string sets = " --set run.checkpoint_every_steps=1 --set train.kl_beta=0.05 --set train.num_iterations=2"
                            " --set train.lora_dropout=0.2 --set run.name=";
   auto cmd = [&](const std::string& name) { return "LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " train --config " + out + "/c.toml" + sets + name; };

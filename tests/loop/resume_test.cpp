@@ -15,14 +15,14 @@ using laser::loop::testing::tmp;
 
 namespace {
 
-const std::string& models() {
+const std::string& resume_models() {
   static std::string dir = laser::loop::testing::tiny_models("resume-models");
   return dir;
 }
 
 // Three iterations of four steps; LoRA with dropout; two lazily loaded LM RMs and a noisy verifier.
-std::string config(const std::string& out_dir) {
-  const std::string& m = models();
+std::string resume_config(const std::string& out_dir) {
+  const std::string& m = resume_models();
   std::string text = "[run]\nname = \"r\"\nout_dir = \"" + out_dir + "\"\niterations = 3\nseed = 5\nthreads = 1\nearly_stop_loss = 0.0\n"
                      "checkpoint_every_steps = 1\n"
                      "[policy]\nmodel = \"" + m + "/policy\"\n"
@@ -39,7 +39,7 @@ std::string config(const std::string& out_dir) {
   return out_dir + "/c.toml";
 }
 
-std::string train_cmd(const std::string& cfg) { return "LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " train --config " + cfg; }
+std::string resume_train_cmd(const std::string& cfg) { return "LASER_NO_PROGRESS=1 " + std::string(LASER_BIN) + " train --config " + cfg; }
 
 // metrics.jsonl without its wall-clock fields.
 std::string metrics_without_times(const std::string& path) {
@@ -84,7 +84,7 @@ const RunFilesOf& uninterrupted() {
     std::string out = tmp(std::string("exact-ref-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     io::remove_all(out);
     int rc = 0;
-    auto log = sh(train_cmd(config(out)), &rc);
+    auto log = sh(resume_train_cmd(resume_config(out)), &rc);
     EXPECT_EQ(rc, 0) << log;
     return files_of(out + "/r");
   }();
@@ -94,13 +94,13 @@ const RunFilesOf& uninterrupted() {
 // Runs until the process kills itself with SIGKILL right after step `step` (a test hook of the
 // loop, so the point is exact), checks that it died there, then resumes it to the end.
 void kill_and_resume(const std::string& out, int step) {
-  std::string cfg = config(out);
+  std::string cfg = resume_config(out);
   int rc = 0;
-  auto log = sh("LASER_TEST_KILL_AFTER_STEP=" + std::to_string(step) + " " + train_cmd(cfg), &rc);
+  auto log = sh("LASER_TEST_KILL_AFTER_STEP=" + std::to_string(step) + " " + resume_train_cmd(cfg), &rc);
   ASSERT_NE(rc, 0) << log;  // killed
   ASSERT_FALSE(io::file_exists(out + "/r/summary.json")) << "the run was not killed mid-way";
   ASSERT_EQ(io::read_jsonl(out + "/r/metrics.jsonl").size(), static_cast<size_t>(step));
-  log = sh(train_cmd(cfg) + " --resume", &rc);
+  log = sh(resume_train_cmd(cfg) + " --resume", &rc);
   ASSERT_EQ(rc, 0) << log;
 }
 
@@ -122,14 +122,14 @@ TEST(Resume, KillBeforeTheFirstCheckpointStartsOver) {
   // What a run killed before its first checkpoint leaves: its config, a torn log, no checkpoint.
   std::string out = tmp("exact-early");
   io::remove_all(out);
-  std::string cfg = config(out);
+  std::string cfg = resume_config(out);
   io::make_dirs(out + "/r/checkpoints");
   io::write_file_atomic(out + "/r/metrics.jsonl", "{\"step\": 1}\n{\"ste");
   int rc = 0;
-  auto msg = sh(train_cmd(cfg), &rc);
+  auto msg = sh(resume_train_cmd(cfg), &rc);
   EXPECT_EQ(rc, 1) << msg;
   EXPECT_NE(msg.find("--resume"), std::string::npos) << msg;
-  auto log = sh(train_cmd(cfg) + " --resume", &rc);
+  auto log = sh(resume_train_cmd(cfg) + " --resume", &rc);
   ASSERT_EQ(rc, 0) << log;
   EXPECT_NE(log.find("from the beginning"), std::string::npos) << log;
   expect_identical(ref, files_of(out + "/r"), "resumed without a checkpoint");
@@ -139,15 +139,15 @@ TEST(Resume, MaxStepsStopsWithACheckpointThatResumes) {
   const auto& ref = uninterrupted();
   std::string out = tmp("exact-max");
   io::remove_all(out);
-  std::string cfg = config(out);
+  std::string cfg = resume_config(out);
   int rc = 0;
-  auto log = sh(train_cmd(cfg) + " --set run.max_steps=6", &rc);
+  auto log = sh(resume_train_cmd(cfg) + " --set run.max_steps=6", &rc);
   ASSERT_EQ(rc, 0) << log;
   ASSERT_TRUE(io::file_exists(out + "/r/checkpoints/latest")) << log;
   EXPECT_EQ(laser::trim(io::read_file(out + "/r/checkpoints/latest")), "step-6");
   EXPECT_EQ(io::read_jsonl(out + "/r/metrics.jsonl").size(), 6u);
   // Lifting the limit finishes the run as if it had never stopped.
-  log = sh(train_cmd(cfg) + " --resume --set run.max_steps=0", &rc);
+  log = sh(resume_train_cmd(cfg) + " --resume --set run.max_steps=0", &rc);
   ASSERT_EQ(rc, 0) << log;
   auto got = files_of(out + "/r");
   EXPECT_TRUE(ref.weights == got.weights) << "final weights differ";

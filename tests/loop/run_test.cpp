@@ -29,13 +29,13 @@ using laser::loop::testing::tmp;
 namespace {
 
 // Tiny random policy and two tiny random LM-likelihood RMs (made once per test binary).
-const std::string& models() {
+const std::string& run_models() {
   static std::string dir = laser::loop::testing::tiny_models("models");
   return dir;
 }
 
 std::string config_text(const std::string& out_dir, const std::string& name, const std::string& extra_rm = "") {
-  const std::string& m = models();
+  const std::string& m = run_models();
   return "[run]\nname = \"" + name + "\"\nout_dir = \"" + out_dir + "\"\niterations = 2\nseed = 3\nthreads = 1\nearly_stop_loss = 0.0\n"
          "[policy]\nmodel = \"" + m + "/policy\"\n"
          "[data]\nformat = \"world\"\nworld_size = 40\ndev_size = 4\ntest_size = 4\nbatch_size = 8\n"
@@ -330,7 +330,7 @@ TEST(Run, InstructionDataReportsWinRateAgainstTheStart) {
   for (int i = 0; i < 20; ++i)
     data += json{{"instruction", "Write item " + std::to_string(i) + " of a list."}, {"output", "ref"}, {"dataset", i % 2 ? "helpful" : "koala"}}.dump() + "\n";
   io::write_file_atomic(out + "/ins.jsonl", data);
-  const std::string& m = models();
+  const std::string& m = run_models();
   std::string text = "[run]\nname = \"w\"\nout_dir = \"" + out + "\"\niterations = 2\nseed = 1\nthreads = 1\nearly_stop_loss = 0.0\n"
                      "[policy]\nmodel = \"" + m + "/policy\"\nchat_template = \"zephyr\"\nsystem_prompt = \"Be brief.\"\n"
                      "[data]\nformat = \"instructions\"\npath = \"" + out + "/ins.jsonl\"\ntemplate = \"instruction\"\ndev_size = 4\ntest_size = 4\nbatch_size = 6\n"
@@ -342,9 +342,9 @@ TEST(Run, InstructionDataReportsWinRateAgainstTheStart) {
   auto cfg = laser::loop::Config::from_string(text, "ins.toml");
   laser::loop::RunOptions ro;
   ro.quiet = true;
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   auto summary = laser::loop::run_training(cfg, ro);
-  std::string err = testing::internal::GetCapturedStderr();
+  std::string err = ::testing::internal::GetCapturedStderr();
   // No answers: auto falls back to neg-loss, and the run says what that signal measured.
   EXPECT_NE(err.find("the bandit learns from neg-loss"), std::string::npos) << err;
   EXPECT_NE(err.find("Bandit rewards without reference answers"), std::string::npos) << err;

@@ -18,9 +18,9 @@ using laser::reward::RewardModel;
 namespace {
 
 // Scores a response by its length times `sign`; counts its calls.
-class LengthRM : public RewardModel {
+class StepLengthRM : public RewardModel {
  public:
-  LengthRM(std::string name, double sign) : RewardModel(std::move(name)), sign_(sign) {}
+  StepLengthRM(std::string name, double sign) : RewardModel(std::move(name)), sign_(sign) {}
   std::vector<double> score(const std::vector<RewardItem>& items) override {
     ++calls;
     std::vector<double> s;
@@ -92,7 +92,7 @@ Eigen::MatrixXd ctx2() {
 TEST(Step, FailedArmFallsBackAndIsPenalised) {
   std::vector<std::unique_ptr<RewardModel>> rms;
   rms.push_back(std::make_unique<BrokenRM>("broken"));
-  rms.push_back(std::make_unique<LengthRM>("long", 1.0));
+  rms.push_back(std::make_unique<StepLengthRM>("long", 1.0));
   Arms arms = arms_of(std::move(rms));
   StrategyOptions o;
   o.name = "fixed:broken";
@@ -105,7 +105,7 @@ TEST(Step, FailedArmFallsBackAndIsPenalised) {
   EXPECT_EQ(sc.arm, (std::vector<int>{1, 1}));
   EXPECT_EQ(sc.chosen, (std::vector<int>{0, 0}));
   EXPECT_TRUE(sc.fallback(0));
-  EXPECT_EQ(static_cast<LengthRM&>(*arms.rm[1]).calls, 1);
+  EXPECT_EQ(static_cast<StepLengthRM&>(*arms.rm[1]).calls, 1);
   EXPECT_EQ(static_cast<BrokenRM&>(*arms.rm[0]).calls, 1);
   EXPECT_DOUBLE_EQ(sc.score[5], 6.0);
   // The decision lines name both arms.
@@ -123,7 +123,7 @@ TEST(Step, BanditStopsChoosingAnArmThatFails) {
   // the failing arm (worst reward) is no longer chosen.
   std::vector<std::unique_ptr<RewardModel>> rms;
   rms.push_back(std::make_unique<BrokenRM>("broken"));
-  rms.push_back(std::make_unique<LengthRM>("long", 1.0));
+  rms.push_back(std::make_unique<StepLengthRM>("long", 1.0));
   Arms arms = arms_of(std::move(rms));
   StrategyOptions o;
   o.bandit.alpha = 0.1;
@@ -162,9 +162,9 @@ TEST(Step, EveryArmFailingIsAnError) {
 
 TEST(Step, ScoreEnsembleDegradesToTheRMsThatAnswered) {
   std::vector<std::unique_ptr<RewardModel>> rms;
-  rms.push_back(std::make_unique<LengthRM>("long", 1.0));
+  rms.push_back(std::make_unique<StepLengthRM>("long", 1.0));
   rms.push_back(std::make_unique<BrokenRM>("broken"));
-  rms.push_back(std::make_unique<LengthRM>("short", -0.5));
+  rms.push_back(std::make_unique<StepLengthRM>("short", -0.5));
   Arms arms = arms_of(std::move(rms));
   StrategyOptions o;
   o.name = "score-ensemble";
@@ -186,7 +186,7 @@ TEST(Step, ScoreEnsembleDegradesToTheRMsThatAnswered) {
 
 TEST(Step, PairsStayWithinPromptsAndDropIdenticalResponses) {
   std::vector<std::unique_ptr<RewardModel>> rms;
-  rms.push_back(std::make_unique<LengthRM>("long", 1.0));
+  rms.push_back(std::make_unique<StepLengthRM>("long", 1.0));
   Arms arms = arms_of(std::move(rms));
   StrategyOptions o;
   o.name = "fixed:long";
@@ -455,7 +455,7 @@ TEST(Step, RewardsIfChosenJudgeAnotherRmsPairsAsTheVerifierSignalDoes) {
   // verifier: prompt 0's longest is right (the RM's rank 1 beats both others: 1.0); prompt 1's
   // shortest is right ((5,3) disagrees; (5,4) is a tie the verifier does not count: 0.0).
   std::vector<std::unique_ptr<RewardModel>> rms;
-  rms.push_back(std::make_unique<LengthRM>("long", 1.0));
+  rms.push_back(std::make_unique<StepLengthRM>("long", 1.0));
   Arms arms = arms_of(std::move(rms));
   StrategyOptions o;
   o.name = "laser";

@@ -47,7 +47,7 @@ void rewrite(const std::string& dir, const std::function<void(std::vector<io::Te
 }
 
 // Loads `dir` expecting a laser::Error whose one-line message contains every needle.
-void expect_load_error(const std::string& dir, const std::vector<std::string>& needles) {
+void expect_dir_load_error(const std::string& dir, const std::vector<std::string>& needles) {
   try {
     model::load_model(dir);
     FAIL() << "load_model(" << dir << ") did not throw";
@@ -162,7 +162,7 @@ TEST(HfIo, ShardedLoadThroughIndex) {
   wm["model.norm.weight"] = wm["model.norm.weight"] == "model-00001-of-00002.safetensors" ? "model-00002-of-00002.safetensors"
                                                                                            : "model-00001-of-00002.safetensors";
   io::write_file_atomic(io::join_path(d, "model.safetensors.index.json"), nlohmann::json{{"weight_map", wm}}.dump());
-  expect_load_error(d, {"model.norm.weight", "model-0000"});
+  expect_dir_load_error(d, {"model.norm.weight", "model-0000"});
 }
 
 TEST(HfIo, TruncatedFileIsAOneLineError) {
@@ -171,7 +171,7 @@ TEST(HfIo, TruncatedFileIsAOneLineError) {
   std::string data = io::read_file(p);
   io::write_file_atomic(p, data.substr(0, data.size() - 100));
   // The last tensor in the file (sorted by name) now ends beyond the data.
-  expect_load_error(d, {p, "tensor '", "outside the data"});
+  expect_dir_load_error(d, {p, "tensor '", "outside the data"});
 }
 
 TEST(HfIo, HeaderLengthBeyondTheFile) {
@@ -179,9 +179,9 @@ TEST(HfIo, HeaderLengthBeyondTheFile) {
   std::string p = io::join_path(d, "model.safetensors");
   std::string data = io::read_file(p);
   io::write_file_atomic(p, data.substr(0, 40));
-  expect_load_error(d, {p, "header length", "beyond the file size 40"});
+  expect_dir_load_error(d, {p, "header length", "beyond the file size 40"});
   io::write_file_atomic(p, std::string("\x05\x00", 2));
-  expect_load_error(d, {p, "too short"});
+  expect_dir_load_error(d, {p, "too short"});
 }
 
 TEST(HfIo, CorruptedHeaderIsAOneLineError) {
@@ -190,7 +190,7 @@ TEST(HfIo, CorruptedHeaderIsAOneLineError) {
   std::string data = io::read_file(p);
   for (int i = 8; i < 40; ++i) data[i] = '#';
   io::write_file_atomic(p, data);
-  expect_load_error(d, {p, "not valid JSON"});
+  expect_dir_load_error(d, {p, "not valid JSON"});
 }
 
 TEST(HfIo, MissingTensorNamesFileTensorAndExpectedShape) {
@@ -198,7 +198,7 @@ TEST(HfIo, MissingTensorNamesFileTensorAndExpectedShape) {
   rewrite(d, [](std::vector<io::TensorToWrite>& ts) {
     ts.erase(std::remove_if(ts.begin(), ts.end(), [](auto& t) { return t.name == "model.layers.1.mlp.up_proj.weight"; }), ts.end());
   });
-  expect_load_error(d, {io::join_path(d, "model.safetensors"), "model.layers.1.mlp.up_proj.weight", "missing", "[64, 32]"});
+  expect_dir_load_error(d, {io::join_path(d, "model.safetensors"), "model.layers.1.mlp.up_proj.weight", "missing", "[64, 32]"});
 }
 
 TEST(HfIo, WrongShapeNamesExpectedAndFound) {
@@ -207,7 +207,7 @@ TEST(HfIo, WrongShapeNamesExpectedAndFound) {
     for (auto& t : ts)
       if (t.name == "model.layers.0.self_attn.k_proj.weight") t.shape = {32, 16};  // same bytes, transposed shape
   });
-  expect_load_error(d, {"model.safetensors", "model.layers.0.self_attn.k_proj.weight", "expected [16, 32]", "found [32, 16]"});
+  expect_dir_load_error(d, {"model.safetensors", "model.layers.0.self_attn.k_proj.weight", "expected [16, 32]", "found [32, 16]"});
 }
 
 TEST(HfIo, WrongDtypeNamesExpectedAndFound) {
@@ -216,12 +216,12 @@ TEST(HfIo, WrongDtypeNamesExpectedAndFound) {
     for (auto& t : ts)
       if (t.name == "model.norm.weight") t.dtype = "I32";  // same byte count, integer type
   });
-  expect_load_error(d, {"model.safetensors", "model.norm.weight", "expected a float type", "found I32"});
+  expect_dir_load_error(d, {"model.safetensors", "model.norm.weight", "expected a float type", "found I32"});
 }
 
 TEST(HfIo, MissingDirectoryAndWeights) {
-  expect_load_error(std::string(LASER_TEST_TMP) + "/no_such_model_dir", {"no_such_model_dir", "not found"});
+  expect_dir_load_error(std::string(LASER_TEST_TMP) + "/no_such_model_dir", {"no_such_model_dir", "not found"});
   auto d = laser::testing::tmp_dir("noweights");
   io::write_file_atomic(io::join_path(d, "config.json"), tiny_config().to_json().dump());
-  expect_load_error(d, {d, "no model.safetensors"});
+  expect_dir_load_error(d, {d, "no model.safetensors"});
 }

@@ -17,14 +17,14 @@
 using namespace laser;
 
 namespace {
-std::string tmpdir(const std::string& name) {
+std::string check_tmpdir(const std::string& name) {
   std::string d = std::string(LASER_TEST_TMP) + "/check-cli/" + name + "-" + std::to_string(::getpid());
   io::remove_all(d);
   io::make_dirs(d);
   return d;
 }
 
-std::string run(const std::string& args, int* code) {
+std::string check_run(const std::string& args, int* code) {
   return laser::loop::testing::sh("LASER_NO_PROGRESS=1 LASER_THREADS=1 " + std::string(LASER_BIN) + " " + args, code);
 }
 
@@ -50,11 +50,11 @@ std::vector<train::PreferencePair> pairs() {
 }  // namespace
 
 TEST(CheckCli, ForwardWritesTheModelsLogitsAndGreedyIds) {
-  auto d = tmpdir("forward");
+  auto d = check_tmpdir("forward");
   auto m = tiny_model(d);
   std::ofstream(d + "/ids.json") << "[[1, 4, 9, 16], [1, 3, 5, 7]]";
   int rc = 0;
-  auto out = run("forward --model " + m + " --ids " + d + "/ids.json --out " + d + "/l.safetensors --greedy 5", &rc);
+  auto out = check_run("forward --model " + m + " --ids " + d + "/ids.json --out " + d + "/l.safetensors --greedy 5", &rc);
   ASSERT_EQ(rc, 0) << out;
   auto model = model::load_model(m);
   model->eval();
@@ -68,13 +68,13 @@ TEST(CheckCli, ForwardWritesTheModelsLogitsAndGreedyIds) {
 }
 
 TEST(CheckCli, DpoGradEqualsTheTrainersGradients) {
-  auto d = tmpdir("grad");
+  auto d = check_tmpdir("grad");
   auto m = tiny_model(d);
   std::ofstream(d + "/p.jsonl") << kPairs;
   for (bool lora : {false, true}) {
     std::string dt = lora ? "bf16" : "f32";
     int rc = 0;
-    auto out = run("dpo-grad --model " + m + " --pairs " + d + "/p.jsonl --out " + d + "/g.safetensors --dtype " + dt +
+    auto out = check_run("dpo-grad --model " + m + " --pairs " + d + "/p.jsonl --out " + d + "/g.safetensors --dtype " + dt +
                        (lora ? " --lora --steps 3 --lr 0.01 --save-adapter " + d + "/ad" : std::string()),
                    &rc);
     ASSERT_EQ(rc, 0) << out;
@@ -106,20 +106,20 @@ TEST(CheckCli, DpoGradEqualsTheTrainersGradients) {
 }
 
 TEST(CheckCli, BadInputsGetOneLineErrors) {
-  auto d = tmpdir("bad");
+  auto d = check_tmpdir("bad");
   auto m = tiny_model(d);
   std::ofstream(d + "/ragged.json") << "[[1, 2, 3], [1, 2]]";
   std::ofstream(d + "/bad.jsonl") << "{\"prompt\": [1], \"chosen\": [2], \"rejected\": [3]}\n{\"prompt\": [1], \"chosen\": [2]}\n";
   int rc = 0;
-  auto out = run("forward --model " + m + " --ids " + d + "/ragged.json --out " + d + "/x.safetensors", &rc);
+  auto out = check_run("forward --model " + m + " --ids " + d + "/ragged.json --out " + d + "/x.safetensors", &rc);
   EXPECT_NE(rc, 0);
   EXPECT_NE(out.find("ragged.json"), std::string::npos) << out;
   EXPECT_NE(out.find("equal length"), std::string::npos) << out;
   EXPECT_FALSE(std::ifstream(d + "/x.safetensors").good());
-  out = run("dpo-grad --model " + m + " --pairs " + d + "/bad.jsonl", &rc);
+  out = check_run("dpo-grad --model " + m + " --pairs " + d + "/bad.jsonl", &rc);
   EXPECT_NE(rc, 0);
   EXPECT_NE(out.find("bad.jsonl:2"), std::string::npos) << out;
-  out = run("dpo-grad --model " + m + " --pairs " + d + "/bad.jsonl --save-adapter " + d + "/ad", &rc);
+  out = check_run("dpo-grad --model " + m + " --pairs " + d + "/bad.jsonl --save-adapter " + d + "/ad", &rc);
   EXPECT_NE(rc, 0);
   EXPECT_NE(out.find("--lora"), std::string::npos) << out;
 }

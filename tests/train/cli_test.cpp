@@ -20,7 +20,7 @@
 using namespace laser;
 
 namespace {
-std::string tmpdir(const std::string& name) {
+std::string cli_tmpdir(const std::string& name) {
   std::string d = std::string(LASER_TEST_TMP) + "/train-cli/" + name + "-" + std::to_string(::getpid());
   io::remove_all(d);
   io::make_dirs(d);
@@ -63,7 +63,7 @@ std::map<std::string, torch::Tensor> tensors(const std::string& path) {
 }  // namespace
 
 TEST(TrainCli, TwoProcessGlooEqualsOneProcess) {
-  std::string d = tmpdir("dist");
+  std::string d = cli_tmpdir("dist");
   ASSERT_EQ(run("init-model --preset tiny --out " + d + "/m --seed 3").code, 0);
   auto data = pref_data(d);
   std::string common = "dpo --model " + d + "/m --data " + data + " --full --lr 1e-4 --steps 2 --batch-size 8 --micro-batch 0 --seed 1 --threads 1";
@@ -91,7 +91,7 @@ TEST(TrainCli, TwoProcessGlooEqualsOneProcess) {
 }
 
 TEST(TrainCli, LoraDpoWritesAdapterAndResumes) {
-  std::string d = tmpdir("lora");
+  std::string d = cli_tmpdir("lora");
   ASSERT_EQ(run("init-model --preset tiny --out " + d + "/m").code, 0);
   auto data = pref_data(d);
   auto r = run("dpo --model " + d + "/m --data " + data + " --steps 3 --batch-size 4 --out " + d + "/o");
@@ -106,7 +106,7 @@ TEST(TrainCli, LoraDpoWritesAdapterAndResumes) {
 }
 
 TEST(TrainCli, SftRuns) {
-  std::string d = tmpdir("sft");
+  std::string d = cli_tmpdir("sft");
   ASSERT_EQ(run("init-model --preset tiny --out " + d + "/m").code, 0);
   write(d + "/sft.jsonl", "{\"prompt\": \"a\", \"response\": \"b\"}\n\n{\"prompt\": \"c\", \"response\": \"dd\"}\n");
   auto r = run("sft --model " + d + "/m --data " + d + "/sft.jsonl --full --lr 1e-3 --steps 3 --batch-size 2 --out " + d + "/o");
@@ -117,7 +117,7 @@ TEST(TrainCli, SftRuns) {
 }
 
 TEST(TrainCli, BadJsonlLinesReportedWithFileAndLine) {
-  std::string d = tmpdir("bad");
+  std::string d = cli_tmpdir("bad");
   ASSERT_EQ(run("init-model --preset tiny --out " + d + "/m").code, 0);
   std::string bad_json = d + "/bad_json.jsonl", missing = d + "/missing.jsonl";
   write(bad_json, "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\"}\n{\"prompt\": \"p\", \"chosen\": \n");
@@ -150,7 +150,7 @@ TEST(TrainCli, ChatTemplatedPreferenceData) {
   if (!ext || !io::dir_exists(std::string(ext) + "/tokenizers/qwen2")) GTEST_SKIP() << "../shared/ext/tokenizers/qwen2 is absent";
   std::string tdir = std::string(ext) + "/tokenizers/qwen2";
   auto tok = text::load_tokenizer(tdir);
-  std::string d = tmpdir("chat");
+  std::string d = cli_tmpdir("chat");
   write(d + "/p.jsonl", "{\"prompt\": \"Hi\", \"chosen\": \"Hello!\", \"rejected\": \"Go away.\"}\n");
   auto pe = text::PromptEncoder::from_spec("auto", tdir, "--chat-template");
   auto pairs = train::load_preference_jsonl(d + "/p.jsonl", *tok, pe);
@@ -174,7 +174,7 @@ TEST(TrainCli, DpoOnHhRlhfRows) {
   const char* ext = std::getenv("LASER_SHARED_EXT");
   std::string gz = ext ? std::string(ext) + "/datasets/hh-rlhf/harmless-base-test.jsonl.gz" : "";
   if (gz.empty() || !io::file_exists(gz)) GTEST_SKIP() << "../shared/ext/datasets/hh-rlhf is absent";
-  std::string d = tmpdir("hh");
+  std::string d = cli_tmpdir("hh");
   ASSERT_EQ(std::system(("gzip -dc '" + gz + "' | head -n 4 > '" + d + "/hh.jsonl'").c_str()), 0);
   ASSERT_EQ(run("init-model --preset tiny --out " + d + "/m --seed 2").code, 0);
   auto r = run("dpo --model " + d + "/m --data " + d + "/hh.jsonl --full --lr 1e-3 --steps 1 --batch-size 4 --threads 1 --out " + d + "/o");

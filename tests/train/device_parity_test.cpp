@@ -32,7 +32,7 @@ std::string tiny_dir() {
   return d;
 }
 
-std::vector<train::PreferencePair> pairs() {
+std::vector<train::PreferencePair> parity_pairs() {
   std::vector<train::PreferencePair> ps;
   for (size_t p = 0; p < 3; ++p) {
     std::vector<int32_t> prompt{1, static_cast<int32_t>(5 + p), 9, 14};
@@ -87,7 +87,7 @@ TEST(DeviceParity, ModelAndTrainerOnTheGpuMatchTheCpu) {
     }
     double first = 0, last = 0;
     for (int i = 0; i < 4; ++i) {
-      auto rc = t_cpu.step(pairs()), rg = t_gpu.step(pairs());
+      auto rc = t_cpu.step(parity_pairs()), rg = t_gpu.step(parity_pairs());
       // LoRA's A is drawn from the device's generator, so after the first step (B = 0, A unused)
       // the two runs take slightly different paths.
       double tol = i == 0 || !lora ? 0.02 : 0.05;

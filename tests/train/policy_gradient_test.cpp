@@ -14,7 +14,7 @@ using namespace laser::train;
 namespace {
 // Two sequences: seq 0 has tokens 0 and 1, seq 1 has token 2; advantages 1 and -0.5.
 // Ratios exp(logp - old): 1, exp(0.3) = 1.3499 (> 1.2, A > 0: clipped high), exp(-0.3) = 0.7408 (< 0.8, A < 0: clipped low).
-PolicyGradientInputs batch(bool with_old) {
+PolicyGradientInputs pg_batch(bool with_old) {
   PolicyGradientInputs in;
   in.logp = torch::tensor({-1.0f, -2.0f, -0.5f}).requires_grad_(true);
   if (with_old) in.old_logp = torch::tensor({-1.0f, -2.3f, -0.2f});
@@ -59,7 +59,7 @@ TEST(PolicyGradient, RlooLeaveOneOutBaseline) {
 
 TEST(PolicyGradient, GrpoClipActiveEachAggregation) {
   // Per-token losses: -1 (ratio 1), -min(1.3499, 1.2) = -1.2, -min(-0.3704, -0.4) = 0.4.
-  auto in = batch(true);
+  auto in = pg_batch(true);
   EXPECT_NEAR(v(grpo_loss(in, grpo("grpo")).loss), (-1.1 + 0.4) / 2, 1e-6);  // mean per sequence, then mean
   EXPECT_NEAR(v(grpo_loss(in, grpo("dapo")).loss), -1.8 / 3, 1e-6);          // sum / tokens
   EXPECT_NEAR(v(grpo_loss(in, grpo("dr_grpo")).loss), -1.8 / (2 * 4), 1e-6); // sum / (B * max length)
@@ -78,7 +78,7 @@ TEST(PolicyGradient, GrpoClipActiveEachAggregation) {
 
 TEST(PolicyGradient, GrpoClipInactiveOnThePessimisticSide) {
   // Ratios past the clip range with the advantage's sign against them stay unclipped.
-  auto in = batch(true);
+  auto in = pg_batch(true);
   in.advantages = torch::tensor({-1.0f, 0.5f});
   auto out = grpo_loss(in, grpo("dapo"));
   // Per token: 1, -min(-1.3499, -1.2) = 1.3499, -min(0.3704, 0.4) = -0.3704.
@@ -89,7 +89,7 @@ TEST(PolicyGradient, GrpoClipInactiveOnThePessimisticSide) {
 }
 
 TEST(PolicyGradient, GrpoOnPolicyIsReinforceWithRatioOne) {
-  auto in = batch(false);  // old = logp.detach(): every ratio is 1
+  auto in = pg_batch(false);  // old = logp.detach(): every ratio is 1
   auto out = grpo_loss(in, grpo("dapo"));
   EXPECT_NEAR(v(out.loss), (-1 - 1 + 0.5) / 3, 1e-6);
   EXPECT_EQ(out.metrics["clip_ratio/region_mean"], 0.0);
@@ -100,17 +100,17 @@ TEST(PolicyGradient, GrpoOnPolicyIsReinforceWithRatioOne) {
 TEST(PolicyGradient, GrpoKlOnAddsK3) {
   // ref - logp = -0.5, 0, 0.5 -> k3 = e^-0.5 - 0.5, 0, e^0.5 - 1.5.
   const double k0 = std::exp(-0.5) - 0.5, k2 = std::exp(0.5) - 1.5;
-  auto out = grpo_loss(batch(true), grpo("dapo", 0.1));
+  auto out = grpo_loss(pg_batch(true), grpo("dapo", 0.1));
   EXPECT_NEAR(v(out.loss), (-1.8 + 0.1 * (k0 + k2)) / 3, 1e-6);
   EXPECT_NEAR(out.metrics["kl"], (k0 + k2) / 3, 1e-6);
-  auto g = grpo_loss(batch(true), grpo("grpo", 0.1));
+  auto g = grpo_loss(pg_batch(true), grpo("grpo", 0.1));
   EXPECT_NEAR(v(g.loss), ((-2.2 + 0.1 * k0) / 2 + (0.4 + 0.1 * k2)) / 2, 1e-6);
 }
 
 TEST(PolicyGradient, ChunksSumToTheBatchLoss) {
   for (std::string agg : {"grpo", "dapo", "dr_grpo"}) {
-    auto full = v(grpo_loss(batch(true), grpo(agg, 0.1)).loss);
-    auto b = batch(true);
+    auto full = v(grpo_loss(pg_batch(true), grpo(agg, 0.1)).loss);
+    auto b = pg_batch(true);
     PolicyGradientInputs c0, c1;
     c0.logp = b.logp.narrow(0, 0, 2); c0.old_logp = b.old_logp.narrow(0, 0, 2); c0.ref_logp = b.ref_logp.narrow(0, 0, 2);
     c0.seq = torch::tensor({0, 0}, torch::kLong); c0.advantages = b.advantages.narrow(0, 0, 1);
@@ -125,11 +125,11 @@ TEST(PolicyGradient, RlooSequenceLevelClipAndKlRewards) {
   // Sequence log-ratios 0.3 and -0.3: -min(1.3499, 1.2) = -1.2 and -min(-0.3704, -0.4) = 0.4.
   PolicyGradientConfig c;
   c.algorithm = "rloo";
-  auto in = batch(true);
+  auto in = pg_batch(true);
   auto out = rloo_loss(in, c);
   EXPECT_NEAR(v(out.loss), (-1.2 + 0.4) / 2, 1e-6);
   EXPECT_NEAR(out.metrics["clip_ratio/region_mean"], 1.0, 1e-12);
-  auto on = rloo_loss(batch(false), c);  // ratio 1: REINFORCE, -mean(A)
+  auto on = rloo_loss(pg_batch(false), c);  // ratio 1: REINFORCE, -mean(A)
   EXPECT_NEAR(v(on.loss), -(1.0 - 0.5) / 2, 1e-6);
   // KL in the reward: sum over each sequence of old - ref = 0.5 - 0.3 = 0.2 and -0.2.
   auto r = rloo_kl_rewards(torch::tensor({1.0, 2.0}), in.old_logp, in.ref_logp, in.seq, 0.1);

@@ -21,11 +21,11 @@ using namespace laser::train;
 namespace fs = std::filesystem;
 
 namespace {
-constexpr int64_t kVocab = 48;
+constexpr int64_t kAdapterVocab = 48;
 
-std::vector<PreferencePair> pairs(uint64_t salt) {
+std::vector<PreferencePair> adapter_pairs(uint64_t salt) {
   std::vector<PreferencePair> ps;
-  auto tok = [&](int a) { return static_cast<int32_t>((a * 5 + salt * 7 + 3) % kVocab); };
+  auto tok = [&](int a) { return static_cast<int32_t>((a * 5 + salt * 7 + 3) % kAdapterVocab); };
   for (size_t p = 0; p < 2; ++p) {
     std::vector<int32_t> prompt;
     for (int i = 0; i < 5 + static_cast<int>(p); ++i) prompt.push_back(tok(i + 13 * static_cast<int>(p)));
@@ -35,7 +35,7 @@ std::vector<PreferencePair> pairs(uint64_t salt) {
   return ps;
 }
 
-std::string tmpdir(const std::string& name) {
+std::string adapter_tmpdir(const std::string& name) {
   std::string d = std::string(LASER_TEST_TMP) + "/train/" + name + "-" + std::to_string(::getpid());
   io::remove_all(d);
   io::make_dirs(d);
@@ -67,20 +67,20 @@ double max_abs(const torch::Tensor& t) { return t.abs().max().item<double>(); }
 }  // namespace
 
 TEST(TrainerAdapter, SavedAdapterAfterSyncsReproducesThePolicy) {
-  std::string d = tmpdir("adapter-export");
+  std::string d = adapter_tmpdir("adapter-export");
   std::string base_dir = d + "/base";
   {
-    model::CausalLM b(model::preset_config("tiny", kVocab));
+    model::CausalLM b(model::preset_config("tiny", kAdapterVocab));
     model::init_weights(b, 11);
     model::save_model(b, base_dir);
   }
   auto policy = model::load_model(base_dir);
   Trainer t(policy, cfg_for(base_dir));
-  t.step(pairs(0));
-  t.step(pairs(1));
+  t.step(adapter_pairs(0));
+  t.step(adapter_pairs(1));
   t.sync_reference();
-  t.step(pairs(2));
-  t.step(pairs(3));
+  t.step(adapter_pairs(2));
+  t.step(adapter_pairs(3));
   t.sync_reference();  // as the run loop does before its iteration checkpoint: current B = 0
   std::string ck = d + "/iter-2";
   t.save_checkpoint(ck);
@@ -109,7 +109,7 @@ TEST(TrainerAdapter, SavedAdapterAfterSyncsReproducesThePolicy) {
 
   // one more step: the current (unmerged) adapter is part of the saved one too
   policy->train();
-  t.step(pairs(4));
+  t.step(adapter_pairs(4));
   std::string ck3 = d + "/step-5";
   t.save_checkpoint(ck3);
   auto want3 = logps(policy);
@@ -122,7 +122,7 @@ TEST(TrainerAdapter, SavedAdapterAfterSyncsReproducesThePolicy) {
   auto other = model::load_model(base_dir);
   Trainer resumed(other, cfg_for(base_dir));
   resumed.load_checkpoint(ck);
-  resumed.step(pairs(4));
+  resumed.step(adapter_pairs(4));
   std::string ck4 = d + "/resumed";
   resumed.save_checkpoint(ck4);
   io::SafetensorsFile a(ck3 + "/adapter/adapter_model.safetensors"), b(ck4 + "/adapter/adapter_model.safetensors");
@@ -133,17 +133,17 @@ TEST(TrainerAdapter, SavedAdapterAfterSyncsReproducesThePolicy) {
 }
 
 TEST(TrainerAdapter, WithoutSyncTheAdapterIsTheCurrentOne) {
-  std::string d = tmpdir("adapter-nosync");
-  model::CausalLM m(model::preset_config("tiny", kVocab));
+  std::string d = adapter_tmpdir("adapter-nosync");
+  model::CausalLM m(model::preset_config("tiny", kAdapterVocab));
   model::init_weights(m, 5);
   Trainer t(m, cfg_for(""));
-  t.step(pairs(0));
+  t.step(adapter_pairs(0));
   t.export_adapter(d + "/adapter");
   auto cfg = io::read_json(d + "/adapter/adapter_config.json");
   EXPECT_EQ(cfg["r"], 4);
   EXPECT_EQ(cfg["lora_alpha"].get<double>(), 8.0);
   EXPECT_EQ(cfg["base_model_name_or_path"], "");
-  model::CausalLM fresh(model::preset_config("tiny", kVocab));
+  model::CausalLM fresh(model::preset_config("tiny", kAdapterVocab));
   model::init_weights(fresh, 5);
   load_adapter(fresh, d + "/adapter");
   EXPECT_EQ(max_abs(logps(fresh) - logps(m)), 0.0);

@@ -2,6 +2,7 @@
 #include "laser/core/strings.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace laser {
 
@@ -36,6 +37,11 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
 bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
 bool ends_with(const std::string& s, const std::string& p) {
   return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
+}
+
+std::string ascii_lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 size_t edit_distance(const std::string& a, const std::string& b) {

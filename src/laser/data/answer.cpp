@@ -17,11 +17,6 @@ namespace {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // Unicode minus (U+2212) and en dash before a digit become '-'; non-breaking and thin spaces
 // become ' ', so that the scanners below see plain ASCII.
 std::string ascii_fold(const std::string& s) {
@@ -73,7 +68,7 @@ std::optional<bool> yes_no_word(const std::string& w) {
 
 std::optional<std::string> final_answer_segment(const std::string& response_in) {
   std::string response = ascii_fold(response_in);
-  std::string low = lower(response);
+  std::string low = ascii_lower(response);
   size_t best = std::string::npos, best_len = 0;
   for (const std::string& m : {std::string("final answer"), std::string("####")}) {
     size_t p = low.rfind(m);
@@ -269,7 +264,7 @@ std::optional<bool> extract_yes_no(const std::string& response) {
   static const std::regex ans_re(R"(answer\s*(?:is|:)\s*:?\s*\W*(yes|no|true|false)\b)", std::regex::icase);
   std::optional<bool> last;
   for (auto it = std::sregex_iterator(response.begin(), response.end(), ans_re); it != std::sregex_iterator(); ++it)
-    last = yes_no_word(lower((*it)[1].str()));
+    last = yes_no_word(ascii_lower((*it)[1].str()));
   if (last) return last;
   auto words = words_lower(response);
   if (!words.empty())

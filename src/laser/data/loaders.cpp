@@ -35,14 +35,9 @@ void require_file(const std::string& path, const std::string& what) {
     throw Error(what + " file not found", path, "check the path (datasets live under shared/ext/datasets)");
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // "Yes." / "No" / "TRUE" -> "yes" / "no"; "" when it is neither.
 std::string yes_no(const std::string& raw) {
-  std::string s = lower(trim(raw));
+  std::string s = ascii_lower(trim(raw));
   while (!s.empty() && (s.back() == '.' || s.back() == '!')) s.pop_back();
   if (s == "yes" || s == "true") return "yes";
   if (s == "no" || s == "false") return "no";
@@ -360,7 +355,7 @@ static Example load_longbench_item(const std::string& md_path) {
       size_t colon = t.find(':');
       if (!starts_with(t, "- ") || colon == std::string::npos)
         throw Error("metadata line is not '- Key: value'", where, "LongBench-v2 .md metadata is a bullet list");
-      std::string key = lower(trim(t.substr(2, colon - 2)));
+      std::string key = ascii_lower(trim(t.substr(2, colon - 2)));
       meta[key] = trim(t.substr(colon + 1));
     } else if (section == "Question") {
       if (!question.empty() || !t.empty()) question += (question.empty() ? "" : "\n") + line;

@@ -19,7 +19,7 @@ using io::json;
 
 namespace {
 std::vector<json> read_if(const std::string& p) { return io::file_exists(p) ? io::read_jsonl(p) : std::vector<json>{}; }
-double num(const json& j, const char* k, double d = NAN) {
+double json_num(const json& j, const char* k, double d = NAN) {
   auto it = j.find(k);
   return it != j.end() && it->is_number() ? it->get<double>() : d;
 }
@@ -62,7 +62,7 @@ void write_head(std::ostringstream& h, const RunRecord& run, const std::string& 
        ".plots svg{height:auto}</style></head><body>\n";
   h << "<h1>laser run: " << html_escape(summary.value("run", run_dir)) << "</h1>\n";
   h << "<p>strategy <b>" << html_escape(summary.value("strategy", "?")) << "</b>, " << run.metrics.size() << " steps, "
-    << run.decisions.size() << " bandit decisions, wall time " << fmt(num(summary, "wall_seconds", 0), 1) << " s.</p>\n";
+    << run.decisions.size() << " bandit decisions, wall time " << fmt(json_num(summary, "wall_seconds", 0), 1) << " s.</p>\n";
 }
 
 // The summary tables: test result per category, RM cost per arm.
@@ -75,7 +75,7 @@ void write_summary_tables(std::ostringstream& h, const json& summary, const std:
     if (t.contains("per_category"))
       for (auto it = t["per_category"].begin(); it != t["per_category"].end(); ++it) cats.push_back(it.key());
     for (auto& c : cats) h << "<th>" << html_escape(c) << "</th>";
-    h << "<th>n</th></tr><tr><td>" << fmt(100 * num(t, "accuracy", 0), 2) << "%</td>";
+    h << "<th>n</th></tr><tr><td>" << fmt(100 * json_num(t, "accuracy", 0), 2) << "%</td>";
     for (auto& c : cats) h << "<td>" << fmt(100 * t["per_category"][c].get<double>(), 2) << "%</td>";
     h << "<td>" << t.value("n", 0) << "</td></tr></table>\n";
   }
@@ -83,7 +83,7 @@ void write_summary_tables(std::ostringstream& h, const json& summary, const std:
     h << "<h2>Reward-model cost</h2><table><tr><th>RM</th><th>calls</th><th>items</th><th>tokens</th><th>seconds</th></tr>";
     for (auto it = summary["rm_cost"].begin(); it != summary["rm_cost"].end(); ++it)
       h << "<tr><td>" << html_escape(it.key()) << "</td><td>" << it->value("calls", 0) << "</td><td>" << it->value("items", 0) << "</td><td>"
-        << it->value("tokens", 0) << "</td><td>" << fmt(num(*it, "seconds", 0), 2) << "</td></tr>";
+        << it->value("tokens", 0) << "</td><td>" << fmt(json_num(*it, "seconds", 0), 2) << "</td></tr>";
     h << "</table>\n";
   }
 }
@@ -131,12 +131,12 @@ void write_training_plots(std::ostringstream& h, const RunRecord& run, const std
     Series rn{"normalized reward", {}}, rr{"raw reward", {}};
     Series loss{"loss", {}}, dpo{"dpo", {}}, nll{"nll", {}};
     for (auto& m : metrics) {
-      double s = num(m, "step");
-      rn.points.push_back({s, num(m, "bandit_reward")});
-      rr.points.push_back({s, num(m, "bandit_raw_reward")});
-      loss.points.push_back({s, num(m, "loss")});
-      dpo.points.push_back({s, num(m, "dpo")});
-      nll.points.push_back({s, num(m, "nll")});
+      double s = json_num(m, "step");
+      rn.points.push_back({s, json_num(m, "bandit_reward")});
+      rr.points.push_back({s, json_num(m, "bandit_raw_reward")});
+      loss.points.push_back({s, json_num(m, "loss")});
+      dpo.points.push_back({s, json_num(m, "dpo")});
+      nll.points.push_back({s, json_num(m, "nll")});
     }
     h << svg_line_chart("Bandit reward", "step", "reward", {rn, rr}, true);
     h << svg_line_chart("Training loss", "step", "loss", {loss, dpo, nll}, true);
@@ -147,8 +147,8 @@ void write_training_plots(std::ostringstream& h, const RunRecord& run, const std
     Series overall{"overall", {}};
     for (auto& e : evals) {
       if (e.value("split", "") != "dev") continue;
-      double it = num(e, "iteration");
-      overall.points.push_back({it, num(e, "accuracy")});
+      double it = json_num(e, "iteration");
+      overall.points.push_back({it, json_num(e, "accuracy")});
       if (e.contains("per_category"))
         for (auto c = e["per_category"].begin(); c != e["per_category"].end(); ++c) {
           per[c.key()].name = c.key();
@@ -165,8 +165,8 @@ void write_training_plots(std::ostringstream& h, const RunRecord& run, const std
     BarGroup calls{"calls", {}}, secs{"seconds", {}};
     for (auto it = summary["rm_cost"].begin(); it != summary["rm_cost"].end(); ++it) {
       names.push_back(it.key());
-      calls.values.push_back(num(*it, "calls", 0));
-      secs.values.push_back(num(*it, "seconds", 0));
+      calls.values.push_back(json_num(*it, "calls", 0));
+      secs.values.push_back(json_num(*it, "seconds", 0));
     }
     h << svg_bar_chart("RM calls per arm", names, {calls}, "calls", true);
     h << svg_bar_chart("RM seconds per arm", names, {secs}, "seconds");
@@ -177,11 +177,11 @@ void write_training_plots(std::ostringstream& h, const RunRecord& run, const std
 // stacked (eval runs between steps, so it is only in the table).
 void write_time(std::ostringstream& h, const RunRecord& run) {
   json ps = phase_seconds(run.metrics, run.evals);
-  double total = num(ps, "total", 0);
+  double total = json_num(ps, "total", 0);
   h << "<h2>Time per phase</h2><table><tr><th>phase</th><th>seconds</th><th>share</th></tr>";
   for (auto& p : phase_names())
-    h << "<tr><td>" << p << "</td><td>" << fmt(num(ps, p.c_str(), 0), 2) << "</td><td>"
-      << (total > 0 ? fmt(100 * num(ps, p.c_str(), 0) / total, 1) + "%" : std::string("-")) << "</td></tr>";
+    h << "<tr><td>" << p << "</td><td>" << fmt(json_num(ps, p.c_str(), 0), 2) << "</td><td>"
+      << (total > 0 ? fmt(100 * json_num(ps, p.c_str(), 0) / total, 1) + "%" : std::string("-")) << "</td></tr>";
   h << "<tr><td>total</td><td>" << fmt(total, 2) << "</td><td></td></tr></table>\n";
 }
 
@@ -191,7 +191,7 @@ void write_time_plot(std::ostringstream& h, const RunRecord& run) {
   std::vector<BarGroup> layers;
   for (size_t i = 0; i + 1 < names.size(); ++i) layers.push_back({names[i], {}});  // not eval
   for (auto& m : run.metrics) {
-    xs.push_back(num(m, "step"));
+    xs.push_back(json_num(m, "step"));
     auto v = step_phase_seconds(m);
     for (size_t i = 0; i < layers.size(); ++i) layers[i].values.push_back(v[i]);
   }
@@ -205,7 +205,7 @@ void write_eval_table(std::ostringstream& h, const std::vector<json>& evals, boo
     h << "<h2>Evaluations</h2><table><tr><th>iteration</th><th>split</th><th>" << (win ? "win rate" : "accuracy") << "</th><th>n</th></tr>";
     for (auto& e : evals)
       h << "<tr><td>" << (e.value("iteration", 0) < 0 ? std::string("final") : std::to_string(e.value("iteration", 0))) << "</td><td>" << html_escape(e.value("split", "")) << "</td><td>"
-        << fmt(100 * num(e, "accuracy", 0), 2) << "%</td><td>" << e.value("n", 0) << "</td></tr>";
+        << fmt(100 * json_num(e, "accuracy", 0), 2) << "%</td><td>" << e.value("n", 0) << "</td></tr>";
     h << "</table>\n";
   }
 }
@@ -263,7 +263,7 @@ std::string summary_table(const std::string& run_dir) {
   for (auto& c : cats) os << pad(c, std::max<size_t>(8, c.size() + 1));
   os << pad("n", 6) << "\n";
   for (auto& [name, r] : rows) {
-    os << pad(name, 18, false) << pad(pct(num(r, "accuracy")), 9);
+    os << pad(name, 18, false) << pad(pct(json_num(r, "accuracy")), 9);
     for (auto& c : cats) {
       double v = r.contains("per_category") && r["per_category"].contains(c) ? r["per_category"][c].get<double>() : NAN;
       os << pad(pct(v), std::max<size_t>(8, c.size() + 1));
@@ -289,10 +289,10 @@ std::string summary_table(const std::string& run_dir) {
   }
   // Time per phase, in seconds and as a share of the total.
   json ps = phase_seconds(run.metrics, run.evals);
-  double total = num(ps, "total", 0);
+  double total = json_num(ps, "total", 0);
   if (total > 0) {
     os << "\ntime";
-    for (auto& p : phase_names()) os << "  " << p << " " << fmt(num(ps, p.c_str(), 0), 1) << " s (" << fmt(100 * num(ps, p.c_str(), 0) / total, 0) << "%)";
+    for (auto& p : phase_names()) os << "  " << p << " " << fmt(json_num(ps, p.c_str(), 0), 1) << " s (" << fmt(100 * json_num(ps, p.c_str(), 0) / total, 0) << "%)";
     os << "\n";
   }
   return os.str();

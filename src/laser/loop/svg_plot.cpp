@@ -12,7 +12,7 @@ namespace {
 const char* kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 const char* color(size_t i) { return kColors[i % 10]; }
 
-std::string num(double v) {
+std::string svg_num(double v) {
   char b[32];
   if (std::fabs(v) >= 1000 || (std::fabs(v) < 0.01 && v != 0)) std::snprintf(b, sizeof b, "%.3g", v);
   else std::snprintf(b, sizeof b, "%.2f", v);
@@ -168,7 +168,7 @@ std::string svg_bar_chart(const std::string& title, const std::vector<std::strin
       if (!std::isfinite(v)) v = 0;
       double y = f.py(v);
       os << "<rect x='" << cx + bw * g << "' y='" << y << "' width='" << bw * 0.95 << "' height='" << (f.H - f.B) - y
-         << "' fill='" << color(g) << "'><title>" << html_escape(groups[g].name + " / " + categories[c] + ": " + num(v)) << "</title></rect>\n";
+         << "' fill='" << color(g) << "'><title>" << html_escape(groups[g].name + " / " + categories[c] + ": " + svg_num(v)) << "</title></rect>\n";
     }
     os << "<text x='" << cx + cw * 0.4 << "' y='" << f.H - f.B + 14 << "' text-anchor='middle' font-size='10'>" << html_escape(categories[c]) << "</text>\n";
   }
@@ -235,7 +235,7 @@ std::string svg_stacked_chart(const std::string& title, const std::string& xlabe
       if (v <= 0) continue;
       double y_top = f.py(base + v), y_bot = f.py(base);
       os << "<rect x='" << f.px(xs[j]) - bw / 2 << "' y='" << y_top << "' width='" << bw << "' height='" << y_bot - y_top << "' fill='"
-         << color(l) << "'><title>" << html_escape(layers[l].name + " at " + tick_label(xs[j], 1.0) + ": " + num(v)) << "</title></rect>\n";
+         << color(l) << "'><title>" << html_escape(layers[l].name + " at " + tick_label(xs[j], 1.0) + ": " + svg_num(v)) << "</title></rect>\n";
       base += v;
     }
   }

@@ -25,11 +25,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 int ms_left(Clock::time_point deadline) {
   auto d = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return d <= 0 ? 0 : static_cast<int>(std::min<long long>(d, 1 << 30));
@@ -93,7 +88,7 @@ Head parse_head(const std::string& head) {
     if (i == 0) { h.first_line = l; continue; }
     size_t c = l.find(':');
     if (c == std::string::npos) continue;
-    h.headers[lower(trim(l.substr(0, c)))] = trim(l.substr(c + 1));
+    h.headers[ascii_lower(trim(l.substr(0, c)))] = trim(l.substr(c + 1));
   }
   return h;
 }
@@ -223,7 +218,7 @@ ClientResponse post(const Url& url, const std::vector<std::pair<std::string, std
     }
     if (head_end != std::string::npos) {
       std::string rest = buf.substr(head_end + 4);
-      auto te = lower(h.headers["transfer-encoding"]);
+      auto te = ascii_lower(h.headers["transfer-encoding"]);
       if (te.find("chunked") != std::string::npos) {
         if (dechunk(rest, r.body)) break;
       } else if (h.headers.count("content-length")) {
@@ -409,7 +404,7 @@ void Server::serve() {
       auto parts = split(c.head.first_line, ' ');
       if (parts.size() < 2) { answer_here(c, error_reply(400, "bad request line")); return false; }
       if (c.head.headers.count("content-length")) c.content_length = std::strtoull(c.head.headers["content-length"].c_str(), nullptr, 10);
-      else if (lower(c.head.headers["transfer-encoding"]).find("chunked") != std::string::npos) {
+      else if (ascii_lower(c.head.headers["transfer-encoding"]).find("chunked") != std::string::npos) {
         answer_here(c, error_reply(411, "send a Content-Length"));
         return false;
       }

@@ -37,13 +37,10 @@
 
 namespace laser::train {
 
-namespace {
-using ms = std::chrono::milliseconds;
-using Clock = std::chrono::steady_clock;
-
 // Where this rank is (the collective it last entered), published by a side thread so that a hung
-// store never blocks the collectives themselves.
-struct Progress {
+// store never blocks the collectives themselves. (Outside the anonymous namespace: Distributed::Impl
+// holds one.)
+struct CollectiveProgress {
   std::mutex mu;
   std::condition_variable cv;
   int64_t seq = 0, published = 0;
@@ -51,7 +48,12 @@ struct Progress {
   bool stop = false;
 };
 
-void publish_loop(std::shared_ptr<Progress> p, c10::intrusive_ptr<c10d::Store> store, int rank) {
+namespace {
+using ms = std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+void publish_loop(std::shared_ptr<CollectiveProgress> p, c10::intrusive_ptr<c10d::Store> store,
+                  int rank) {
   std::unique_lock<std::mutex> lk(p->mu);
   while (!p->stop) {
     p->cv.wait(lk, [&] { return p->stop || p->seq != p->published; });
@@ -75,7 +77,7 @@ struct Distributed::Impl {
 #if defined(USE_C10D_NCCL)
   c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;
 #endif
-  std::shared_ptr<Progress> progress = std::make_shared<Progress>();
+  std::shared_ptr<CollectiveProgress> progress = std::make_shared<CollectiveProgress>();
   std::string addr;
   int port = 0, rank = 0, world = 1;
   bool agent_store = false;  // torchrun's agent hosts the store (not rank 0)
