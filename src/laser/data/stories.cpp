@@ -102,7 +102,7 @@ Constraint parse_reference(const std::string& ref) {
   if (c.kind == "ending") return c;
   if (c.kind == "name") {
     LASER_CHECK(!arg.empty(), "story reference '" + ref + "'", "the name constraint names no one", hint);
-    for (char ch : arg) c.name += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    c.name = ascii_lower(arg);
     return c;
   }
   if (c.kind == "length") {
