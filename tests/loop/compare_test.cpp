@@ -296,8 +296,9 @@ TEST(Compare, TheImplicitMarginSignal) {
 }
 
 // The answer-free grad-coherence signal end to end, on prompts that have no reference answer: the
-// bandit learns from mean gradient cosines (in [-1, 1], some strictly inside; under GRPO too), and no
-// RM works beyond the chosen arm.
+// bandit learns from mean gradient cosines (in [-1, 1], some strictly inside; under GRPO too), no
+// RM works beyond the chosen arm, and with a memory of earlier steps prompts alone with their RM are
+// rewarded too.
 TEST(Compare, TheGradCoherenceSignalNeedsNoAnswers) {
   std::string out = fresh_models_dir("compare-coherence");
   std::string questions;
@@ -321,6 +322,24 @@ TEST(Compare, TheGradCoherenceSignalNeedsNoAnswers) {
   EXPECT_GT(rewarded, 0) << log;
   EXPECT_GT(strictly_inside, 0) << "no gradient cosine among the rewards";
   EXPECT_EQ(io::read_json(out + "/runs/g/summary.json")["rm_items"].get<int64_t>(), 3 * decisions) << "only the chosen RM scores (n = 3)";
+  // strategy.coherence_memory: earlier steps' gradients join the comparison, so a prompt alone with
+  // its RM in a batch is rewarded too. Round robin over two RMs with two prompts a batch leaves
+  // every prompt alone with its RM: no reward without memory, rewards from step 2 on with it.
+  std::map<std::string, std::pair<int64_t, int64_t>> alone;  // run -> (decisions, rewarded)
+  for (std::string mem : {"0", "0.5"}) {
+    const std::string name = "pairs" + mem;
+    log = laser_on("train", out + "/g.toml", args + " --set data.batch_size=2 --set bandit.algorithm=round_robin --set run.name=" + name + " --set strategy.coherence_memory=" + mem, &rc);
+    ASSERT_EQ(rc, 0) << log;
+    for (auto& d : io::read_jsonl(out + "/runs/" + name + "/decisions.jsonl")) {
+      ++alone[mem].first;
+      if (d["raw_reward"].is_null()) continue;
+      ++alone[mem].second;
+      EXPECT_LE(std::abs(d["raw_reward"].get<double>()), 1.0 + 1e-9) << d;
+    }
+  }
+  EXPECT_EQ(alone["0.5"].first, alone["0"].first);
+  EXPECT_EQ(alone["0"].second, 0) << "a prompt alone with its RM has nothing to compare with";
+  EXPECT_GE(alone["0.5"].second, alone["0.5"].first - 2) << "memory rewards every prompt after step 1's two";
   // Inside GRPO: each group's policy-gradient loss is measured the same way.
   log = laser_on("train", out + "/g.toml", args + " --set run.name=grpo --set train.algorithm=grpo", &rc);
   ASSERT_EQ(rc, 0) << log;

@@ -1,7 +1,8 @@
 // Exact resume: a run killed with SIGKILL at several points and resumed ends bit-identical to the
 // uninterrupted run (final weights and adapters, decisions.jsonl, eval.jsonl, and metrics.jsonl
 // apart from its wall-clock fields), although its LM-likelihood RMs load at other times; a kill
-// before the first checkpoint resumes from the start; run.max_steps stops with a checkpoint.
+// before the first checkpoint resumes from the start; run.max_steps stops with a checkpoint; and
+// grad-coherence's memory of earlier steps resumes with the run.
 #include <gtest/gtest.h>
 #include "laser/core/strings.h"
 #include "laser/io/file_util.h"
@@ -153,4 +154,28 @@ TEST(Resume, MaxStepsStopsWithACheckpointThatResumes) {
   EXPECT_TRUE(ref.weights == got.weights) << "final weights differ";
   EXPECT_EQ(ref.decisions, got.decisions);
   EXPECT_EQ(ref.metrics, got.metrics);
+}
+
+// grad-coherence with a memory of earlier steps: the memory (each RM's decayed sum of unit
+// gradients) is in the checkpoint, so a run killed mid-iteration resumes to the same decisions,
+// weights and logs as the uninterrupted one.
+TEST(Resume, GradCoherenceMemoryResumesBitIdentical) {
+  const std::string sets = " --set strategy.reward_signal=grad-coherence --set strategy.coherence_memory=0.5";
+  std::string ref_out = tmp("exact-coherence-ref"), out = tmp("exact-coherence-kill");
+  io::remove_all(ref_out);
+  io::remove_all(out);
+  int rc = 0;
+  auto log = sh(resume_train_cmd(resume_config(ref_out)) + sets, &rc);
+  ASSERT_EQ(rc, 0) << log;
+  const auto ref = files_of(ref_out + "/r");
+  int64_t rewarded = 0;
+  for (auto& d : io::read_jsonl(ref_out + "/r/decisions.jsonl")) rewarded += !d["raw_reward"].is_null();
+  ASSERT_GT(rewarded, 0) << "no grad-coherence reward in the reference run";
+  std::string cfg = resume_config(out);
+  log = sh("LASER_TEST_KILL_AFTER_STEP=6 " + resume_train_cmd(cfg) + sets, &rc);
+  ASSERT_NE(rc, 0) << log;
+  ASSERT_EQ(io::read_jsonl(out + "/r/metrics.jsonl").size(), 6u);
+  log = sh(resume_train_cmd(cfg) + sets + " --resume", &rc);
+  ASSERT_EQ(rc, 0) << log;
+  expect_identical(ref, files_of(out + "/r"), "grad-coherence with memory, killed after 6 steps");
 }

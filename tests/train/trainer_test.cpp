@@ -302,6 +302,56 @@ TEST(Trainer, GroupCoherenceInsidePolicyGradientSteps) {
   }
 }
 
+// grad-coherence's memory: earlier steps' unit gradients, weighted memory^age, join each group's
+// comparison, so a prompt alone in its group is still measured. At a learning rate too small to
+// move the weights, step 1 (the groups above, {0,1,0,0}, memory 0.5) scores as it does without
+// memory and leaves group 0 the sum 0.5 (u0 - u0 + u0) at weight 1.5 and group 1 0.5 u1 at weight
+// 0.5. Step 2 puts prompts 0 and 1 alone in groups 0 and 1: prompt 1 scores u1 . 0.5 u1 / 0.5 = 1
+// and prompt 0 u0 . 0.5 u0 / 1.5 = 1/3, after a checkpoint round trip too; memory 0 reads none.
+TEST(Trainer, CoherenceMemoryComparesWithEarlierStepsAndSurvivesACheckpoint) {
+  for (bool lora : {true, false}) {
+    auto cfg = fast_cfg(lora);
+    cfg.lr = 1e-12;
+    cfg.loss.nll_weight = 0;
+    auto pairs = batch();
+    std::vector<PreferencePair> first2;
+    for (auto& p : pairs)
+      if (p.prompt_index <= 1) first2.push_back(p);
+    for (auto& p : std::vector<PreferencePair>(first2)) {
+      if (p.prompt_index != 0) continue;
+      pairs.push_back({p.prompt, p.rejected, p.chosen, 2});
+      pairs.push_back({p.prompt, p.chosen, p.rejected, 3});
+    }
+    auto m = tiny();
+    Trainer t(m, cfg);
+    t.set_coherence_groups({0, 1, 0, 0}, 2, 0.5);
+    auto r1 = t.step(pairs);
+    ASSERT_EQ(r1.prompt_coherence.size(), 3u) << "lora " << lora;
+    EXPECT_NEAR(r1.prompt_coherence.at(0), 0.0, 1e-5) << "an empty memory adds nothing, lora " << lora;
+    EXPECT_NEAR(r1.prompt_coherence.at(2), -1.0, 1e-5) << "lora " << lora;
+    const std::string dir = tmpdir(std::string("coherence-memory-") + (lora ? "lora" : "full"));
+    t.save_checkpoint(dir + "/ck");
+    for (int resumed = 0; resumed < 2; ++resumed) {
+      auto m2 = tiny(99);
+      Trainer t2(m2, cfg);
+      Trainer& u = resumed ? t2 : t;
+      if (resumed) u.load_checkpoint(dir + "/ck");
+      u.set_coherence_groups({0, 1}, 2, 0.5);
+      auto r2 = u.step(first2);
+      ASSERT_EQ(r2.prompt_coherence.size(), 2u) << "resumed " << resumed << " lora " << lora;
+      EXPECT_NEAR(r2.prompt_coherence.at(1), 1.0, 1e-4) << "resumed " << resumed << " lora " << lora;
+      EXPECT_NEAR(r2.prompt_coherence.at(0), 1.0 / 3.0, 1e-4) << "resumed " << resumed << " lora " << lora;
+    }
+    auto m3 = tiny(99);
+    Trainer t3(m3, cfg);
+    t3.load_checkpoint(dir + "/ck");
+    t3.set_coherence_groups({0, 1}, 2, 0.0);
+    EXPECT_TRUE(t3.step(first2).prompt_coherence.empty()) << "memory 0: this step only, lora " << lora;
+    EXPECT_THROW(t3.set_coherence_groups({0, 1}, 2, 1.5), Error);
+    io::remove_all(dir);
+  }
+}
+
 TEST(Trainer, NonFiniteLossSkipsTheStep) {
   auto m = tiny();
   Trainer t(m, fast_cfg(false));

@@ -202,6 +202,9 @@ std::vector<Binding> strategy_bindings() {
     num("strategy.align_prompts", F(align_prompts), at_least(1),
         "grad-align: training prompts with reference answers (a fixed set, drawn by run seed) whose verified pairs are the "
         "gradient probe; each step samples up to data.batch_size of them; the other prompts' answers are never read"),
+    num("strategy.coherence_memory", F(coherence_memory), between(0.0, 1.0),
+        "grad-coherence: each RM's prompt gradient is compared with its other prompts' of this step and, weighted this to the "
+        "power of their age in steps, of earlier steps (so a prompt alone with its RM in a batch still earns a reward); 0 = this step only"),
     num("strategy.probe_rate", F(probe_rate), between(0.0, 1.0), "rm-agreement: share of prompts whose responses the other RMs re-score (their cost counts)"),
     str("strategy.probe_weighting", F(probe_weighting), {"equal", "decorrelated", "leave-copies-out"},
         "rm-agreement: the probe RMs' votes: equal; decorrelated (each divided by 1 + its positive rank correlations with the other probe RMs on the batch, so near-copies vote about once); "

@@ -429,7 +429,8 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   }
   if (s.signal == "grad-coherence") {
     const auto arm = slice_choice(choice, sh).arm;  // this rank's prompts' RMs (none for ensembles)
-    s.trainer->set_coherence_groups(std::vector<int64_t>(arm.begin(), arm.end()), static_cast<int64_t>(s.arms.size()));
+    s.trainer->set_coherence_groups(std::vector<int64_t>(arm.begin(), arm.end()), static_cast<int64_t>(s.arms.size()),
+                                      s.rc.coherence_memory);
   }
   Timer t_train;
   s.policy->train();

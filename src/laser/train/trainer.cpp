@@ -387,13 +387,16 @@ Trainer::PairForward Trainer::forward_pairs(const std::vector<const PreferencePa
 
 void Trainer::set_alignment_probe(std::vector<PreferencePair> probe) { probe_ = std::move(probe); }
 
-void Trainer::set_coherence_groups(std::vector<int64_t> group_of, int64_t num_groups) {
+void Trainer::set_coherence_groups(std::vector<int64_t> group_of, int64_t num_groups, double memory) {
   LASER_CHECK(num_groups > 0, "set_coherence_groups", "num_groups must be positive", "pass the number of groups (the RMs)");
+  LASER_CHECK(memory >= 0.0 && memory <= 1.0, "set_coherence_groups", "memory " + std::to_string(memory) + " outside [0, 1]",
+              "pass 0 (this step only) up to 1 (every earlier step alike)");
   for (int64_t g : group_of)
     LASER_CHECK(g >= 0 && g < num_groups, "set_coherence_groups", "group " + std::to_string(g) + " outside [0, " + std::to_string(num_groups) + ")",
                 "give every prompt a group below num_groups");
   groups_ = std::move(group_of);
   num_groups_ = num_groups;
+  coherence_memory_ = memory;
 }
 
 std::vector<torch::Tensor> Trainer::pairs_gradient(const std::vector<const PreferencePair*>& pairs) {
@@ -479,13 +482,27 @@ std::map<size_t, double> Trainer::coherence_within_groups(const std::map<size_t,
     acc[1][groups[pi]] += 1.0;
   }
   dist_->all_reduce_sum(acc);
-  // Mean cosine with the other prompts of the group: u_i . (sum of the group's u - u_i) / (n - 1).
+  // The memory of earlier steps (the same on every rank: it sums all-reduced sums), zero when new.
+  const double memory = coherence_memory_;
+  coherence_memory_ = 0.0;
+  if (memory > 0 && !(coherence_sum_.defined() && coherence_sum_.size(0) == G && coherence_sum_.size(1) == P)) {
+    coherence_sum_ = torch::zeros({G, P}, torch::kFloat64);
+    coherence_count_ = torch::zeros({G}, torch::kFloat64);
+  }
+  const bool remember = memory > 0;
+  // Mean cosine with the group's other unit gradients, this step's and remembered ones (weight w):
+  // u_i . (sum of the group's u - u_i + memory sum) / (n - 1 + memory count).
   std::map<size_t, double> out;
   for (auto& [pi, u] : unit) {
     const int64_t g = groups[pi];
-    const double n = acc[1][g].item<double>();
-    if (n < 2) continue;
-    out[pi] = (u.dot(acc[0][g]).item<double>() - u.dot(u).item<double>()) / (n - 1);
+    const double others = acc[1][g].item<double>() - 1 + (remember ? coherence_count_[g].item<double>() : 0.0);
+    if (!(others > 1e-9)) continue;
+    auto sum = remember ? acc[0][g] + coherence_sum_[g] : acc[0][g];
+    out[pi] = (u.dot(sum).item<double>() - u.dot(u).item<double>()) / others;
+  }
+  if (remember) {  // this step joins the memory, and everything in it ages one step
+    coherence_sum_ = memory * (coherence_sum_ + acc[0]);
+    coherence_count_ = memory * (coherence_count_ + acc[1]);
   }
   return out;
 }
@@ -720,6 +737,10 @@ void Trainer::save_checkpoint(const std::string& dir, const json& extra) {
           merged.push_back({{"r", merged_[i].r}, {"scaling", merged_[i].scaling}, {"modules", mods}});
         }
       }
+      if (coherence_sum_.defined()) {  // grad-coherence's memory
+        os.emplace_back("coherence_memory.sum", coherence_sum_);
+        os.emplace_back("coherence_memory.count", coherence_count_);
+      }
       write_named(io::join_path(tmp, "trainer_state.safetensors"), os);
       json st = {{"format", kFormat}, {"format_version", kFormatVersion}, {"updates", updates_}, {"accum_count", accum_count_},
                  {"calls", calls_}, {"world_size", dist_->world_size()}, {"config", cfg_.to_json()}, {"adam_steps", steps},
@@ -815,6 +836,13 @@ json Trainer::load_checkpoint(const std::string& dir_in) {
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(rs);
+  }
+  if (f.has("coherence_memory.sum") && f.has("coherence_memory.count")) {
+    coherence_sum_ = model::tensor_from_view(f.get("coherence_memory.sum"), op + ":coherence_memory.sum").to(torch::kCPU, torch::kFloat64).clone();
+    coherence_count_ = model::tensor_from_view(f.get("coherence_memory.count"), op + ":coherence_memory.count").to(torch::kCPU, torch::kFloat64).clone();
+  } else {
+    coherence_sum_ = torch::Tensor();
+    coherence_count_ = torch::Tensor();
   }
   rng_.set_state(st["rng"].get<std::string>());
   updates_ = st["updates"].get<int64_t>();

@@ -121,7 +121,11 @@ class Trainer {
   // rl_step() each group's policy-gradient loss (group g is prompt g). Under data parallelism every
   // rank must call it before the same step (an empty group_of where it has no prompts): the
   // groups' sums of unit gradients (num_groups x parameters, f64) are all-reduced.
-  void set_coherence_groups(std::vector<int64_t> group_of, int64_t num_groups);
+  // memory in [0, 1]: each group also compares against its earlier steps' unit gradients, each
+  // weighted memory^age (age 1: the previous step), so a prompt alone in its group this step is
+  // still measured; 0 (no memory) compares within this step only. The memory (num_groups x
+  // parameters, f64) is kept in checkpoints; it restarts when num_groups changes.
+  void set_coherence_groups(std::vector<int64_t> group_of, int64_t num_groups, double memory = 0.0);
   // GRPO or RLOO (cfg.pg.algorithm) on this rank's groups: advantages from the rewards, then
   // cfg.pg.num_iterations optimizer steps on the same samples (policy_gradient.h). Metrics: TRL's
   // reward, reward_std, frac_reward_zero_std, kl, clip_ratio/*, completions/mean_length.
@@ -208,6 +212,9 @@ class Trainer {
   std::vector<PreferencePair> probe_;  // set_alignment_probe's pairs, for the next step()
   std::vector<int64_t> groups_;        // set_coherence_groups', for the next step()
   int64_t num_groups_ = 0;             // 0: no coherence asked for the next step()
+  double coherence_memory_ = 0.0;      // set_coherence_groups' memory, for the next step()
+  torch::Tensor coherence_sum_;        // (G,P) f64: each group's unit gradients of earlier steps, weighted memory^age
+  torch::Tensor coherence_count_;      // (G) f64: their weights' sums
 };
 
 }  // namespace laser::train
