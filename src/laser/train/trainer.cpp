@@ -485,13 +485,13 @@ std::map<size_t, double> Trainer::coherence_within_groups(const std::map<size_t,
   // The memory of earlier steps (the same on every rank: it sums all-reduced sums), zero when new.
   const double memory = coherence_memory_;
   coherence_memory_ = 0.0;
-  if (memory > 0 && !(coherence_sum_.defined() && coherence_sum_.size(0) == G && coherence_sum_.size(1) == P)) {
+  const bool remember = memory > 0;
+  if (remember && !(coherence_sum_.defined() && coherence_sum_.size(0) == G && coherence_sum_.size(1) == P)) {
     coherence_sum_ = torch::zeros({G, P}, torch::kFloat64);
     coherence_count_ = torch::zeros({G}, torch::kFloat64);
   }
-  const bool remember = memory > 0;
-  // Mean cosine with the group's other unit gradients, this step's and remembered ones (weight w):
-  // u_i . (sum of the group's u - u_i + memory sum) / (n - 1 + memory count).
+  // Mean cosine with the group's other unit gradients, this step's and the remembered ones (each
+  // weighted memory^age): u_i . (sum of the group's u - u_i + memory sum) / (n - 1 + memory count).
   std::map<size_t, double> out;
   for (auto& [pi, u] : unit) {
     const int64_t g = groups[pi];
@@ -837,9 +837,12 @@ json Trainer::load_checkpoint(const std::string& dir_in) {
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(rs);
   }
-  if (f.has("coherence_memory.sum") && f.has("coherence_memory.count")) {
-    coherence_sum_ = model::tensor_from_view(f.get("coherence_memory.sum"), op + ":coherence_memory.sum").to(torch::kCPU, torch::kFloat64).clone();
-    coherence_count_ = model::tensor_from_view(f.get("coherence_memory.count"), op + ":coherence_memory.count").to(torch::kCPU, torch::kFloat64).clone();
+  if (f.has("coherence_memory.sum") && f.has("coherence_memory.count")) {  // tensor_from_view copies out of the file
+    coherence_sum_ = model::tensor_from_view(f.get("coherence_memory.sum"), op + ":coherence_memory.sum").to(torch::kFloat64);
+    coherence_count_ = model::tensor_from_view(f.get("coherence_memory.count"), op + ":coherence_memory.count").to(torch::kFloat64);
+    LASER_CHECK(coherence_sum_.dim() == 2 && coherence_count_.dim() == 1 && coherence_count_.size(0) == coherence_sum_.size(0),
+                op + ":coherence_memory", "the memory's sum and count do not match in shape ((G,P) and (G))",
+                "the checkpoint is corrupted: resume from an earlier one");
   } else {
     coherence_sum_ = torch::Tensor();
     coherence_count_ = torch::Tensor();
