@@ -345,8 +345,8 @@ TEST(Run, InstructionDataReportsWinRateAgainstTheStart) {
   ::testing::internal::CaptureStderr();
   auto summary = laser::loop::run_training(cfg, ro);
   std::string err = ::testing::internal::GetCapturedStderr();
-  // No answers: auto falls back to neg-loss, and the run says what that signal measured.
-  EXPECT_NE(err.find("the bandit learns from neg-loss"), std::string::npos) << err;
+  // No answers: auto falls back to grad-coherence (DPO), and the run says what that signal measured.
+  EXPECT_NE(err.find("the bandit learns from grad-coherence"), std::string::npos) << err;
   EXPECT_NE(err.find("Bandit rewards without reference answers"), std::string::npos) << err;
   std::string d = out + "/w";
   EXPECT_EQ(summary["metric"], "win_rate");

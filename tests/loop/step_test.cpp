@@ -483,6 +483,18 @@ TEST(Step, RewardsIfChosenJudgeAnotherRmsPairsAsTheVerifierSignalDoes) {
   EXPECT_TRUE(std::isnan(raw[1]));
 }
 
+TEST(Step, RewardSignalAutoIsTheVerifierWithAnswersAndGradCoherenceWithoutForDpo) {
+  EXPECT_EQ(resolve_reward_signal("auto", "gsm8k", false, "laser", 5), "verifier");
+  EXPECT_EQ(resolve_reward_signal("auto", "story", true, "laser", 5), "verifier");  // any algorithm
+  EXPECT_EQ(resolve_reward_signal("auto", "none", false, "laser", 5), "grad-coherence");
+  EXPECT_EQ(resolve_reward_signal("auto", "none", false, "laser", 1), "grad-coherence");  // needs no other RM
+  EXPECT_EQ(resolve_reward_signal("auto", "none", false, "random", 5), "neg-loss");  // learns nothing: the free one
+  EXPECT_EQ(resolve_reward_signal("auto", "none", true, "laser", 5), "rm-agreement");
+  EXPECT_EQ(resolve_reward_signal("auto", "none", true, "laser", 1), "none");
+  EXPECT_EQ(resolve_reward_signal("neg-loss", "gsm8k", false, "laser", 5), "neg-loss");  // set: kept
+  EXPECT_EQ(resolve_reward_signal("grad-coherence", "none", true, "laser", 5), "grad-coherence");
+}
+
 TEST(Step, LabelledFeedbackAutoTurnsAllRmsOnWhereFewPromptsHaveAnswers) {
   StrategyOptions laser, per_batch, fixed;
   laser.name = per_batch.name = "laser";

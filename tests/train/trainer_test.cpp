@@ -309,6 +309,9 @@ TEST(Trainer, GroupCoherenceInsidePolicyGradientSteps) {
 // 0.5. Step 2 puts prompts 0 and 1 alone in groups 0 and 1: prompt 1 scores u1 . 0.5 u1 / 0.5 = 1
 // and prompt 0 u0 . 0.5 u0 / 1.5 = 1/3, after a checkpoint round trip too; memory 0 reads none.
 TEST(Trainer, CoherenceMemoryComparesWithEarlierStepsAndSurvivesACheckpoint) {
+  // dims 16 sketches the gradients (the tiny model has more parameters): the hand-derived values
+  // below come from equal and negated gradients, which a linear sketch keeps exactly.
+  for (int64_t dims : {int64_t{0}, int64_t{16}})
   for (bool lora : {true, false}) {
     auto cfg = fast_cfg(lora);
     cfg.lr = 1e-12;
@@ -324,30 +327,31 @@ TEST(Trainer, CoherenceMemoryComparesWithEarlierStepsAndSurvivesACheckpoint) {
     }
     auto m = tiny();
     Trainer t(m, cfg);
-    t.set_coherence_groups({0, 1, 0, 0}, 2, 0.5);
+    t.set_coherence_groups({0, 1, 0, 0}, 2, 0.5, dims);
     auto r1 = t.step(pairs);
-    ASSERT_EQ(r1.prompt_coherence.size(), 3u) << "lora " << lora;
+    ASSERT_EQ(r1.prompt_coherence.size(), 3u) << "lora " << lora << " dims " << dims;
     EXPECT_NEAR(r1.prompt_coherence.at(0), 0.0, 1e-5) << "an empty memory adds nothing, lora " << lora;
-    EXPECT_NEAR(r1.prompt_coherence.at(2), -1.0, 1e-5) << "lora " << lora;
-    const std::string dir = tmpdir(std::string("coherence-memory-") + (lora ? "lora" : "full"));
+    EXPECT_NEAR(r1.prompt_coherence.at(2), -1.0, 1e-5) << "lora " << lora << " dims " << dims;
+    const std::string dir = tmpdir(std::string("coherence-memory-") + (lora ? "lora" : "full") + std::to_string(dims));
     t.save_checkpoint(dir + "/ck");
     for (int resumed = 0; resumed < 2; ++resumed) {
       auto m2 = tiny(99);
       Trainer t2(m2, cfg);
       Trainer& u = resumed ? t2 : t;
       if (resumed) u.load_checkpoint(dir + "/ck");
-      u.set_coherence_groups({0, 1}, 2, 0.5);
+      u.set_coherence_groups({0, 1}, 2, 0.5, dims);
       auto r2 = u.step(first2);
-      ASSERT_EQ(r2.prompt_coherence.size(), 2u) << "resumed " << resumed << " lora " << lora;
-      EXPECT_NEAR(r2.prompt_coherence.at(1), 1.0, 1e-4) << "resumed " << resumed << " lora " << lora;
-      EXPECT_NEAR(r2.prompt_coherence.at(0), 1.0 / 3.0, 1e-4) << "resumed " << resumed << " lora " << lora;
+      ASSERT_EQ(r2.prompt_coherence.size(), 2u) << "resumed " << resumed << " lora " << lora << " dims " << dims;
+      EXPECT_NEAR(r2.prompt_coherence.at(1), 1.0, 1e-4) << "resumed " << resumed << " lora " << lora << " dims " << dims;
+      EXPECT_NEAR(r2.prompt_coherence.at(0), 1.0 / 3.0, 1e-4) << "resumed " << resumed << " lora " << lora << " dims " << dims;
     }
     auto m3 = tiny(99);
     Trainer t3(m3, cfg);
     t3.load_checkpoint(dir + "/ck");
-    t3.set_coherence_groups({0, 1}, 2, 0.0);
+    t3.set_coherence_groups({0, 1}, 2, 0.0, dims);
     EXPECT_TRUE(t3.step(first2).prompt_coherence.empty()) << "memory 0: this step only, lora " << lora;
     EXPECT_THROW(t3.set_coherence_groups({0, 1}, 2, 1.5), Error);
+    EXPECT_THROW(t3.set_coherence_groups({0, 1}, 2, 0.5, -1), Error);
     io::remove_all(dir);
   }
 }

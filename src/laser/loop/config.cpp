@@ -185,7 +185,7 @@ std::vector<Binding> strategy_bindings() {
         "and on each other prompt routed to it in the batch: does it prefer by a rule the policy can learn? needs no answers), majority-vote (agreement of the RM's ordering of every pair of "
         "the prompt's samples with their majority final answer, where one answer has a strict majority of at least 2, else no "
         "reward: needs no reference answers, only a final-answer checker: gsm8k, mmlu, yesno, exact, f1), neg-loss (the paper; dpo only); "
-        "auto = verifier where the data has answers, else neg-loss for dpo and rm-agreement for grpo/rloo. An RM that gives a "
+        "auto = verifier where the data has answers, else grad-coherence for dpo (neg-loss for strategies other than laser, which learn nothing from it) and rm-agreement for grpo/rloo. An RM that gives a "
         "prompt's different samples one score earns the signal's worst value (0; neg-loss: the batch's lowest) where there was "
         "something to order (the verifier or probe separates them; for the answer-free signals, they differ)"),
     str("strategy.unlabelled_signal", F(unlabelled_signal), {"none", "rm-agreement"},
@@ -205,6 +205,10 @@ std::vector<Binding> strategy_bindings() {
     num("strategy.coherence_memory", F(coherence_memory), between(0.0, 1.0),
         "grad-coherence: each RM's prompt gradient is compared with its other prompts' of this step and, weighted this to the "
         "power of their age in steps, of earlier steps (so a prompt alone with its RM in a batch still earns a reward); 0 = this step only"),
+    num("strategy.coherence_dims", F(coherence_dims), at_least(0),
+        "grad-coherence: with more trainable parameters than this, each prompt's gradient is count-sketched to this many entries "
+        "before the cosines (kept in expectation, error about 1/sqrt(dims)), so the per-RM sums and memory cost RMs x dims x 8 bytes "
+        "instead of RMs x parameters x 8; 0 = never sketch"),
     num("strategy.probe_rate", F(probe_rate), between(0.0, 1.0), "rm-agreement: share of prompts whose responses the other RMs re-score (their cost counts)"),
     str("strategy.probe_weighting", F(probe_weighting), {"equal", "decorrelated", "leave-copies-out"},
         "rm-agreement: the probe RMs' votes: equal; decorrelated (each divided by 1 + its positive rank correlations with the other probe RMs on the batch, so near-copies vote about once); "

@@ -113,7 +113,7 @@ void check_combination(const RunConfig& rc, const Arms& arms, const std::string&
   LASER_CHECK(rc.run.iterations == 0 || !arms.empty(), "[[rm]]", "no reward models configured",
               "add [[rm]] tables (or set run.iterations = 0 to only evaluate)");
   LASER_CHECK(rc.reward_signal != "verifier" || verifier != "none", "strategy.reward_signal",
-              "the verifier signal needs reference answers and an answer checker", "use auto (neg-loss or rm-agreement) for data without answers");
+              "the verifier signal needs reference answers and an answer checker", "use auto (grad-coherence or rm-agreement) for data without answers");
   LASER_CHECK(rc.reward_signal != "rm-agreement" || arms.size() >= 2 || rc.run.iterations == 0, "strategy.reward_signal",
               "rm-agreement probes the other reward models, but there is only one", "add [[rm]] tables or use another signal");
   LASER_CHECK(rc.reward_signal != "grad-align" || verifier != "none", "strategy.reward_signal",
@@ -138,17 +138,6 @@ void check_combination(const RunConfig& rc, const Arms& arms, const std::string&
               "set generation.n >= 2 (TRL's num_generations; 8 is common)");
   LASER_CHECK(rc.generation.temperature > 0, "generation.temperature", "train.algorithm=" + alg + " needs sampling, not greedy decoding",
               "set generation.temperature > 0 (for example 1.0)");
-}
-
-// strategy.reward_signal = auto: the verifier where the data has answers (any algorithm). Without
-// answers: neg-loss for dpo (the paper's; no answer-free signal measured better on every world,
-// README), rm-agreement for grpo/rloo (neg-loss means nothing there) when there are two RMs or
-// more, else none (only strategies that do not learn can run without a signal).
-std::string resolve_signal(const RunConfig& rc, const std::string& verifier, int num_arms) {
-  if (rc.reward_signal != "auto") return rc.reward_signal;
-  if (verifier != "none") return "verifier";
-  if (!rc.train.pg.enabled()) return "neg-loss";
-  return num_arms >= 2 ? "rm-agreement" : "none";
 }
 
 // strategy.labelled_feedback = all-rms: on a rank's prompts where `judge` separates two samples
@@ -273,14 +262,15 @@ Run::Run(const Config& cfg, const RunOptions& opts) : s_(std::make_unique<State>
   s.arms = build_arms(cfg.reward_models(), cfg.source().empty() ? std::string("config") : cfg.source());
   s.verifier = resolve_verifier(rc.eval.verifier, rc.data.format);
   const bool auto_signal = s.rc.reward_signal == "auto";
-  s.rc.reward_signal = resolve_signal(rc, s.verifier, s.arms.size());
+  s.rc.reward_signal = resolve_reward_signal(rc.reward_signal, s.verifier, rc.train.pg.enabled(), rc.strategy.name,
+                                             static_cast<int>(s.arms.size()));
   check_combination(rc, s.arms, s.verifier);
   s.signal = s.rc.reward_signal;
   if (auto_signal && s.signal != "verifier" && s.signal != "none" && rc.strategy.name == "laser" && rc.run.iterations > 0 &&
       s.main)
     log::warn("strategy.reward_signal = auto: the data has no reference answers, so the bandit learns from {}; in README's "
-              "measurements no answer-free signal routes reliably (\"Bandit rewards without reference answers\"); the verifier "
-              "signal on answered prompts does",
+              "measurements answer-free signals route only where the right preferences follow a rule the policy can learn "
+              "(\"Bandit rewards without reference answers\"); the verifier signal on answered prompts routes reliably",
               s.signal);
   LASER_CHECK(s.rc.answer_rate >= 1.0 || s.signal == "verifier", "strategy.answer_rate",
               "it limits the verifier signal's answers, but this run's bandit signal is " + s.signal,
@@ -430,7 +420,7 @@ double Run::step(const std::vector<const data::Example*>& batch_ex, int64_t iter
   if (s.signal == "grad-coherence") {
     const auto arm = slice_choice(choice, sh).arm;  // this rank's prompts' RMs (none for ensembles)
     s.trainer->set_coherence_groups(std::vector<int64_t>(arm.begin(), arm.end()), static_cast<int64_t>(s.arms.size()),
-                                      s.rc.coherence_memory);
+                                      s.rc.coherence_memory, s.rc.coherence_dims);
   }
   Timer t_train;
   s.policy->train();

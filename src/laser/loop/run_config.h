@@ -69,6 +69,7 @@ struct RunConfig {
   std::string pooling = "mean-input";    // strategy.pooling
   std::string reward_signal = "auto";    // strategy.reward_signal: auto (the run resolves it), neg-loss, verifier, rm-agreement, implicit-margin, grad-align, grad-coherence or majority-vote
   int64_t align_prompts = 32;            // strategy.align_prompts: grad-align's labelled probe prompts
+  int64_t coherence_dims = 4194304;      // strategy.coherence_dims: grad-coherence sketches gradients of more parameters than this (0: never)
   double coherence_memory = 0.5;         // strategy.coherence_memory: grad-coherence's weight per step of age on earlier steps' gradients (0.5 measured best, README)
   double answer_rate = 1.0;              // strategy.answer_rate: share of training prompts whose answer the verifier signal may read
   std::string labelled_feedback = "auto";  // strategy.labelled_feedback: auto, chosen, or all-rms (every RM's reward on answered prompts)

@@ -214,6 +214,14 @@ std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& 
   return raw;
 }
 
+std::string resolve_reward_signal(const std::string& setting, const std::string& verifier, bool policy_gradient,
+                                  const std::string& strategy, int num_arms) {
+  if (setting != "auto") return setting;
+  if (verifier != "none") return "verifier";
+  if (!policy_gradient) return strategy == "laser" ? "grad-coherence" : "neg-loss";
+  return num_arms >= 2 ? "rm-agreement" : "none";
+}
+
 std::string resolve_labelled_feedback(const std::string& setting, const std::string& signal, const StrategyOptions& strategy,
                                       size_t answered, size_t total) {
   if (setting != "auto") return setting;

@@ -105,6 +105,16 @@ void judge_unlabelled(std::vector<double>& judge, const std::vector<double>& fal
 std::vector<double> bandit_rewards(const std::string& signal, const BatchPairs& pairs, const train::StepResult& res,
                                    const std::vector<double>& judge);
 
+// strategy.reward_signal = auto: "verifier" where the data has an answer checker (`verifier` not
+// "none"; any algorithm). Without one, for DPO "grad-coherence" where the bandit learns
+// (`strategy` "laser"; it beat the paper's neg-loss on the fair and stories worlds and lost to it
+// where correctness is memorized facts, README) and the free "neg-loss" for strategies that learn
+// nothing from their signal; for grpo/rloo (`policy_gradient`) "rm-agreement" (neg-loss means
+// nothing there; grad-coherence measured no better) with two RMs or more, else "none" (only
+// strategies that do not learn can run without a signal). Other settings are returned as they are.
+std::string resolve_reward_signal(const std::string& setting, const std::string& verifier, bool policy_gradient,
+                                  const std::string& strategy, int num_arms);
+
 // strategy.labelled_feedback = auto: "all-rms" where the bandit learns from the verifier in
 // per-query laser and some, but at most a quarter, of the `total` training prompts have a reference
 // answer (`answered`; the shares README measured, where all-rms beat the chosen RM alone on every

@@ -18,6 +18,7 @@
 #include "laser/io/file_util.h"
 #include "laser/io/jsonl.h"
 #include "laser/io/safetensors.h"
+#include "laser/train/grad_sketch.h"
 #include "laser/model/torch_util.h"
 #include "laser/train/peft.h"
 #include "laser/train/sequence_logprobs.h"
@@ -387,16 +388,18 @@ Trainer::PairForward Trainer::forward_pairs(const std::vector<const PreferencePa
 
 void Trainer::set_alignment_probe(std::vector<PreferencePair> probe) { probe_ = std::move(probe); }
 
-void Trainer::set_coherence_groups(std::vector<int64_t> group_of, int64_t num_groups, double memory) {
+void Trainer::set_coherence_groups(std::vector<int64_t> group_of, int64_t num_groups, double memory, int64_t dims) {
   LASER_CHECK(num_groups > 0, "set_coherence_groups", "num_groups must be positive", "pass the number of groups (the RMs)");
   LASER_CHECK(memory >= 0.0 && memory <= 1.0, "set_coherence_groups", "memory " + std::to_string(memory) + " outside [0, 1]",
               "pass 0 (this step only) up to 1 (every earlier step alike)");
+  LASER_CHECK(dims >= 0, "set_coherence_groups", "dims " + std::to_string(dims) + " is negative", "pass 0 (exact gradients) or a sketch length");
   for (int64_t g : group_of)
     LASER_CHECK(g >= 0 && g < num_groups, "set_coherence_groups", "group " + std::to_string(g) + " outside [0, " + std::to_string(num_groups) + ")",
                 "give every prompt a group below num_groups");
   groups_ = std::move(group_of);
   num_groups_ = num_groups;
   coherence_memory_ = memory;
+  coherence_dims_ = dims;
 }
 
 std::vector<torch::Tensor> Trainer::pairs_gradient(const std::vector<const PreferencePair*>& pairs) {
@@ -453,28 +456,26 @@ std::map<size_t, double> Trainer::prompt_alignment(const std::vector<PreferenceP
 std::map<size_t, double> Trainer::prompt_coherence(const std::vector<PreferencePair>& pairs) {
   std::map<size_t, std::vector<const PreferencePair*>> of_prompt;
   for (auto& p : pairs) of_prompt[p.prompt_index].push_back(&p);
-  std::map<size_t, std::vector<torch::Tensor>> grads;
-  for (auto& [pi, ps] : of_prompt) grads[pi] = pairs_gradient(ps);
+  std::map<size_t, torch::Tensor> grads;  // one prompt's full gradient alive at a time
+  for (auto& [pi, ps] : of_prompt) grads[pi] = gradient_direction_vector(pairs_gradient(ps), coherence_dims_);
   return coherence_within_groups(grads);
 }
 
-std::map<size_t, double> Trainer::coherence_within_groups(const std::map<size_t, std::vector<torch::Tensor>>& grads) {
+std::map<size_t, double> Trainer::coherence_within_groups(const std::map<size_t, torch::Tensor>& grads) {
   const auto groups = std::move(groups_);
   const int64_t G = num_groups_;
   groups_.clear();
   num_groups_ = 0;
   int64_t P = 0;
   for (auto& [n, p] : trainable()) P += p.numel();
-  // Each prompt's unit gradient, flattened (P) in f64 (a zero gradient has no direction), summed
-  // per group over every rank: sums (G,P), counts (G).
+  P = gradient_direction_length(P, coherence_dims_);  // the sketch's length where it is sketched
+  // Each prompt's unit gradient (P: flattened, or its sketch) in f64 (a zero gradient has no
+  // direction), summed per group over every rank: sums (G,P), counts (G).
   std::map<size_t, torch::Tensor> unit;
   std::vector<torch::Tensor> acc{torch::zeros({G, P}, torch::kFloat64), torch::zeros({G}, torch::kFloat64)};
-  for (auto& [pi, g] : grads) {
+  for (auto& [pi, v] : grads) {
     LASER_CHECK(pi < groups.size(), "set_coherence_groups", "prompt " + std::to_string(pi) + " has no group",
                 "give a group to every prompt index of the step");
-    std::vector<torch::Tensor> flat;
-    for (auto& t : g) flat.push_back(t.reshape({-1}).to(torch::kCPU, torch::kFloat64));
-    auto v = torch::cat(flat);
     const double norm = v.norm().item<double>();
     if (!(norm > 0)) continue;
     unit[pi] = v / norm;
@@ -487,6 +488,9 @@ std::map<size_t, double> Trainer::coherence_within_groups(const std::map<size_t,
   coherence_memory_ = 0.0;
   const bool remember = memory > 0;
   if (remember && !(coherence_sum_.defined() && coherence_sum_.size(0) == G && coherence_sum_.size(1) == P)) {
+    if (coherence_sum_.defined())
+      log::warn("train: grad-coherence memory restarts: it holds {} x {} entries, this run compares {} x {} "
+                "(the RMs or strategy.coherence_dims changed)", coherence_sum_.size(0), coherence_sum_.size(1), G, P);
     coherence_sum_ = torch::zeros({G, P}, torch::kFloat64);
     coherence_count_ = torch::zeros({G}, torch::kFloat64);
   }

@@ -125,7 +125,10 @@ class Trainer {
   // weighted memory^age (age 1: the previous step), so a prompt alone in its group this step is
   // still measured; 0 (no memory) compares within this step only. The memory (num_groups x
   // parameters, f64) is kept in checkpoints; it restarts when num_groups changes.
-  void set_coherence_groups(std::vector<int64_t> group_of, int64_t num_groups, double memory = 0.0);
+  // dims > 0: where there are more trainable parameters than dims, each gradient is replaced by its
+  // count sketch of dims entries (grad_sketch.h), so the sums and memory are num_groups x dims and
+  // cosines are kept in expectation; 0 compares the exact gradients.
+  void set_coherence_groups(std::vector<int64_t> group_of, int64_t num_groups, double memory = 0.0, int64_t dims = 0);
   // GRPO or RLOO (cfg.pg.algorithm) on this rank's groups: advantages from the rewards, then
   // cfg.pg.num_iterations optimizer steps on the same samples (policy_gradient.h). Metrics: TRL's
   // reward, reward_std, frac_reward_zero_std, kl, clip_ratio/*, completions/mean_length.
@@ -185,10 +188,10 @@ class Trainer {
   // teaches) at ratio 1, in eval mode, against the other groups of its groups_ entry (a collective
   // under data parallelism).
   std::map<size_t, double> group_coherence(const GroupBatch& b, const torch::Tensor& adv);
-  // The mean cosine of each prompt's gradient (prompt index -> gradient) with those of the other
+  // The mean cosine of each prompt's gradient (prompt index -> its gradient_direction_vector) with those of the other
   // prompts of its groups_ entry on every rank; see StepResult::prompt_coherence. A collective
   // under data parallelism; clears the groups.
-  std::map<size_t, double> coherence_within_groups(const std::map<size_t, std::vector<torch::Tensor>>& grads);
+  std::map<size_t, double> coherence_within_groups(const std::map<size_t, torch::Tensor>& grads);
   void set_trainable();
   double lr_at(int64_t update) const;
   // Forward + backward of one chunk; returns weighted metric sums and whether the loss was finite.
@@ -213,6 +216,7 @@ class Trainer {
   std::vector<int64_t> groups_;        // set_coherence_groups', for the next step()
   int64_t num_groups_ = 0;             // 0: no coherence asked for the next step()
   double coherence_memory_ = 0.0;      // set_coherence_groups' memory, for the next step()
+  int64_t coherence_dims_ = 0;         // set_coherence_groups' dims (0: exact gradients)
   torch::Tensor coherence_sum_;        // (G,P) f64: each group's unit gradients of earlier steps, weighted memory^age
   torch::Tensor coherence_count_;      // (G) f64: their weights' sums
 };

@@ -7,6 +7,7 @@
 
 #include "laser/core/error.h"
 #include "laser/core/log.h"
+#include "laser/train/grad_sketch.h"
 #include "laser/train/sequence_logprobs.h"
 #include "laser/train/trainer.h"
 
@@ -169,7 +170,7 @@ std::map<size_t, double> Trainer::group_coherence(const GroupBatch& b, const tor
   for (auto& [n, p] : trainable()) params.push_back(p);
   PolicyGradientConfig pg = cfg_.pg;
   pg.kl_beta = 0;
-  std::map<size_t, std::vector<torch::Tensor>> grads;
+  std::map<size_t, torch::Tensor> grads;  // one group's full gradient alive at a time
   for (size_t g = 0; g < b.prompts.size(); ++g) {
     const int64_t first = static_cast<int64_t>(g) * b.n;
     std::vector<std::vector<int32_t>> responses(b.responses.begin() + first, b.responses.begin() + first + b.n);
@@ -182,7 +183,7 @@ std::map<size_t, double> Trainer::group_coherence(const GroupBatch& b, const tor
     auto part = torch::autograd::grad({loss}, params, {}, /*retain_graph=*/false, /*create_graph=*/false, /*allow_unused=*/true);
     for (size_t i = 0; i < part.size(); ++i)
       if (!part[i].defined()) part[i] = torch::zeros_like(params[i]);
-    grads[g] = std::move(part);
+    grads[g] = gradient_direction_vector(part, coherence_dims_);
   }
   if (was_training) policy_->train();
   return coherence_within_groups(grads);
