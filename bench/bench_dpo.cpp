@@ -2,7 +2,11 @@
 // and "100m", vocabulary 32000, LoRA r=16 on q/v as LASeR trains), model FLOPs utilization against
 // an sgemm peak measured in the same run, and the ratio to the same step in Python (bench/peer/
 // dpo_peer.py, TRL's concatenated-and-padded formulation) run from this program on the same batch.
-// Not a test: it asserts nothing. Usage: bench_dpo [--presets 20m,100m] [--iters N] [--no-peer]
+// Then the grad-coherence bandit signal's cost on the first preset under full fine-tuning (every
+// parameter trainable, so above strategy.coherence_dims' default): the step with each prompt's
+// gradient compared exactly and count-sketched (train/grad_sketch.h), as ratios to the plain step
+// of the same run, its peer. Not a test: it asserts nothing.
+// Usage: bench_dpo [--presets 20m,100m] [--iters N] [--no-peer]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -123,6 +127,40 @@ int main(int argc, char** argv) {
     }
     std::printf("%-6s %10lld %12.3f %12.0f %7.1f%% %12.3f %7.2fx\n", preset.c_str(), static_cast<long long>(nparams), step_s,
                 pair_tokens / step_s, 100 * mfu, peer_s, peer_s > 0 ? peer_s / step_s : 0.0);
+    std::fflush(stdout);
+  }
+  // grad-coherence: 4 prompts in 2 RMs' groups, memory 0.5 (the defaults), full fine-tuning.
+  const int64_t kDefaultDims = 4194304;  // strategy.coherence_dims' default
+  auto cfg = model::preset_config(presets.front(), V);
+  std::printf("grad-coherence on %s, full fine-tuning:\n%-26s %14s %10s %12s\n", presets.front().c_str(), "step", "trainable", "step s",
+              "vs plain");
+  double plain_s = 0;
+  for (int64_t dims : {int64_t{-1}, int64_t{0}, kDefaultDims}) {  // -1: no coherence (the peer)
+    model::CausalLM m(cfg);
+    model::init_weights(m, 1);
+    train::TrainerConfig tc;
+    tc.lora = false;
+    tc.micro_batch = 0;
+    train::Trainer t(m, tc);
+    int64_t trainable = 0;
+    for (auto& p : m->parameters())
+      if (p.requires_grad()) trainable += p.numel();
+    auto step = [&] {
+      if (dims >= 0) t.set_coherence_groups({0, 1, 0, 1}, 2, 0.5, dims);
+      t.step(pairs);
+    };
+    step();  // warmup (and the memory's first entries)
+    std::vector<double> times;
+    for (int i = 0; i < iters; ++i) {
+      auto t0 = Clock::now();
+      step();
+      times.push_back(secs(t0));
+    }
+    std::sort(times.begin(), times.end());
+    const double step_s = times[times.size() / 2];
+    if (dims < 0) plain_s = step_s;
+    const std::string name = dims < 0 ? "plain DPO step" : dims == 0 ? "exact gradients" : "sketched to " + std::to_string(dims);
+    std::printf("%-26s %14lld %10.3f %11.2fx\n", name.c_str(), static_cast<long long>(trainable), step_s, step_s / plain_s);
     std::fflush(stdout);
   }
   return 0;
