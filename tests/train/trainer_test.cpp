@@ -345,6 +345,13 @@ TEST(Trainer, CoherenceMemoryComparesWithEarlierStepsAndSurvivesACheckpoint) {
       EXPECT_NEAR(r2.prompt_coherence.at(1), 1.0, 1e-4) << "resumed " << resumed << " lora " << lora << " dims " << dims;
       EXPECT_NEAR(r2.prompt_coherence.at(0), 1.0 / 3.0, 1e-4) << "resumed " << resumed << " lora " << lora << " dims " << dims;
     }
+    {  // resumed with the other length (sketched <-> exact): the memory cannot be compared, so it restarts
+      auto m4 = tiny(99);
+      Trainer t4(m4, cfg);
+      t4.load_checkpoint(dir + "/ck");
+      t4.set_coherence_groups({0, 1}, 2, 0.5, dims == 0 ? 16 : 0);
+      EXPECT_TRUE(t4.step(first2).prompt_coherence.empty()) << "an empty memory: each prompt is alone, lora " << lora;
+    }
     auto m3 = tiny(99);
     Trainer t3(m3, cfg);
     t3.load_checkpoint(dir + "/ck");

@@ -124,7 +124,8 @@ class Trainer {
   // memory in [0, 1]: each group also compares against its earlier steps' unit gradients, each
   // weighted memory^age (age 1: the previous step), so a prompt alone in its group this step is
   // still measured; 0 (no memory) compares within this step only. The memory (num_groups x
-  // parameters, f64) is kept in checkpoints; it restarts when num_groups changes.
+  // parameters, f64) is kept in checkpoints; it restarts (with a warning) when num_groups or the
+  // compared length changes.
   // dims > 0: where there are more trainable parameters than dims, each gradient is replaced by its
   // count sketch of dims entries (grad_sketch.h), so the sums and memory are num_groups x dims and
   // cosines are kept in expectation; 0 compares the exact gradients.
