@@ -18,8 +18,8 @@
 #include "laser/io/file_util.h"
 #include "laser/io/jsonl.h"
 #include "laser/io/safetensors.h"
-#include "laser/train/grad_sketch.h"
 #include "laser/model/torch_util.h"
+#include "laser/train/grad_sketch.h"
 #include "laser/train/peft.h"
 #include "laser/train/sequence_logprobs.h"
 
