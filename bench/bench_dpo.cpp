@@ -18,6 +18,7 @@
 #include "laser/core/device.h"
 #include "laser/core/rng.h"
 #include "laser/core/strings.h"
+#include "laser/loop/run_config.h"
 #include "laser/model/causal_lm.h"
 #include "laser/model/torch_util.h"
 #include "laser/train/trainer.h"
@@ -130,12 +131,12 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
   // grad-coherence: 4 prompts in 2 RMs' groups, memory 0.5 (the defaults), full fine-tuning.
-  const int64_t kDefaultDims = 4194304;  // strategy.coherence_dims' default
+  const int64_t default_dims = loop::RunConfig().coherence_dims;  // strategy.coherence_dims' default
   auto cfg = model::preset_config(presets.front(), V);
   std::printf("grad-coherence on %s, full fine-tuning:\n%-26s %14s %10s %12s\n", presets.front().c_str(), "step", "trainable", "step s",
               "vs plain");
   double plain_s = 0;
-  for (int64_t dims : {int64_t{-1}, int64_t{0}, kDefaultDims}) {  // -1: no coherence (the peer)
+  for (int64_t dims : {int64_t{-1}, int64_t{0}, default_dims}) {  // -1: no coherence (the peer)
     model::CausalLM m(cfg);
     model::init_weights(m, 1);
     train::TrainerConfig tc;

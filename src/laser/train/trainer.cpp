@@ -456,12 +456,13 @@ std::map<size_t, double> Trainer::prompt_alignment(const std::vector<PreferenceP
 std::map<size_t, double> Trainer::prompt_coherence(const std::vector<PreferencePair>& pairs) {
   std::map<size_t, std::vector<const PreferencePair*>> of_prompt;
   for (auto& p : pairs) of_prompt[p.prompt_index].push_back(&p);
-  std::map<size_t, torch::Tensor> grads;  // one prompt's full gradient alive at a time
+  // One prompt's gradient (per parameter) at a time; each leaves only its comparison vector.
+  std::map<size_t, torch::Tensor> grads;
   for (auto& [pi, ps] : of_prompt) grads[pi] = gradient_direction_vector(pairs_gradient(ps), coherence_dims_);
-  return coherence_within_groups(grads);
+  return coherence_within_groups(std::move(grads));
 }
 
-std::map<size_t, double> Trainer::coherence_within_groups(const std::map<size_t, torch::Tensor>& grads) {
+std::map<size_t, double> Trainer::coherence_within_groups(std::map<size_t, torch::Tensor> unit) {
   const auto groups = std::move(groups_);
   const int64_t G = num_groups_;
   groups_.clear();
@@ -469,18 +470,23 @@ std::map<size_t, double> Trainer::coherence_within_groups(const std::map<size_t,
   int64_t P = 0;
   for (auto& [n, p] : trainable()) P += p.numel();
   P = gradient_direction_length(P, coherence_dims_);  // the sketch's length where it is sketched
-  // Each prompt's unit gradient (P: flattened, or its sketch) in f64 (a zero gradient has no
-  // direction), summed per group over every rank: sums (G,P), counts (G).
-  std::map<size_t, torch::Tensor> unit;
+  // Each prompt's gradient (P: flattened, or its sketch) in f64 made a unit vector in place (a zero
+  // gradient has no direction and is dropped), summed per group over every rank: sums (G,P),
+  // counts (G).
   std::vector<torch::Tensor> acc{torch::zeros({G, P}, torch::kFloat64), torch::zeros({G}, torch::kFloat64)};
-  for (auto& [pi, v] : grads) {
+  for (auto it = unit.begin(); it != unit.end();) {
+    auto& [pi, v] = *it;
     LASER_CHECK(pi < groups.size(), "set_coherence_groups", "prompt " + std::to_string(pi) + " has no group",
                 "give a group to every prompt index of the step");
     const double norm = v.norm().item<double>();
-    if (!(norm > 0)) continue;
-    unit[pi] = v / norm;
-    acc[0][groups[pi]] += unit[pi];
+    if (!(norm > 0)) {
+      it = unit.erase(it);
+      continue;
+    }
+    v.div_(norm);
+    acc[0][groups[pi]] += v;
     acc[1][groups[pi]] += 1.0;
+    ++it;
   }
   dist_->all_reduce_sum(acc);
   // The memory of earlier steps (the same on every rank: it sums all-reduced sums), zero when new.

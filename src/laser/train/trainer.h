@@ -189,10 +189,10 @@ class Trainer {
   // teaches) at ratio 1, in eval mode, against the other groups of its groups_ entry (a collective
   // under data parallelism).
   std::map<size_t, double> group_coherence(const GroupBatch& b, const torch::Tensor& adv);
-  // The mean cosine of each prompt's gradient (prompt index -> its gradient_direction_vector) with those of the other
-  // prompts of its groups_ entry on every rank; see StepResult::prompt_coherence. A collective
-  // under data parallelism; clears the groups.
-  std::map<size_t, double> coherence_within_groups(const std::map<size_t, torch::Tensor>& grads);
+  // The mean cosine of each prompt's gradient (prompt index -> its gradient_direction_vector,
+  // normalized here in place) with those of the other prompts of its groups_ entry on every rank;
+  // see StepResult::prompt_coherence. A collective under data parallelism; clears the groups.
+  std::map<size_t, double> coherence_within_groups(std::map<size_t, torch::Tensor> unit);
   void set_trainable();
   double lr_at(int64_t update) const;
   // Forward + backward of one chunk; returns weighted metric sums and whether the loss was finite.

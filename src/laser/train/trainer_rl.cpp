@@ -170,7 +170,7 @@ std::map<size_t, double> Trainer::group_coherence(const GroupBatch& b, const tor
   for (auto& [n, p] : trainable()) params.push_back(p);
   PolicyGradientConfig pg = cfg_.pg;
   pg.kl_beta = 0;
-  std::map<size_t, torch::Tensor> grads;  // one group's full gradient alive at a time
+  std::map<size_t, torch::Tensor> grads;  // one group's gradient at a time; each leaves its comparison vector
   for (size_t g = 0; g < b.prompts.size(); ++g) {
     const int64_t first = static_cast<int64_t>(g) * b.n;
     std::vector<std::vector<int32_t>> responses(b.responses.begin() + first, b.responses.begin() + first + b.n);
@@ -186,7 +186,7 @@ std::map<size_t, double> Trainer::group_coherence(const GroupBatch& b, const tor
     grads[g] = gradient_direction_vector(part, coherence_dims_);
   }
   if (was_training) policy_->train();
-  return coherence_within_groups(grads);
+  return coherence_within_groups(std::move(grads));
 }
 
 }  // namespace laser::train
